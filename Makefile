@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PYTEST_ARGS ?=
+
+.PHONY: run test install migrate seed messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+# Serves the portal at http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three.
+run: seed
+	$(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Needs GNU gettext (msgfmt): regenerate and compile the translation catalogues.
+messages: install
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=bench
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

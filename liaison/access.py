@@ -1,0 +1,153 @@
+"""Who may see what: the few shared access checks every page and API view uses.
+
+Roles (a user may hold several):
+- admin: a superuser; manages units, cadres, platforms, assignments and the calendar.
+- bureau staff: a member of the ``bureau_staff`` group; sees everything and supervises.
+- unit leader: the leader of one or more units; sees those units' cadres, platforms and issues.
+- cadre: a user with an active cadre profile; sees their own platforms, contacts and issues.
+
+The role facts are read once per request and cached on the user object.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from platforms.models import Platform
+
+from .models import BUREAU_STAFF_GROUP, Assignment, Cadre, Contact, Unit
+
+
+@dataclass(frozen=True)
+class Roles:
+    is_admin: bool
+    is_bureau_staff: bool
+    cadre: Cadre | None
+    led_unit_ids: frozenset[int]
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_admin or self.is_bureau_staff
+
+    @property
+    def is_unit_leader(self) -> bool:
+        return bool(self.led_unit_ids)
+
+    @property
+    def is_cadre(self) -> bool:
+        return self.cadre is not None
+
+    @property
+    def primary(self) -> str | None:
+        """The role whose home page the user lands on after signing in."""
+        if self.is_admin:
+            return "admin"
+        if self.is_bureau_staff:
+            return "bureau"
+        if self.is_unit_leader:
+            return "leader"
+        if self.is_cadre:
+            return "cadre"
+        return None
+
+
+NO_ROLES = Roles(is_admin=False, is_bureau_staff=False, cadre=None, led_unit_ids=frozenset())
+
+
+def roles_of(user) -> Roles:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_ROLES
+    cached = getattr(user, "_portal_roles", None)
+    if cached is not None:
+        return cached
+    cadre = Cadre.objects.select_related("unit", "user").filter(user=user, is_active=True).first()
+    roles = Roles(
+        is_admin=user.is_superuser,
+        is_bureau_staff=user.groups.filter(name=BUREAU_STAFF_GROUP).exists(),
+        cadre=cadre,
+        led_unit_ids=frozenset(Unit.objects.filter(leader=user).values_list("id", flat=True)),
+    )
+    user._portal_roles = roles
+    return roles
+
+
+def forget_roles(user) -> None:
+    """Drop the cached roles, after a change to the user's cadre profile or units."""
+    user.__dict__.pop("_portal_roles", None)
+
+
+# --- scoped querysets ---------------------------------------------------------------------------
+
+
+def platforms_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Platforms the user may see: all for bureau staff; a leader's units'; a cadre's own."""
+    queryset = Platform.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("pk"))
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre))
+    return queryset.filter(condition)
+
+
+def cadres_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Cadre.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Q(unit_id__in=roles.led_unit_ids)
+    if roles.is_cadre:
+        condition |= Q(pk=roles.cadre.pk)
+    return queryset.filter(condition)
+
+
+def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Assignment.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Q(cadre__unit_id__in=roles.led_unit_ids)
+    if roles.is_cadre:
+        condition |= Q(cadre=roles.cadre)
+    return queryset.filter(condition)
+
+
+def contacts_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Contacts the user may see: a cadre their own; a leader their units' cadres'."""
+    queryset = Contact.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Q(cadre__unit_id__in=roles.led_unit_ids)
+    if roles.is_cadre:
+        condition |= Q(cadre=roles.cadre)
+    return queryset.filter(condition)
+
+
+def units_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Units are the scheme's public structure: every signed-in user may see them."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    return queryset if roles_of(user).primary else queryset.none()
+
+
+def get_visible_or_404(queryset: QuerySet, **lookup):
+    """The one object from an already scoped queryset, or 404 (never 403: do not leak existence)."""
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404
+
+
+def can_manage_assignments(user) -> bool:
+    return roles_of(user).is_admin

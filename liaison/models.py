@@ -1,0 +1,167 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from platforms.models import Platform
+
+#: Members of this group are bureau staff (the city committee's office and the science bureau):
+#: they see everything and supervise late work.
+BUREAU_STAFF_GROUP = "bureau_staff"
+
+
+class Unit(models.Model):
+    """A liaison unit (联点单位): a city department, a district or county, or a park."""
+
+    class Kind(models.TextChoices):
+        CITY_DEPARTMENT = "city_department", _("City department")
+        DISTRICT = "district", _("District or county")
+        PARK = "park", _("Park")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    #: Receives the first escalation of the unit's overdue issues.
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_units",
+    )
+    #: The office (市委科技办) is the unit that class D issues are handed over to.
+    is_office = models.BooleanField(_("is the city committee's office"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_office"], condition=Q(is_office=True), name="unit_single_office"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Cadre(models.Model):
+    """A liaison cadre (联点干部): a user who serves 2 to 4 platforms."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="cadre"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cadres")
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    batch = models.PositiveSmallIntegerField(_("batch"), default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        ordering = ["unit__name", "user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        full = f"{self.user.last_name}{self.user.first_name}".strip()
+        return full or self.user.get_username()
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(end_date__isnull=True)
+
+    def covering(self, day):
+        """Assignments under which the cadre was responsible on ``day``.
+
+        An assignment covers the half-open range [start_date, end_date): on a handover day the
+        successor is responsible, not the predecessor.
+        """
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=day), start_date__lte=day)
+
+
+class Assignment(models.Model):
+    """A cadre's responsibility for a platform (联点). Ending one never deletes it."""
+
+    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="assignments")
+    platform = models.ForeignKey(
+        Platform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    start_date = models.DateField(_("start date"))
+    #: The first day the cadre is no longer responsible; empty while the assignment is active.
+    end_date = models.DateField(_("end date"), null=True, blank=True, db_index=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-start_date", "id"]
+        constraints = [
+            # First-inquiry responsibility: one responsible cadre per platform at a time.
+            models.UniqueConstraint(
+                fields=["platform"], condition=Q(end_date__isnull=True), name="assignment_one_active_per_platform"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="assignment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} → {self.platform}"
+
+    @property
+    def is_active(self):
+        return self.end_date is None
+
+
+class Contact(models.Model):
+    """A contact with a platform (联系); the on-site kind is a visit (走访)."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit on site")
+        CALL = "call", _("Phone call")
+        MEETING = "meeting", _("Meeting")
+        ONLINE = "online", _("Online exchange")
+
+    platform = models.ForeignKey(Platform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="contacts")
+    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="contacts")
+    date = models.DateField(_("date"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    people_met = models.CharField(_("people met"), max_length=300, blank=True)
+    summary = models.TextField(_("situation and progress"))
+    needs = models.TextField(_("difficulties and needs raised"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["platform", "date"]), models.Index(fields=["cadre", "date"])]
+
+    def __str__(self):
+        return f"{self.platform} · {self.date} · {self.get_kind_display()}"
+
+    @property
+    def is_visit(self):
+        return self.kind == self.Kind.VISIT

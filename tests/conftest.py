@@ -1,0 +1,65 @@
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.liaison.factories import AssignmentFactory, BureauStaffFactory, CadreFactory, UnitFactory, UserFactory
+
+PASSWORD = "pass-1234-word"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need row locks and real concurrency: skip them on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory(name="市科技局")
+
+
+@pytest.fixture
+def cadre(unit):
+    return CadreFactory(unit=unit, user=UserFactory(username="cadre1"))
+
+
+@pytest.fixture
+def other_cadre(db):
+    return CadreFactory(user=UserFactory(username="cadre2"))
+
+
+@pytest.fixture
+def unit_leader(unit):
+    return unit.leader
+
+
+@pytest.fixture
+def bureau_user(db):
+    return BureauStaffFactory(username="bureau1")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin1", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def assignment(cadre):
+    return AssignmentFactory(cadre=cadre)
+
+
+@pytest.fixture
+def platform(assignment):
+    """A platform served by ``cadre``."""
+    return assignment.platform
