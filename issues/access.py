@@ -1,0 +1,137 @@
+"""Who may see an issue and who may act on it: the predicates every service, page and API view uses.
+
+Roles come from ``liaison.access.roles_of``. Responsibility follows the platform (first-inquiry
+responsibility): the cadre who may act on an issue is the platform's *current* cadre, whoever
+recorded it. The steward roles for most actions are that cadre, the leader of that cadre's unit,
+and bureau staff (admins too, who hold every permission in the admin site).
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liaison.access import roles_of
+from liaison.models import Assignment, Cadre
+from platforms.models import Platform
+
+from .models import Issue
+
+
+def issues_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Issues the user may see.
+
+    Bureau staff and admins: all. A cadre: the issues of the platforms they serve now, and those
+    they recorded themselves. A unit leader: the issues of their units' cadres' platforms, and
+    those handed over to their units (as lead or cooperating unit) for them to solve.
+    """
+    queryset = Issue.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
+    condition = Q(pk__in=[])
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(recorded_by=roles.cadre)
+    if roles.is_unit_leader:
+        units = roles.led_unit_ids
+        condition |= (
+            Exists(active.filter(cadre__unit_id__in=units))
+            | Q(handed_to_unit_id__in=units)
+            | Exists(Issue.cooperating_units.through.objects.filter(issue_id=OuterRef("pk"), unit_id__in=units))
+        )
+    return queryset.filter(condition)
+
+
+def responsible_cadre(issue: Issue) -> Cadre | None:
+    """The platform's current responsible cadre (one query, cached on the issue object)."""
+    if not hasattr(issue, "_responsible_cadre"):
+        assignment = (
+            Assignment.objects.active().filter(platform_id=issue.platform_id).select_related("cadre__user").first()
+        )
+        issue._responsible_cadre = assignment.cadre if assignment else None
+    return issue._responsible_cadre
+
+
+def forget_responsible_cadre(issue: Issue) -> None:
+    issue.__dict__.pop("_responsible_cadre", None)
+
+
+def _is_responsible_cadre(user, issue: Issue) -> bool:
+    cadre = roles_of(user).cadre
+    current = responsible_cadre(issue)
+    return cadre is not None and current is not None and current.pk == cadre.pk
+
+
+def _leads_responsible_unit(user, issue: Issue) -> bool:
+    current = responsible_cadre(issue)
+    return current is not None and current.unit_id in roles_of(user).led_unit_ids
+
+
+def _supervises(user) -> bool:
+    roles = roles_of(user)
+    return roles.is_bureau_staff or roles.is_admin
+
+
+def _is_steward(user, issue: Issue) -> bool:
+    return _supervises(user) or _is_responsible_cadre(user, issue) or _leads_responsible_unit(user, issue)
+
+
+# --- predicates, one per action ------------------------------------------------------------------
+
+
+def can_view_issue(user, issue: Issue) -> bool:
+    return issues_visible_to(user).filter(pk=issue.pk).exists()
+
+
+def can_create_issue(user, *, platform: Platform, on: datetime.date) -> bool:
+    """Only the cadre responsible for the platform on the recorded date records its issues."""
+    cadre = roles_of(user).cadre
+    return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
+
+
+def can_reclassify_issue(user, issue: Issue) -> bool:
+    return _is_steward(user, issue)
+
+
+def can_hand_over_issue(user, issue: Issue) -> bool:
+    return _is_steward(user, issue)
+
+
+def can_comment_on_issue(user, issue: Issue) -> bool:
+    return can_view_issue(user, issue)
+
+
+def can_request_extension(user, issue: Issue) -> bool:
+    """The responsible cadre asks; bureau staff decide."""
+    return _is_responsible_cadre(user, issue)
+
+
+def can_decide_extension(user, issue: Issue | None = None) -> bool:
+    """Bureau staff only: the design gives the approval of extensions to them alone."""
+    return roles_of(user).is_bureau_staff
+
+
+def _leads_handling_unit(user, issue: Issue) -> bool:
+    return issue.handed_to_unit_id is not None and issue.handed_to_unit_id in roles_of(user).led_unit_ids
+
+
+def can_determine_solution(user, issue: Issue) -> bool:
+    """The stewards, and the leader of the unit the issue was handed over to (it does the work)."""
+    return _is_steward(user, issue) or _leads_handling_unit(user, issue)
+
+
+def can_resolve_issue(user, issue: Issue) -> bool:
+    return _is_steward(user, issue) or _leads_handling_unit(user, issue)
+
+
+def can_reopen_issue(user, issue: Issue) -> bool:
+    return _is_steward(user, issue)
+
+
+def can_rate_issue(user, issue: Issue) -> bool:
+    """The platform rates; its responsible cadre enters the rating on its behalf."""
+    return _is_responsible_cadre(user, issue)
+
+
+def can_manage_calendar(user) -> bool:
+    return roles_of(user).is_admin

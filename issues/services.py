@@ -1,0 +1,847 @@
+"""Every change of state to issues and to the working-day calendar.
+
+Pages, the API, the admin and the periodic jobs all call these functions: one rule, one place.
+Each runs in one transaction, checks who may act with the predicates in ``issues.access``
+(raising ``PermissionDenied``), raises ``ValidationError`` with field messages a person can act
+on, and writes what it did on the issue's timeline (``IssueEvent``). An action returns the issue
+as saved, read afresh under its row lock: the instance passed in is not updated.
+
+Decisions the design leaves open, made here:
+
+- Reopening does not restart the clock: the due date stands, and a reopened issue past it is
+  late. Closing it again records on time or late against that due date.
+- A reopened class A issue (say, after a low rating) is reclassified B (the cadre takes it back
+  to their own unit), its clock counting from the day it was reopened: it never had one before.
+- Reclassifying among B, C and D clears the handover (each class goes to different units), so
+  the issue is handed over again. Reclassifying to A closes it as resolved now, with the answer.
+- Determining a solution or resolving withdraws a pending extension request.
+- A rating is one per resolution; a rating of 1 or 2 reopens the issue (the rating stays on the
+  timeline, and the platform rates again after the next resolution).
+- A closed issue's due date and on-time flag are history: calendar changes recompute open issues
+  only.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser as User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liaison.access import roles_of
+from liaison.models import Contact, Unit
+from platforms.models import Platform
+
+from . import access
+from .calendar import DayEntry, compute_deadline, load_calendar
+from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent
+from .workdays import WorkdayCalendar
+
+Kind = IssueEvent.Kind
+Status = Issue.Status
+
+#: A sanity limit on an extension asked in working days (about a year).
+MAX_EXTENSION_WORKING_DAYS = 250
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _deny(message: str) -> PermissionDenied:
+    return PermissionDenied(message)
+
+
+def _json(value):
+    """A value as the timeline's before/after JSON holds it."""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+def _snapshot(issue: Issue, *fields: str) -> dict:
+    values = {}
+    for name in fields:
+        if name == "handed_to_unit":
+            unit = issue.handed_to_unit
+            values[name] = _json(unit) if unit else None
+        elif name == "cooperating_units":
+            values[name] = [_json(u) for u in issue.cooperating_units.order_by("name")] if issue.pk else []
+        else:
+            values[name] = _json(getattr(issue, name))
+    return values
+
+
+def _record(issue: Issue, kind: str, *, by, before=None, after=None, note: str = "") -> IssueEvent:
+    return IssueEvent.objects.create(
+        issue=issue, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
+    )
+
+
+def _lock(issue: Issue) -> Issue:
+    # Every action on an issue takes its row lock first: two people acting at once are serialised,
+    # and each sees the other's result (status, due date) before checking its own rules.
+    # ``of=("self",)``: lock the issue only, not the platform and cadre rows joined for reading.
+    return (
+        Issue.objects.select_for_update(of=("self",))
+        .select_related("platform", "recorded_by__unit")
+        .get(pk=issue.pk)
+    )
+
+
+def _require_open(issue: Issue, message: str | None = None) -> None:
+    if not issue.is_open:
+        raise ValidationError(
+            message or _("This issue is %(status)s; reopen it first.") % {"status": issue.get_status_display()},
+            code="not_open",
+        )
+
+
+def _approved_extensions(issue: Issue) -> list[ExtensionRequest]:
+    return list(issue.extensions.filter(status=ExtensionRequest.Status.APPROVED))
+
+
+def _apply_deadline(issue: Issue, calendar: WorkdayCalendar, extensions=None) -> bool:
+    """Set the issue's deadline fields from the calendar; return whether anything moved."""
+    deadline = compute_deadline(
+        calendar=calendar,
+        issue_class=issue.issue_class,
+        counted_from=issue.clock_started_on,
+        extensions=_approved_extensions(issue) if extensions is None and issue.pk else (extensions or ()),
+    )
+    before = (issue.original_due_date, issue.due_date, issue.due_date_provisional)
+    issue.original_due_date = deadline.original_due_date
+    issue.due_date = deadline.due_date
+    issue.due_date_provisional = deadline.provisional
+    return before != (issue.original_due_date, issue.due_date, issue.due_date_provisional)
+
+
+_DEADLINE_FIELDS = ("original_due_date", "due_date", "due_date_provisional")
+
+
+def _stop_clock(issue: Issue, *, kind: str, on: datetime.date) -> None:
+    issue.closed_on = on
+    issue.closure_kind = kind
+    issue.on_time = issue.due_date is None or on <= issue.due_date
+
+
+def _withdraw_pending_extensions(issue: Issue) -> list[int]:
+    pending = list(issue.extensions.filter(status=ExtensionRequest.Status.PENDING))
+    for extension in pending:
+        extension.status = ExtensionRequest.Status.WITHDRAWN
+        extension.save(update_fields=["status"])
+    return [e.pk for e in pending]
+
+
+def _save(issue: Issue, *fields: str) -> None:
+    issue.save(update_fields=[*fields, "updated_at"])
+
+
+# --- creating and classifying --------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_create(
+    *,
+    by: User,
+    platform: Platform,
+    title: str,
+    service_area: str,
+    issue_class: str,
+    description: str = "",
+    recorded_on: datetime.date | None = None,
+    contact: Contact | None = None,
+    answer: str = "",
+) -> Issue:
+    """Record an issue a platform raised. Only its responsible cadre on ``recorded_on`` may.
+
+    ``recorded_on`` defaults to the contact's date, else today, and may not be in the future.
+    Class A needs the ``answer`` given on the spot and is recorded as resolved; B, C and D get
+    their deadline (10, 15 or 30 working days after ``recorded_on``).
+    """
+    if recorded_on is None:
+        recorded_on = contact.date if contact is not None else _today()
+    if recorded_on > _today():
+        raise ValidationError({"recorded_on": _("The recorded date cannot be in the future.")}, code="future")
+    if not access.can_create_issue(by, platform=platform, on=recorded_on):
+        raise _deny(
+            _("Only the cadre responsible for %(platform)s on %(date)s may record its issues.")
+            % {"platform": platform, "date": recorded_on.isoformat()}
+        )
+    title, description, answer = title.strip(), description.strip(), answer.strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Give the issue a title.")
+    elif len(title) > Issue._meta.get_field("title").max_length:
+        errors["title"] = _("Keep the title under 200 characters; put the detail in the description.")
+    if service_area not in Issue.ServiceArea.values:
+        errors["service_area"] = _("Choose the service area.")
+    if issue_class not in IssueClass.values:
+        errors["issue_class"] = _("Choose the class: A, B, C or D.")
+    elif issue_class == IssueClass.A and not answer:
+        errors["answer"] = _("A class A issue is solved on the spot: say what was answered.")
+    elif issue_class != IssueClass.A and answer:
+        errors["answer"] = _("Only a class A issue is answered on the spot; choose class A or leave the answer empty.")
+    if contact is not None:
+        if contact.platform_id != platform.pk:
+            errors["contact"] = _("That contact was with another platform.")
+        elif contact.date > recorded_on:
+            errors["contact"] = _("That contact took place after the recorded date.")
+    if errors:
+        raise ValidationError(errors)
+
+    cadre = roles_of(by).cadre
+    issue = Issue(
+        platform=platform,
+        recorded_by=cadre,
+        contact=contact,
+        title=title,
+        description=description,
+        service_area=service_area,
+        issue_class=issue_class,
+        recorded_on=recorded_on,
+        clock_started_on=recorded_on,
+    )
+    if issue_class == IssueClass.A:
+        issue.answer = answer
+        issue.status = Status.RESOLVED
+        issue.resolved_on = recorded_on
+        _stop_clock(issue, kind=Issue.ClosureKind.RESOLVED, on=recorded_on)
+    else:
+        issue.status = Status.OPEN
+        _apply_deadline(issue, load_calendar(), extensions=())
+    issue.save()
+
+    _record(
+        issue,
+        Kind.CREATED,
+        by=by,
+        after={"title": title, "platform": _json(platform), "recorded_on": recorded_on.isoformat(),
+               "service_area": service_area, "contact": contact.pk if contact else None},
+    )
+    _record(issue, Kind.CLASSIFIED, by=by, after=_snapshot(issue, "issue_class", *_DEADLINE_FIELDS))
+    if issue_class == IssueClass.A:
+        _record(issue, Kind.RESOLVED, by=by, after=_snapshot(issue, "status", "closed_on", "on_time"), note=answer)
+    return issue
+
+
+@transaction.atomic
+def issue_reclassify(*, issue: Issue, by: User, new_class: str, reason: str, answer: str = "") -> Issue:
+    """Change an open issue's class, with a reason; its deadline is counted again from the start.
+
+    To A: the issue is resolved now with ``answer`` (on time if before its due date). Among B, C
+    and D: the handover is cleared, since each class goes to different units.
+    """
+    issue = _lock(issue)
+    if not access.can_reclassify_issue(by, issue):
+        raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may reclassify this issue."))
+    _require_open(issue)
+    reason, answer = reason.strip(), answer.strip()
+    errors = {}
+    if new_class not in IssueClass.values:
+        errors["new_class"] = _("Choose the class: A, B, C or D.")
+    elif new_class == issue.issue_class:
+        errors["new_class"] = _("The issue is already class %(class)s.") % {"class": new_class}
+    elif new_class == IssueClass.A and not answer:
+        errors["answer"] = _("A class A issue is solved on the spot: say what was answered.")
+    if not reason:
+        errors["reason"] = _("Give the reason for the new class.")
+    if errors:
+        raise ValidationError(errors)
+
+    fields = ("issue_class", "status", *_DEADLINE_FIELDS, "handed_to_unit", "cooperating_units")
+    before = _snapshot(issue, *fields)
+    issue.issue_class = new_class
+    if new_class == IssueClass.A:
+        today = _today()
+        issue.answer = answer
+        _stop_clock(issue, kind=Issue.ClosureKind.RESOLVED, on=today)
+        issue.status = Status.RESOLVED
+        issue.resolved_on = today
+        issue.original_due_date = issue.due_date = None
+        issue.due_date_provisional = False
+        withdrawn = _withdraw_pending_extensions(issue)
+        _save(issue, "issue_class", "answer", "status", "resolved_on", "closed_on", "closure_kind", "on_time",
+              *_DEADLINE_FIELDS)
+    else:
+        withdrawn = []
+        _apply_deadline(issue, load_calendar())
+        if issue.status == Status.HANDED_OVER:
+            issue.status = Status.OPEN
+            issue.handed_to_unit = None
+            issue.handed_over_at = None
+            issue.cooperating_units.clear()
+        _save(issue, "issue_class", "status", "handed_to_unit", "handed_over_at", *_DEADLINE_FIELDS)
+    after = _snapshot(issue, *fields)
+    if withdrawn:
+        after["withdrawn_extensions"] = withdrawn
+    _record(issue, Kind.RECLASSIFIED, by=by, before=before, after=after, note=reason)
+    if new_class == IssueClass.A:
+        _record(issue, Kind.RESOLVED, by=by, after=_snapshot(issue, "closed_on", "on_time"), note=answer)
+    return issue
+
+
+# --- handing over ----------------------------------------------------------------------------
+
+
+def _own_unit(issue: Issue) -> Unit:
+    cadre = access.responsible_cadre(issue) or issue.recorded_by
+    return cadre.unit
+
+
+@transaction.atomic
+def issue_hand_over(
+    *,
+    issue: Issue,
+    by: User,
+    lead_unit: Unit | None = None,
+    cooperating_units: Iterable[Unit] = (),
+    note: str = "",
+) -> Issue:
+    """Hand an open issue over (交办) to the unit(s) that must solve it.
+
+    Class B goes to the responsible cadre's own unit and class D to the city committee's office:
+    ``lead_unit`` may be left out for both. Class C names a ``lead_unit`` and at least one of the
+    ``cooperating_units``. Handing over again replaces the units.
+    """
+    issue = _lock(issue)
+    if not access.can_hand_over_issue(by, issue):
+        raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may hand this issue over."))
+    if issue.issue_class == IssueClass.A:
+        raise ValidationError(_("A class A issue is solved on the spot; there is nothing to hand over."), code="class_a")
+    _require_open(issue)
+    cooperating = {u.pk: u for u in cooperating_units}
+    errors = {}
+    if issue.issue_class == IssueClass.B:
+        target = _own_unit(issue)
+        if lead_unit is not None and lead_unit.pk != target.pk:
+            errors["lead_unit"] = _("A class B issue goes to the cadre's own unit, %(unit)s.") % {"unit": target}
+        if cooperating:
+            errors["cooperating_units"] = _("A class B issue has no cooperating units; reclassify it C if it needs them.")
+    elif issue.issue_class == IssueClass.D:
+        target = Unit.objects.filter(is_office=True).first()
+        if target is None:
+            errors["lead_unit"] = _("No unit is marked as the city committee's office; an admin must mark one first.")
+        elif lead_unit is not None and lead_unit.pk != target.pk:
+            errors["lead_unit"] = _("A class D issue goes to the city committee's office, %(unit)s.") % {"unit": target}
+        if cooperating:
+            errors["cooperating_units"] = _("A class D issue is coordinated by the office; name no cooperating units.")
+    else:
+        target = lead_unit
+        if target is None:
+            errors["lead_unit"] = _("A class C issue needs a lead unit.")
+        if not cooperating:
+            errors["cooperating_units"] = _("A class C issue needs at least one cooperating unit.")
+        elif target is not None and target.pk in cooperating:
+            errors["cooperating_units"] = _("The lead unit cannot also be a cooperating unit.")
+    if not errors and issue.status == Status.HANDED_OVER and issue.handed_to_unit_id == target.pk and set(
+        issue.cooperating_units.values_list("pk", flat=True)
+    ) == set(cooperating):
+        errors["lead_unit"] = _("The issue is already handed over to these units.")
+    if errors:
+        raise ValidationError(errors)
+
+    fields = ("status", "handed_to_unit", "cooperating_units")
+    before = _snapshot(issue, *fields)
+    issue.status = Status.HANDED_OVER
+    issue.handed_to_unit = target
+    issue.handed_over_at = timezone.now()
+    _save(issue, "status", "handed_to_unit", "handed_over_at")
+    issue.cooperating_units.set(cooperating.values())
+    _record(issue, Kind.HANDED_OVER, by=by, before=before, after=_snapshot(issue, *fields), note=note.strip())
+    return issue
+
+
+# --- comments and system events ------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_comment(*, issue: Issue, by: User, text: str) -> IssueEvent:
+    """Add a comment to the issue's timeline; anyone who may see the issue may comment."""
+    if not access.can_comment_on_issue(by, issue):
+        raise _deny(_("You may not comment on this issue."))
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the comment.")}, code="required")
+    return _record(issue, Kind.COMMENTED, by=by, note=text)
+
+
+@transaction.atomic
+def issue_record_event(
+    *, issue: Issue, kind: str, note: str = "", details: dict | None = None, by: User | None = None
+) -> IssueEvent:
+    """Put a reminder or an escalation on the timeline (for the periodic jobs; ``by`` empty = system).
+
+    Only the kinds nobody takes by hand are accepted here: every other kind has its own service.
+    """
+    if kind not in (Kind.REMINDED, Kind.ESCALATED):
+        raise ValueError(f"issue_record_event records reminders and escalations, not {kind!r}")
+    return _record(issue, kind, by=by, after=details or {}, note=note)
+
+
+# --- extensions --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_request_extension(
+    *,
+    issue: Issue,
+    by: User,
+    reason: str,
+    new_due_date: datetime.date | None = None,
+    extra_working_days: int | None = None,
+) -> ExtensionRequest:
+    """The responsible cadre asks for more time: a new due date or extra working days, with a reason."""
+    issue = _lock(issue)
+    if not access.can_request_extension(by, issue):
+        raise _deny(_("Only the platform's responsible cadre may ask for an extension."))
+    if issue.issue_class == IssueClass.A:
+        raise ValidationError(_("A class A issue has no deadline to extend."), code="class_a")
+    _require_open(issue)
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Give the reason more time is needed.")
+    if (new_due_date is None) == (extra_working_days is None):
+        errors["new_due_date"] = _("Ask for either a new due date or a number of extra working days.")
+    elif new_due_date is not None:
+        if new_due_date <= issue.due_date:
+            errors["new_due_date"] = _("The new due date must be after the current one, %(date)s.") % {
+                "date": issue.due_date.isoformat()
+            }
+        elif new_due_date < _today():
+            errors["new_due_date"] = _("The new due date cannot be in the past.")
+    elif not 1 <= extra_working_days <= MAX_EXTENSION_WORKING_DAYS:
+        errors["extra_working_days"] = _("Ask for between 1 and %(max)d extra working days.") % {
+            "max": MAX_EXTENSION_WORKING_DAYS
+        }
+    if not errors and issue.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        errors["__all__"] = _("An extension request for this issue is already waiting for a decision.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            extension = ExtensionRequest.objects.create(
+                issue=issue,
+                requested_by=by,
+                reason=reason,
+                requested_due_date=new_due_date,
+                requested_working_days=extra_working_days,
+                due_date_at_request=issue.due_date,
+            )
+    except IntegrityError:
+        raise ValidationError(_("An extension request for this issue is already waiting for a decision."))
+    _record(
+        issue,
+        Kind.EXTENSION_REQUESTED,
+        by=by,
+        after={"extension": extension.pk, "due_date": _json(issue.due_date), "requested_due_date": _json(new_due_date),
+               "requested_working_days": extra_working_days},
+        note=reason,
+    )
+    return extension
+
+
+@transaction.atomic
+def issue_decide_extension(
+    *,
+    extension: ExtensionRequest,
+    by: User,
+    approve: bool,
+    note: str = "",
+    new_due_date: datetime.date | None = None,
+    extra_working_days: int | None = None,
+) -> ExtensionRequest:
+    """Bureau staff approve or refuse a pending extension request.
+
+    Approving grants what was asked unless ``new_due_date`` or ``extra_working_days`` says
+    otherwise; the new deadline is on the timeline with ``note``. Refusing needs a ``note``.
+    """
+    issue = _lock(extension.issue)
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if not access.can_decide_extension(by, issue):
+        raise _deny(_("Only bureau staff may decide on extensions."))
+    if extension.status != ExtensionRequest.Status.PENDING:
+        raise ValidationError(
+            _("This request was already decided: %(status)s.") % {"status": extension.get_status_display()},
+            code="decided",
+        )
+    note = note.strip()
+    now = timezone.now()
+    if not approve:
+        if not note:
+            raise ValidationError({"note": _("Give the reason for refusing, for the cadre to read.")})
+        extension.status = ExtensionRequest.Status.REFUSED
+        extension.decided_by, extension.decided_at, extension.decision_note = by, now, note
+        extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _record(issue, Kind.EXTENSION_REFUSED, by=by, after={"extension": extension.pk}, note=note)
+        return extension
+
+    _require_open(issue, _("The issue's clock has stopped; there is nothing to extend. Refuse the request instead."))
+    if new_due_date is not None and extra_working_days is not None:
+        raise ValidationError({"new_due_date": _("Grant either a new due date or extra working days, not both.")})
+    if new_due_date is None and extra_working_days is None:
+        new_due_date, extra_working_days = extension.requested_due_date, extension.requested_working_days
+    if new_due_date is not None and new_due_date <= issue.due_date:
+        raise ValidationError(
+            {"new_due_date": _("The new due date must be after the current one, %(date)s.")
+             % {"date": issue.due_date.isoformat()}}
+        )
+    if extra_working_days is not None and not 1 <= extra_working_days <= MAX_EXTENSION_WORKING_DAYS:
+        raise ValidationError(
+            {"extra_working_days": _("Grant between 1 and %(max)d extra working days.") % {"max": MAX_EXTENSION_WORKING_DAYS}}
+        )
+    extension.status = ExtensionRequest.Status.APPROVED
+    extension.decided_by, extension.decided_at, extension.decision_note = by, now, note
+    extension.granted_due_date, extension.granted_working_days = new_due_date, extra_working_days
+    extension.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_note", "granted_due_date", "granted_working_days"]
+    )
+    before = _snapshot(issue, *_DEADLINE_FIELDS)
+    _apply_deadline(issue, load_calendar())
+    _save(issue, *_DEADLINE_FIELDS)
+    after = _snapshot(issue, *_DEADLINE_FIELDS)
+    after["extension"] = extension.pk
+    _record(issue, Kind.EXTENDED, by=by, before=before, after=after, note=note or extension.reason)
+    return extension
+
+
+# --- stopping the clock, reopening, rating -----------------------------------------------------
+
+
+@transaction.atomic
+def issue_determine_solution(*, issue: Issue, by: User, solution: str) -> Issue:
+    """Record that a solution is determined (确定解决方案): the clock stops, on time or late."""
+    issue = _lock(issue)
+    if not access.can_determine_solution(by, issue):
+        raise _deny(_("You may not record a solution for this issue."))
+    _require_open(issue)
+    solution = solution.strip()
+    if not solution:
+        raise ValidationError({"solution": _("Describe the solution that was determined.")})
+    before = _snapshot(issue, "status")
+    _stop_clock(issue, kind=Issue.ClosureKind.SOLUTION_DETERMINED, on=_today())
+    issue.status = Status.SOLUTION_DETERMINED
+    issue.solution = solution
+    withdrawn = _withdraw_pending_extensions(issue)
+    _save(issue, "status", "solution", "closed_on", "closure_kind", "on_time")
+    after = _snapshot(issue, "status", "closed_on", "closure_kind", "on_time", "due_date")
+    if withdrawn:
+        after["withdrawn_extensions"] = withdrawn
+    _record(issue, Kind.SOLUTION_DETERMINED, by=by, before=before, after=after, note=solution)
+    return issue
+
+
+@transaction.atomic
+def issue_resolve(*, issue: Issue, by: User, resolution: str) -> Issue:
+    """Record the issue resolved (办结). From open, this stops the clock; after a solution was
+    determined, the clock stays where it stopped and only the resolution is added."""
+    issue = _lock(issue)
+    if not access.can_resolve_issue(by, issue):
+        raise _deny(_("You may not resolve this issue."))
+    if issue.status == Status.RESOLVED:
+        raise ValidationError(_("This issue is already resolved."), code="resolved")
+    resolution = resolution.strip()
+    if not resolution:
+        raise ValidationError({"resolution": _("Say how the issue was resolved.")})
+    today = _today()
+    before = _snapshot(issue, "status")
+    if issue.is_open:
+        _stop_clock(issue, kind=Issue.ClosureKind.RESOLVED, on=today)
+    issue.status = Status.RESOLVED
+    issue.resolved_on = today
+    issue.resolution = resolution
+    withdrawn = _withdraw_pending_extensions(issue)
+    _save(issue, "status", "resolved_on", "resolution", "closed_on", "closure_kind", "on_time")
+    after = _snapshot(issue, "status", "closed_on", "closure_kind", "on_time", "resolved_on", "due_date")
+    if withdrawn:
+        after["withdrawn_extensions"] = withdrawn
+    _record(issue, Kind.RESOLVED, by=by, before=before, after=after, note=resolution)
+    return issue
+
+
+def _reopen(issue: Issue, *, by, reason: str) -> Issue:
+    fields = ("status", "issue_class", "closed_on", "closure_kind", "on_time", "resolved_on", "rating",
+              *_DEADLINE_FIELDS)
+    before = _snapshot(issue, *fields)
+    if issue.issue_class == IssueClass.A:
+        # It had no clock; as class B the cadre takes it back, with a clock starting today.
+        issue.issue_class = IssueClass.B
+        issue.clock_started_on = _today()
+        issue.status = Status.OPEN
+        issue.handed_to_unit = None
+        issue.handed_over_at = None
+        _record(
+            issue,
+            Kind.RECLASSIFIED,
+            by=by,
+            before={"issue_class": IssueClass.A},
+            after={"issue_class": IssueClass.B, "clock_started_on": issue.clock_started_on.isoformat()},
+            note=reason,
+        )
+    else:
+        issue.status = Status.HANDED_OVER if issue.handed_to_unit_id else Status.OPEN
+    issue.closed_on = None
+    issue.closure_kind = ""
+    issue.on_time = None
+    issue.resolved_on = None
+    issue.solution = ""
+    issue.resolution = ""
+    issue.rating = None
+    issue.rating_comment = ""
+    issue.rated_at = None
+    issue.reopen_count += 1
+    # The due date stands; recomputing only brings in calendar changes made while it was closed.
+    _apply_deadline(issue, load_calendar())
+    _save(issue, "status", "issue_class", "clock_started_on", "handed_to_unit", "handed_over_at", "closed_on",
+          "closure_kind", "on_time", "resolved_on", "solution", "resolution", "rating", "rating_comment", "rated_at",
+          "reopen_count",
+          *_DEADLINE_FIELDS)
+    _record(issue, Kind.REOPENED, by=by, before=before, after=_snapshot(issue, *fields), note=reason)
+    return issue
+
+
+@transaction.atomic
+def issue_reopen(*, issue: Issue, by: User, reason: str) -> Issue:
+    """Reopen an issue whose clock had stopped, with a reason. The due date stands (see above)."""
+    issue = _lock(issue)
+    if not access.can_reopen_issue(by, issue):
+        raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may reopen this issue."))
+    if issue.is_open:
+        raise ValidationError(_("This issue is still open."), code="open")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reopening the issue.")})
+    return _reopen(issue, by=by, reason=reason)
+
+
+#: Ratings at or below this reopen the issue.
+REOPENING_RATING = 2
+
+
+@transaction.atomic
+def issue_rate(*, issue: Issue, by: User, rating: int, comment: str = "") -> Issue:
+    """Enter the platform's rating (1-5) of a resolved issue, on its behalf; 1 or 2 reopens it."""
+    issue = _lock(issue)
+    if not access.can_rate_issue(by, issue):
+        raise _deny(_("Only the platform's responsible cadre may enter its rating."))
+    if issue.status != Status.RESOLVED:
+        raise ValidationError(_("Only a resolved issue can be rated."), code="not_resolved")
+    if issue.rating is not None:
+        raise ValidationError(_("The platform has already rated this resolution."), code="rated")
+    comment = comment.strip()
+    errors = {}
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        errors["rating"] = _("Rate from 1 (poor) to 5 (very good).")
+    elif rating <= REOPENING_RATING and not comment:
+        errors["comment"] = _("Say what the platform was unhappy with: a rating of 1 or 2 reopens the issue.")
+    if errors:
+        raise ValidationError(errors)
+    issue.rating = rating
+    issue.rating_comment = comment
+    issue.rated_at = timezone.now()
+    _save(issue, "rating", "rating_comment", "rated_at")
+    _record(issue, Kind.RATED, by=by, after={"rating": rating, "comment": comment}, note=comment)
+    if rating <= REOPENING_RATING:
+        _reopen(
+            issue,
+            by=by,
+            reason=_("The platform rated the result %(rating)d of 5: %(comment)s") % {"rating": rating, "comment": comment},
+        )
+    return issue
+
+
+# --- the calendar ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarChange:
+    """What a calendar change did, for the admin's message."""
+
+    created: list[datetime.date] = field(default_factory=list)
+    updated: list[datetime.date] = field(default_factory=list)
+    unchanged: list[datetime.date] = field(default_factory=list)
+    removed: list[datetime.date] = field(default_factory=list)
+    years_loaded: list[int] = field(default_factory=list)
+    years_unloaded: list[int] = field(default_factory=list)
+    #: Open issues whose due date or provisional flag moved.
+    issues_recomputed: list[int] = field(default_factory=list)
+
+
+def _recompute_open_deadlines(*, by, note: str) -> list[int]:
+    """Recompute every open issue's deadline on the calendar as it now stands in this transaction.
+
+    Each issue whose due date or provisional flag moved gets a ``due_date_recomputed`` entry.
+    """
+    calendar = load_calendar()
+    issues = list(
+        Issue.objects.open()
+        .exclude(issue_class=IssueClass.A)
+        .select_for_update()
+        .order_by("pk")  # one lock order for everyone: no deadlock between two calendar changes
+    )
+    approved: dict[int, list[ExtensionRequest]] = {}
+    for extension in ExtensionRequest.objects.filter(
+        issue_id__in=[i.pk for i in issues], status=ExtensionRequest.Status.APPROVED
+    ):
+        approved.setdefault(extension.issue_id, []).append(extension)
+    moved, events = [], []
+    now = timezone.now()
+    for issue in issues:
+        before = _snapshot(issue, *_DEADLINE_FIELDS)
+        if _apply_deadline(issue, calendar, extensions=approved.get(issue.pk, [])):
+            issue.updated_at = now
+            moved.append(issue)
+            events.append(
+                IssueEvent(issue=issue, kind=Kind.DUE_DATE_RECOMPUTED, actor=by, at=now, before=before,
+                           after=_snapshot(issue, *_DEADLINE_FIELDS), note=note)
+            )
+    Issue.objects.bulk_update(moved, [*_DEADLINE_FIELDS, "updated_at"])
+    IssueEvent.objects.bulk_create(events)
+    return [issue.pk for issue in moved]
+
+
+def _check_calendar_access(by) -> None:
+    if not access.can_manage_calendar(by):
+        raise _deny(_("Only an admin may change the working-day calendar."))
+
+
+def _check_year_loadable(year: int, calendar: WorkdayCalendar) -> str | None:
+    status = calendar.year_status(year)
+    if status.in_package or status.holidays_entered:
+        return None
+    return _(
+        "Year %(year)d has no holidays entered: enter its holidays and makeup workdays before marking it loaded."
+    ) % {"year": year}
+
+
+@transaction.atomic
+def calendar_set_days(
+    *,
+    entries: Iterable[DayEntry],
+    by: User,
+    remove: Iterable[datetime.date] = (),
+    mark_years_loaded: Iterable[int] = (),
+    source_note: str = "",
+) -> CalendarChange:
+    """Enter or correct holidays and makeup workdays, all or nothing, and recompute open deadlines.
+
+    ``entries`` set a date's kind (replacing an earlier entry for that date); ``remove`` deletes
+    entries, so the date falls back to the package or to weekdays. ``mark_years_loaded`` declares
+    those years' schedules complete (``source_note`` says where they came from): until then, a
+    deadline reaching into a year the package lacks stays provisional, however many days of it are
+    entered. Every open issue whose deadline moves gets a timeline entry, in this transaction.
+    """
+    _check_calendar_access(by)
+    entries = list(entries)
+    remove = sorted(set(remove))
+    years = sorted(set(mark_years_loaded))
+    errors = []
+    seen: dict[datetime.date, str] = {}
+    for entry in entries:
+        if entry.kind not in CalendarDay.Kind.values:
+            errors.append(_("%(date)s: the kind must be holiday or workday.") % {"date": entry.date.isoformat()})
+        elif seen.get(entry.date, entry.kind) != entry.kind:
+            errors.append(_("%(date)s is entered twice, as different kinds.") % {"date": entry.date.isoformat()})
+        seen[entry.date] = entry.kind
+    for day in set(remove) & set(seen):
+        errors.append(_("%(date)s is both entered and removed.") % {"date": day.isoformat()})
+    existing = {row.date: row for row in CalendarDay.objects.select_for_update().filter(date__in=[*seen, *remove])}
+    for day in remove:
+        if day not in existing:
+            errors.append(_("%(date)s has no entry to remove.") % {"date": day.isoformat()})
+    if errors:
+        raise ValidationError({"entries": errors})
+
+    change = CalendarChange()
+    now = timezone.now()
+    for entry in entries:
+        row = existing.get(entry.date)
+        note = entry.note.strip()[:200]
+        if row is None:
+            row = CalendarDay.objects.create(date=entry.date, kind=entry.kind, note=note, entered_by=by, entered_at=now)
+            existing[entry.date] = row
+            change.created.append(entry.date)
+        elif (row.kind, row.note) == (entry.kind, note):
+            if entry.date not in change.created and entry.date not in change.updated:
+                change.unchanged.append(entry.date)
+        else:
+            row.kind, row.note, row.entered_by, row.entered_at = entry.kind, note, by, now
+            row.save(update_fields=["kind", "note", "entered_by", "entered_at"])
+            change.updated.append(entry.date)
+    for day in remove:
+        existing[day].delete()  # one by one, so the history keeps each deleted entry
+        change.removed.append(day)
+
+    if years:
+        calendar = load_calendar()
+        problems = [message for year in years if (message := _check_year_loadable(year, calendar))]
+        if problems:
+            raise ValidationError({"mark_years_loaded": problems})
+        for year in years:
+            _set_year_row(year=year, loaded=True, by=by, source_note=source_note, now=now)
+        change.years_loaded = years
+
+    if change.created or change.updated or change.removed or change.years_loaded:
+        change.issues_recomputed = _recompute_open_deadlines(by=by, note=_describe(change))
+    return change
+
+
+def _set_year_row(*, year: int, loaded: bool, by, source_note: str, now) -> CalendarYear:
+    row, _created = CalendarYear.objects.select_for_update().get_or_create(
+        year=year, defaults={"loaded": loaded, "source_note": source_note.strip(), "entered_by": by, "entered_at": now}
+    )
+    if not _created:
+        row.loaded, row.entered_by, row.entered_at = loaded, by, now
+        if source_note.strip():
+            row.source_note = source_note.strip()
+        row.save(update_fields=["loaded", "source_note", "entered_by", "entered_at"])
+    return row
+
+
+@transaction.atomic
+def calendar_set_year_loaded(*, year: int, loaded: bool, by: User, source_note: str = "") -> CalendarChange:
+    """Declare a year's schedule complete (loaded) or not, and recompute open deadlines.
+
+    A year is loaded only when an admin says so here (or through ``calendar_set_days``); loading
+    needs the year's holidays entered first. Unloading makes deadlines reaching into it
+    provisional again (years the package covers stay loaded whatever is said here).
+    """
+    _check_calendar_access(by)
+    if not 1900 <= year <= 9998:
+        raise ValidationError({"year": _("Enter a year between 1900 and 9998.")})
+    if loaded and (message := _check_year_loadable(year, load_calendar())):
+        raise ValidationError({"year": message})
+    current = CalendarYear.objects.filter(year=year).first()
+    change = CalendarChange()
+    if current is not None and current.loaded == loaded and not source_note.strip():
+        return change
+    _set_year_row(year=year, loaded=loaded, by=by, source_note=source_note, now=timezone.now())
+    (change.years_loaded if loaded else change.years_unloaded).append(year)
+    change.issues_recomputed = _recompute_open_deadlines(by=by, note=_describe(change))
+    return change
+
+
+def _describe(change: CalendarChange) -> str:
+    parts = []
+    days = sorted({*change.created, *change.updated})
+    if days:
+        parts.append(_("days entered: %(days)s") % {"days": ", ".join(d.isoformat() for d in days[:10])}
+                     + ("…" if len(days) > 10 else ""))
+    if change.removed:
+        parts.append(_("entries removed: %(days)s") % {"days": ", ".join(d.isoformat() for d in change.removed[:10])})
+    if change.years_loaded:
+        parts.append(_("years marked loaded: %(years)s") % {"years": ", ".join(map(str, change.years_loaded))})
+    if change.years_unloaded:
+        parts.append(_("years marked not loaded: %(years)s") % {"years": ", ".join(map(str, change.years_unloaded))})
+    return _("Working-day calendar changed (%(what)s).") % {"what": "; ".join(parts)}

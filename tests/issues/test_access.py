@@ -1,0 +1,42 @@
+"""Who sees which issues (issues.access.issues_visible_to)."""
+
+import datetime
+
+from issues import services
+from issues.access import issues_visible_to
+
+D = datetime.date
+
+
+def test_visibility_by_role(make_issue, cadre, colleague, unit_leader, other_cadre, other_leader, bureau_user,
+                            admin_user, other_unit, third_unit):
+    issue = make_issue("C")
+    assert list(issues_visible_to(cadre.user)) == [issue]
+    assert list(issues_visible_to(unit_leader)) == [issue]
+    assert list(issues_visible_to(bureau_user)) == [issue]
+    assert list(issues_visible_to(admin_user)) == [issue]
+    for outsider in (colleague.user, other_cadre.user, other_leader, third_unit.leader):
+        assert not issues_visible_to(outsider).exists()
+
+    # The units it is handed over to see it: their leaders do the work.
+    services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit])
+    assert list(issues_visible_to(other_leader)) == [issue]
+    assert list(issues_visible_to(third_unit.leader)) == [issue]
+    assert not issues_visible_to(other_cadre.user).exists()
+
+
+def test_a_cadre_keeps_seeing_what_they_recorded_after_a_transfer(make_issue, cadre, colleague, platform, on):
+    from liaison.services import assignment_transfer
+
+    issue = make_issue("B", D(2026, 4, 29))
+    on(D(2026, 5, 6))
+    assignment_transfer(platform=platform, to_cadre=colleague, reason="工作调整")
+    assert list(issues_visible_to(cadre.user)) == [issue]
+    assert list(issues_visible_to(colleague.user)) == [issue]
+
+
+def test_anonymous_sees_nothing(make_issue, db):
+    from django.contrib.auth.models import AnonymousUser
+
+    make_issue("B")
+    assert not issues_visible_to(AnonymousUser()).exists()
