@@ -1,14 +1,22 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
+from platforms.api import PlatformViewSet
 
+router = DefaultRouter()
+router.register("platforms", PlatformViewSet, basename="platform")
+router.register("units", UnitViewSet, basename="unit")
+router.register("cadres", CadreViewSet, basename="cadre")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("contacts", ContactViewSet, basename="contact")
+
+# No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("schema/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -209,7 +209,11 @@ SPECTACULAR_SETTINGS = {
     # Served by the portal itself: the docs page loads nothing from the internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Units and contacts both have a ``kind``: name their enums instead of a generated hash.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "liaison.models.Unit.Kind",
+        "ContactKindEnum": "liaison.models.Contact.Kind",
+    },
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -158,7 +159,9 @@ def cadre_set_platforms(
     for assignment in leaving:
         assignment_end(assignment=assignment, reason=reason, end_date=start_date)
     taken = []
-    for pid, platform in wanted.items():
+    # Lock in id order, not the caller's: two requests naming the same platforms in different
+    # orders would otherwise deadlock on PostgreSQL.
+    for pid, platform in sorted(wanted.items()):
         if pid in current:
             continue
         platform = _lock_platform(platform)
@@ -195,13 +198,15 @@ def cadre_deactivate(*, cadre: Cadre) -> Cadre:
 @transaction.atomic
 def cadre_delete(*, cadre: Cadre) -> None:
     """Delete a cadre who has no history; one with history is deactivated instead."""
-    if cadre.assignments.exists() or cadre.contacts.exists():
+    try:
+        cadre.delete()
+    except ProtectedError:
+        # Assignments, contacts and issues all protect their cadre: any of them is history.
         raise ValidationError(
-            _("%(cadre)s has assignments or contacts on record and cannot be deleted; deactivate the cadre instead.")
-            % {"cadre": cadre},
+            _("%(cadre)s has assignments, contacts or issues on record and cannot be deleted; "
+              "deactivate the cadre instead.") % {"cadre": cadre},
             code="has_history",
         )
-    cadre.delete()
 
 
 @transaction.atomic
@@ -219,13 +224,14 @@ def platform_deactivate(*, platform: Platform, reason: str) -> Platform:
 @transaction.atomic
 def platform_delete(*, platform: Platform) -> None:
     """Delete a platform with no history; one with history is deactivated instead."""
-    if platform.assignments.exists() or platform.contacts.exists():
+    try:
+        platform.delete()
+    except ProtectedError:
         raise ValidationError(
-            _("%(platform)s has assignments or contacts on record and cannot be deleted; deactivate it instead.")
-            % {"platform": platform},
+            _("%(platform)s has assignments, contacts or issues on record and cannot be deleted; "
+              "deactivate it instead.") % {"platform": platform},
             code="has_history",
         )
-    platform.delete()
 
 
 def responsible_cadre(*, platform: Platform, on: datetime.date) -> Cadre | None:

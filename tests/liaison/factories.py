@@ -21,6 +21,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class BureauStaffFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     @factory.post_generation
     def bureau_group(self, create, extracted, **kwargs):
         if create:

@@ -1,0 +1,37 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from liaison.models import Cadre, Unit
+
+from .models import Platform
+
+
+class PlatformFilter(django_filters.FilterSet):
+    """Platform filters; ``cadre`` and ``unit`` mean the one currently responsible.
+
+    Searching by name or host institution is the ``search`` parameter (the search backend).
+    """
+
+    level = django_filters.MultipleChoiceFilter(choices=Platform.Level.choices)
+    category = django_filters.MultipleChoiceFilter(choices=Platform.Category.choices)
+    cadre = django_filters.ModelChoiceFilter(
+        field_name="assignments__cadre",
+        queryset=Cadre.objects.all(),
+        method="filter_active_assignment",
+        label=_("responsible cadre"),
+    )
+    unit = django_filters.ModelChoiceFilter(
+        field_name="assignments__cadre__unit",
+        queryset=Unit.objects.all(),
+        method="filter_active_assignment",
+        label=_("unit of the responsible cadre"),
+    )
+
+    class Meta:
+        model = Platform
+        fields = ["level", "category", "district", "is_active", "batch", "cadre", "unit"]
+
+    def filter_active_assignment(self, queryset, name, value):
+        # Both conditions go in one filter() so that they apply to the same assignment row; a
+        # platform has at most one active assignment, so the join cannot repeat a platform.
+        return queryset.filter(**{"assignments__end_date__isnull": True, name: value})

@@ -1,0 +1,418 @@
+"""The admin: every page renders, and every change goes through liaison.services.
+
+Refusals are checked by where they land (the form field, an error message) and by the database
+being unchanged, not by their wording, which is translated.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.messages import ERROR, SUCCESS, get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from liaison.models import Assignment, Cadre, Contact, Unit
+from platforms.models import Platform
+from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory
+from tests.platforms.factories import PlatformFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The factories hash a password for every user they make; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def url(name, *args):
+    return reverse(f"admin:{name}", args=args)
+
+
+def messages_of(response):
+    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def cadre_with(count, **kwargs):
+    cadre = CadreFactory(**kwargs)
+    for _ in range(count):
+        AssignmentFactory(cadre=cadre)
+    return cadre
+
+
+def active_platforms(cadre):
+    return set(Assignment.objects.active().filter(cadre=cadre).values_list("platform_id", flat=True))
+
+
+# --- pages render --------------------------------------------------------------------------------
+
+
+def test_the_login_page_renders(client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+@pytest.fixture
+def one_of_each(assignment, admin_user):
+    ended = AssignmentFactory(cadre=assignment.cadre, end_date=datetime.date(2026, 3, 1), end_reason="调整")
+    contact = ContactFactory(cadre=assignment.cadre, platform=assignment.platform)
+    return {
+        "platforms_platform": assignment.platform.pk,
+        "liaison_unit": assignment.cadre.unit.pk,
+        "liaison_cadre": assignment.cadre.pk,
+        "liaison_assignment": assignment.pk,
+        "liaison_contact": contact.pk,
+        "ended_assignment": ended.pk,
+    }
+
+
+MODELS = ["platforms_platform", "liaison_unit", "liaison_cadre", "liaison_assignment", "liaison_contact"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_changelist_add_change_and_history_pages_render(admin_client, one_of_each, model):
+    pk = one_of_each[model]
+    response = admin_client.get(url(f"{model}_history", pk))
+    assert response.status_code == 200
+    version = response.context["page_obj"][0].history_id
+    pages = [
+        url(f"{model}_changelist"),
+        url(f"{model}_add"),
+        url(f"{model}_change", pk),
+        url(f"{model}_simple_history", pk, version),
+    ]
+    for page in pages:
+        assert admin_client.get(page).status_code == 200, page
+
+
+def test_other_admin_pages_render(admin_client, one_of_each):
+    pages = [
+        url("index"),
+        url("liaison_cadre_set_platforms", one_of_each["liaison_cadre"]),
+        url("liaison_assignment_change", one_of_each["ended_assignment"]),
+        url("platforms_platform_delete", one_of_each["platforms_platform"]),
+        url("liaison_cadre_delete", one_of_each["liaison_cadre"]),
+        url("liaison_cadre_changelist") + "?served=incomplete",
+        url("platforms_platform_changelist") + "?has_cadre=no",
+        url("liaison_assignment_changelist") + "?status=ended",
+    ]
+    for page in pages:
+        assert admin_client.get(page).status_code == 200, page
+
+
+def grow(rows):
+    """``rows`` more platforms, each with a cadre of its own unit, an assignment and a contact."""
+    for _ in range(rows):
+        assignment = AssignmentFactory(cadre=CadreFactory(unit=UnitFactory()))
+        ContactFactory(cadre=assignment.cadre, platform=assignment.platform)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_changelist_queries_do_not_grow_with_the_data(admin_client, model):
+    grow(3)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url(f"{model}_changelist")).status_code == 200
+    grow(12)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(url(f"{model}_changelist")).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_the_platform_list_shows_the_responsible_cadre(admin_client, assignment):
+    response = admin_client.get(url("platforms_platform_changelist"))
+    assert assignment.cadre.name in response.content.decode()
+
+
+# --- set platforms -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_set_platforms_refuses_fewer_than_2_or_more_than_4(admin_client, cadre, count):
+    platforms = PlatformFactory.create_batch(count)
+    response = admin_client.post(
+        url("liaison_cadre_set_platforms", cadre.pk),
+        {"platforms": [p.pk for p in platforms], "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 200
+    assert "platforms" in response.context["form"].errors
+    assert not Assignment.objects.exists()
+
+
+def test_set_platforms_sets_the_cadres_platforms(admin_client, cadre):
+    old = AssignmentFactory(cadre=cadre)
+    wanted = PlatformFactory.create_batch(3)
+    response = admin_client.post(
+        url("liaison_cadre_set_platforms", cadre.pk),
+        {"platforms": [p.pk for p in wanted], "reason": "调整联点", "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 302
+    assert active_platforms(cadre) == {p.pk for p in wanted}
+    old.refresh_from_db()
+    assert old.end_date == datetime.date(2026, 4, 1) and old.end_reason == "调整联点"
+
+
+def test_set_platforms_refuses_a_platform_served_by_another_cadre(admin_client, cadre, other_cadre):
+    taken = AssignmentFactory(cadre=other_cadre).platform
+    free = PlatformFactory()
+    response = admin_client.post(
+        url("liaison_cadre_set_platforms", cadre.pk),
+        {"platforms": [taken.pk, free.pk], "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 200
+    assert taken.name in " ".join(response.context["form"].errors["platforms"])
+    assert active_platforms(cadre) == set()
+
+
+def test_set_platforms_asks_for_a_reason_when_one_is_removed(admin_client, cadre):
+    kept = [AssignmentFactory(cadre=cadre).platform for _ in range(3)]
+    response = admin_client.post(
+        url("liaison_cadre_set_platforms", cadre.pk),
+        {"platforms": [p.pk for p in kept[:2]], "reason": "", "start_date": "2026-04-01"},
+    )
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    assert active_platforms(cadre) == {p.pk for p in kept}
+
+
+# --- assignments ---------------------------------------------------------------------------------
+
+
+def test_adding_an_assignment_goes_through_the_service(admin_client, cadre):
+    platform = PlatformFactory()
+    response = admin_client.post(
+        url("liaison_assignment_add"), {"cadre": cadre.pk, "platform": platform.pk, "start_date": "2026-04-01"}
+    )
+    assert response.status_code == 302
+    assignment = Assignment.objects.get()
+    assert (assignment.cadre, assignment.platform) == (cadre, platform)
+    assert assignment.start_date == datetime.date(2026, 4, 1)
+    assert assignment.history.count() == 1  # written once, by the service
+
+
+def test_adding_a_fifth_platform_is_refused_on_the_form(admin_client):
+    cadre = cadre_with(4)
+    platform = PlatformFactory()
+    response = admin_client.post(
+        url("liaison_assignment_add"), {"cadre": cadre.pk, "platform": platform.pk, "start_date": "2026-04-01"}
+    )
+    assert response.status_code == 200
+    assert "cadre" in response.context["adminform"].form.errors
+    assert not platform.assignments.exists()
+
+
+def test_adding_a_taken_platform_is_refused_on_the_form(admin_client, cadre, other_cadre):
+    taken = AssignmentFactory(cadre=other_cadre).platform
+    response = admin_client.post(
+        url("liaison_assignment_add"), {"cadre": cadre.pk, "platform": taken.pk, "start_date": "2026-04-01"}
+    )
+    assert response.status_code == 200
+    assert "platform" in response.context["adminform"].form.errors
+    assert Assignment.objects.count() == 1
+
+
+def test_adding_an_assignment_starting_in_the_future_is_refused_on_the_form(admin_client, cadre):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = admin_client.post(
+        url("liaison_assignment_add"),
+        {"cadre": cadre.pk, "platform": PlatformFactory().pk, "start_date": tomorrow.isoformat()},
+    )
+    assert response.status_code == 200
+    assert "start_date" in response.context["adminform"].form.errors
+    assert not Assignment.objects.exists()
+
+
+def test_an_active_assignment_can_only_be_ended(admin_client, assignment, other_cadre):
+    response = admin_client.post(
+        url("liaison_assignment_change", assignment.pk),
+        {"end_date": "2026-04-01", "end_reason": "干部调岗", "cadre": other_cadre.pk, "start_date": "2025-01-01"},
+    )
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.end_date, assignment.end_reason) == (datetime.date(2026, 4, 1), "干部调岗")
+    assert assignment.cadre != other_cadre and assignment.start_date == datetime.date(2026, 1, 5)
+
+
+def test_ending_an_assignment_needs_a_reason(admin_client, assignment):
+    response = admin_client.post(url("liaison_assignment_change", assignment.pk), {"end_date": "2026-04-01"})
+    assert response.status_code == 200
+    assert "end_reason" in response.context["adminform"].form.errors
+    assignment.refresh_from_db()
+    assert assignment.is_active
+
+
+def test_an_ended_assignment_cannot_be_changed_or_deleted(admin_client, assignment):
+    assignment.end_date, assignment.end_reason = datetime.date(2026, 3, 1), "调整"
+    assignment.save()
+    response = admin_client.post(
+        url("liaison_assignment_change", assignment.pk), {"end_date": "2026-04-01", "end_reason": "x"}
+    )
+    assert response.status_code == 403
+    assert admin_client.post(url("liaison_assignment_delete", assignment.pk), {"post": "yes"}).status_code == 403
+    assignment.refresh_from_db()
+    assert assignment.end_date == datetime.date(2026, 3, 1)
+
+
+def test_the_end_selected_assignments_action_asks_for_a_reason(admin_client, assignment):
+    changelist = url("liaison_assignment_changelist")
+    data = {"action": "end_selected", "_selected_action": [assignment.pk]}
+    response = admin_client.post(changelist, data)
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].fields
+    assignment.refresh_from_db()
+    assert assignment.is_active
+
+    response = admin_client.post(changelist, {**data, "apply": "1", "reason": "批次调整", "end_date": "2026-04-01"})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.end_date, assignment.end_reason) == (datetime.date(2026, 4, 1), "批次调整")
+
+
+def test_history_cannot_be_reverted(admin_client, assignment):
+    version = assignment.history.first()
+    response = admin_client.post(
+        reverse("admin:liaison_assignment_simple_history", args=[assignment.pk, version.history_id]), {}
+    )
+    assert response.status_code == 403
+
+
+# --- platforms -----------------------------------------------------------------------------------
+
+
+def test_deleting_a_platform_with_history_is_refused_with_a_message(admin_client, platform):
+    response = admin_client.post(url("platforms_platform_delete", platform.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert response.url == url("platforms_platform_change", platform.pk)
+    assert any(level == ERROR and platform.name in text for level, text in messages_of(response))
+    assert Platform.objects.filter(pk=platform.pk).exists()
+
+
+def test_deleting_a_platform_without_history_works(admin_client):
+    platform = PlatformFactory()
+    response = admin_client.post(url("platforms_platform_delete", platform.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Platform.objects.filter(pk=platform.pk).exists()
+
+
+def test_deactivating_platforms_ends_their_assignments_with_the_reason(admin_client, platform, assignment):
+    changelist = url("platforms_platform_changelist")
+    data = {"action": "deactivate_selected", "_selected_action": [platform.pk], "apply": "1"}
+    response = admin_client.post(changelist, {**data, "reason": ""})
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    platform.refresh_from_db()
+    assert platform.is_active
+
+    response = admin_client.post(changelist, {**data, "reason": "平台撤销"})
+    assert response.status_code == 302
+    platform.refresh_from_db()
+    assignment.refresh_from_db()
+    assert not platform.is_active
+    assert assignment.end_reason == "平台撤销" and not assignment.is_active
+
+
+# --- cadres --------------------------------------------------------------------------------------
+
+
+def test_deactivating_a_cadre_with_platforms_is_refused_with_a_message(admin_client, assignment):
+    cadre = assignment.cadre
+    idle = CadreFactory()
+    response = admin_client.post(
+        url("liaison_cadre_changelist"), {"action": "deactivate_selected", "_selected_action": [cadre.pk, idle.pk]}
+    )
+    assert response.status_code == 302
+    levels = [level for level, _ in messages_of(response)]
+    assert ERROR in levels and SUCCESS in levels
+    cadre.refresh_from_db()
+    idle.refresh_from_db()
+    assert cadre.is_active and not idle.is_active
+
+
+def test_deleting_a_cadre_with_history_is_refused_with_a_message(admin_client, assignment):
+    cadre = assignment.cadre
+    response = admin_client.post(url("liaison_cadre_delete", cadre.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert any(level == ERROR for level, _ in messages_of(response))
+    assert Cadre.objects.filter(pk=cadre.pk).exists()
+
+
+def test_the_cadre_list_marks_incomplete_cadres(admin_client):
+    incomplete, complete = cadre_with(1), cadre_with(2)
+    response = admin_client.get(url("liaison_cadre_changelist") + "?served=incomplete")
+    shown = {c.pk for c in response.context["cl"].result_list}
+    assert incomplete.pk in shown and complete.pk not in shown
+    assert {c.pk: c.active_platform_count for c in response.context["cl"].result_list}[incomplete.pk] == 1
+
+
+def test_the_transfer_action_moves_every_platform_to_the_target(admin_client):
+    leaving, successor = cadre_with(2), cadre_with(1)
+    moved = active_platforms(leaving)
+    changelist = url("liaison_cadre_changelist")
+    data = {"action": "transfer_platforms", "_selected_action": [leaving.pk]}
+    assert admin_client.post(changelist, data).status_code == 200  # the intermediate page
+
+    response = admin_client.post(
+        changelist, {**data, "apply": "1", "to_cadre": successor.pk, "reason": "原干部调离", "date": "2026-04-01"}
+    )
+    assert response.status_code == 302
+    assert active_platforms(leaving) == set()
+    assert moved < active_platforms(successor)
+    ended = Assignment.objects.filter(cadre=leaving)
+    assert {(a.end_date, a.end_reason) for a in ended} == {(datetime.date(2026, 4, 1), "原干部调离")}
+
+
+def test_the_transfer_action_is_all_or_nothing(admin_client):
+    leaving, successor = cadre_with(2), cadre_with(3)
+    before = active_platforms(leaving)
+    response = admin_client.post(
+        url("liaison_cadre_changelist"),
+        {
+            "action": "transfer_platforms",
+            "_selected_action": [leaving.pk],
+            "apply": "1",
+            "to_cadre": successor.pk,
+            "reason": "原干部调离",
+        },
+    )
+    assert response.status_code == 200
+    assert "to_cadre" in response.context["form"].errors
+    assert active_platforms(leaving) == before
+    assert len(active_platforms(successor)) == 3
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+
+def test_adding_a_contact_goes_through_the_service(admin_client, admin_user, assignment, other_cadre):
+    data = {
+        "platform": assignment.platform.pk,
+        "date": "2026-04-02",
+        "kind": Contact.Kind.CALL,
+        "summary": "了解平台进展",
+    }
+    response = admin_client.post(url("liaison_contact_add"), {**data, "cadre": other_cadre.pk})
+    assert response.status_code == 200
+    assert "platform" in response.context["adminform"].form.errors
+    assert not Contact.objects.exists()
+
+    response = admin_client.post(url("liaison_contact_add"), {**data, "cadre": assignment.cadre.pk})
+    assert response.status_code == 302
+    contact = Contact.objects.get()
+    assert (contact.cadre, contact.created_by) == (assignment.cadre, admin_user)
+
+
+def test_a_unit_shows_its_cadre_count(admin_client):
+    unit = UnitFactory()
+    CadreFactory.create_batch(2, unit=unit)
+    response = admin_client.get(url("liaison_unit_changelist"))
+    counts = {u.pk: u.cadre_count for u in response.context["cl"].result_list}
+    assert counts[unit.pk] == 2
+    assert Unit.objects.count() == len(counts)

@@ -1,0 +1,53 @@
+"""The OpenAPI schema and its docs page, which must work on an intranet with no internet."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.validation import validate_schema
+
+
+@pytest.mark.django_db
+def test_the_schema_is_valid_openapi_3_and_generates_without_warnings(client):
+    GENERATOR_STATS.reset()
+
+    response = client.get("/api/v1/schema/", {"format": "json"})
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+    assert not GENERATOR_STATS, "the schema generator warned: see the captured stderr"
+    for path in [
+        "/api/v1/platforms/",
+        "/api/v1/platforms/{id}/",
+        "/api/v1/platforms/{id}/deactivate/",
+        "/api/v1/platforms/{id}/transfer/",
+        "/api/v1/units/",
+        "/api/v1/cadres/",
+        "/api/v1/cadres/{id}/set-platforms/",
+        "/api/v1/cadres/{id}/deactivate/",
+        "/api/v1/assignments/",
+        "/api/v1/assignments/{id}/end/",
+        "/api/v1/contacts/",
+    ]:
+        assert path in schema["paths"], path
+    assert {"UnitKindEnum", "ContactKindEnum", "LevelEnum"} <= set(schema["components"]["schemas"])
+    transfer = schema["paths"]["/api/v1/platforms/{id}/transfer/"]["post"]
+    assert transfer["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/PlatformTransfer")
+
+
+@pytest.mark.django_db
+def test_the_docs_page_loads_only_local_assets(client):
+    response = client.get("/api/v1/schema/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "http://" not in html and "https://" not in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, "expected the page to load Swagger UI's script and stylesheet"
+    for url in assets:
+        assert url.startswith("/static/"), url
+        assert finders.find(url.removeprefix("/static/")), f"{url} is not among the static files"
+    assert 'url: "/api/v1/schema/"' in html
