@@ -144,3 +144,13 @@ def test_the_scheme_is_the_same_every_time():
     first, second = build_scheme(), build_scheme()
     assert first.platforms == second.platforms
     assert [(c.person, c.platforms) for c in first.cadres] == [(c.person, c.platforms) for c in second.cadres]
+
+
+def test_seed_demo_refuses_to_run_in_production(settings, db):
+    from django.core.management import CommandError
+
+    settings.PRODUCTION = True
+    before = Platform.objects.count()
+    with pytest.raises(CommandError, match="development only"):
+        call_command("seed_demo")
+    assert Platform.objects.count() == before

@@ -1,6 +1,7 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from liaison.demo import DEMO_LOGINS, seed_demo
 
@@ -12,6 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            # The demo logins' passwords are in the repository: never on a production database.
+            raise CommandError("seed_demo is for development only; it refuses to run with DJANGO_ENV=production.")
         started = time.monotonic()
         report = seed_demo()
         elapsed = time.monotonic() - started
