@@ -280,7 +280,7 @@ class CadreAdmin(ServiceDeleteMixin, HistoryAdmin):
     def delete_with_service(self, cadre):
         services.cadre_delete(cadre=cadre)
 
-    @admin.display(description=_("name"), ordering="user__last_name")
+    @admin.display(description=_("full name"), ordering="user__last_name")
     def name(self, cadre):
         return cadre.name
 

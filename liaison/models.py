@@ -55,7 +55,7 @@ class Cadre(models.Model):
     )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cadres")
     phone = models.CharField(_("phone"), max_length=50, blank=True)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
     batch = models.PositiveSmallIntegerField(_("batch"), default=1)
 

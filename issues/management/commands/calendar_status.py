@@ -20,7 +20,10 @@ class Command(BaseCommand):
             "admin": _("admin"),
             "none": _("none: weekdays alone"),
         }
-        header = f"{_('year'):<6} {_('status'):<34} {_('source'):<38} {_('holidays'):>8} {_('workdays'):>8}"
+        # Each label is its own gettext call so that makemessages extracts it.
+        year, state_label, source = _("year"), _("status"), _("source")
+        holidays, workdays = _("holidays"), _("workdays")
+        header = f"{year:<6} {state_label:<34} {source:<38} {holidays:>8} {workdays:>8}"
         self.stdout.write(header)
         for status in calendar_year_statuses(today=timezone.localdate()):
             if status.loaded:
