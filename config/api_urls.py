@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
 
@@ -12,6 +13,8 @@ router.register("units", UnitViewSet, basename="unit")
 router.register("cadres", CadreViewSet, basename="cadre")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("issues", IssueViewSet, basename="issue")
+router.register("calendar", CalendarViewSet, basename="calendar")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

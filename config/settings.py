@@ -63,7 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.context_processors.portal",
+                "issues.context_processors.inbox",
             ],
         },
     },
@@ -213,6 +214,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "liaison.models.Unit.Kind",
         "ContactKindEnum": "liaison.models.Contact.Kind",
+        # An issue's class is ``issue_class`` on the issue and ``new_class`` when reclassifying.
+        "IssueClassEnum": "issues.models.IssueClass",
+        "CalendarDayKindEnum": "issues.models.CalendarDay.Kind",
     },
 }
 

@@ -509,7 +509,10 @@ def issue_decide_extension(
     )
     before = _snapshot(issue, *_DEADLINE_FIELDS)
     _apply_deadline(issue, load_calendar())
-    _save(issue, *_DEADLINE_FIELDS)
+    # No longer late: the escalation was for the old date; the sweep escalates afresh if the new one passes.
+    if issue.escalation_level and issue.due_date >= _today():
+        issue.escalation_level = Issue.EscalationLevel.NONE
+    _save(issue, *_DEADLINE_FIELDS, "escalation_level")
     after = _snapshot(issue, *_DEADLINE_FIELDS)
     after["extension"] = extension.pk
     _record(issue, Kind.EXTENDED, by=by, before=before, after=after, note=note or extension.reason)

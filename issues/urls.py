@@ -1,2 +1,30 @@
+from django.urls import path
+
+from . import views
+
 app_name = "issues"
-urlpatterns = []
+
+
+def _action(route: str, name: str):
+    """An action on one issue: it posts to its own URL and calls its one service."""
+    return path(f"<int:pk>/{route}/", views.issue_action, {"action": name}, name=name)
+
+
+urlpatterns = [
+    path("", views.issue_list_view, name="list"),
+    path("new/", views.issue_create, name="create"),
+    path("due-preview/", views.due_preview, name="due_preview"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
+    path("inbox/<int:pk>/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("<int:pk>/", views.issue_detail, name="detail"),
+    _action("reclassify", "reclassify"),
+    _action("hand-over", "hand_over"),
+    _action("comment", "comment"),
+    _action("request-extension", "request_extension"),
+    _action("decide-extension", "decide_extension"),
+    _action("determine-solution", "determine_solution"),
+    _action("resolve", "resolve"),
+    _action("reopen", "reopen"),
+    _action("rate", "rate"),
+]

@@ -7,4 +7,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("my/platforms/", views.my_platforms, name="my_platforms"),
+    path("unit/", views.unit_home, name="unit_home"),
+    path("bureau/", views.bureau_home, name="bureau_home"),
+    path("administration/", views.admin_home, name="admin_home"),
+    path("contacts/new/", views.contact_new, name="contact_new"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
 ]

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from . import views
+
 app_name = "platforms"
-urlpatterns = []
+urlpatterns = [
+    path("<int:pk>/", views.platform_detail, name="detail"),
+]

@@ -8,21 +8,31 @@ PASSWORD = "pass-1234-word"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres`` need row locks and real concurrency: skip them on SQLite."""
+    """Tests marked ``postgres`` need row locks and real concurrency: skip them on SQLite.
+    Tests marked ``redis`` need a real Redis broker: skip them unless CELERY_BROKER_URL is one."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    on_redis = settings.CELERY_BROKER_URL.startswith("redis://")
+    skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_postgres)
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(skip_redis)
 
 
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     # The user factories hash a password per user; the default hasher takes most of a test's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english_pages(client, settings):
+    """The test client reads pages in English, as a user who chose English with the switch."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture

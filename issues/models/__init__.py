@@ -3,20 +3,26 @@
 from .calendar import CalendarDay, CalendarYear
 from .issue import (
     WORKING_DAYS_BY_CLASS,
+    EscalationLevel,
     ExtensionRequest,
     Issue,
     IssueClass,
     IssueEvent,
     IssueQuerySet,
 )
+from .notification import DispatchReport, Notification, SweepRun
 
 __all__ = [
     "WORKING_DAYS_BY_CLASS",
     "CalendarDay",
     "CalendarYear",
+    "DispatchReport",
+    "EscalationLevel",
     "ExtensionRequest",
     "Issue",
     "IssueClass",
     "IssueEvent",
     "IssueQuerySet",
+    "Notification",
+    "SweepRun",
 ]

@@ -20,6 +20,12 @@ class IssueClass(models.TextChoices):
 WORKING_DAYS_BY_CLASS = {IssueClass.B: 10, IssueClass.C: 15, IssueClass.D: 30}
 
 
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("Not escalated")
+    UNIT_LEADER = 1, _("Escalated to the unit leader")
+    OFFICE = 2, _("Escalated to the office")
+
+
 class IssueQuerySet(models.QuerySet):
     def open(self):
         """Issues whose clock is running: recorded or handed over, not yet closed."""
@@ -90,6 +96,8 @@ class Issue(models.Model):
         RESOLVED = "resolved", _("Resolved")
         SOLUTION_DETERMINED = "solution_determined", _("Solution determined")
 
+    EscalationLevel = EscalationLevel
+
     platform = models.ForeignKey(Platform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="issues")
     #: The cadre who recorded the issue. The cadre responsible *now* is the platform's current
     #: cadre: see ``IssueQuerySet.with_responsible_cadre``.
@@ -148,6 +156,13 @@ class Issue(models.Model):
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
 
+    #: How far the deadline sweep has escalated the issue for its due date in force (see
+    #: ``issues.enforcement``): 0 not escalated, 1 to the unit leader, 2 to the office. Set only by
+    #: the sweep; back to 0 when an extension moves the due date past today.
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+
     #: The platform's rating of the result (1-5), entered by the cadre on its behalf.
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
@@ -165,6 +180,8 @@ class Issue(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"], name="issue_status_due"),
             models.Index(fields=["platform", "recorded_on"], name="issue_platform_recorded"),
+            # The deadline sweep's escalation query: open, not yet at a level, due before a date.
+            models.Index(fields=["status", "escalation_level", "due_date"], name="issue_status_level_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(issue_class__in=IssueClass.values), name="issue_class_valid"),
@@ -225,6 +242,7 @@ class Issue(models.Model):
                 condition=~Q(status="handed_over") | Q(handed_to_unit__isnull=False),
                 name="issue_handed_over_has_unit",
             ),
+            models.CheckConstraint(condition=Q(escalation_level__in=[0, 1, 2]), name="issue_escalation_level_valid"),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5, status="resolved"),
                 name="issue_rating_1_to_5_when_resolved",

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -29,7 +30,8 @@ def long_sessions(settings):
 
 
 def client_for(user):
-    client = Client(headers={"accept-language": "en"})
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # as a user who chose English
     client.force_login(user)
     return client
 

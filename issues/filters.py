@@ -1,0 +1,69 @@
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from liaison.models import Assignment, Cadre, Unit
+
+from .models import ExtensionRequest, Issue, IssueClass
+
+
+class IssueFilter(django_filters.FilterSet):
+    """Issue filters. ``cadre`` and ``unit`` mean the platform's current responsible cadre and
+    that cadre's unit (responsibility follows the platform); ``overdue`` is as of today in
+    Asia/Shanghai; ``due_after`` and ``due_before`` bound the due date, both inclusive.
+
+    Searching by title is the ``search`` parameter (the search backend).
+    """
+
+    issue_class = django_filters.MultipleChoiceFilter(choices=IssueClass.choices, label=_("class"))
+    status = django_filters.MultipleChoiceFilter(choices=Issue.Status.choices)
+    service_area = django_filters.MultipleChoiceFilter(choices=Issue.ServiceArea.choices)
+    cadre = django_filters.ModelChoiceFilter(
+        field_name="platform__assignments__cadre",
+        queryset=Cadre.objects.all(),
+        method="filter_cadre",
+        label=_("responsible cadre"),
+    )
+    unit = django_filters.ModelChoiceFilter(
+        field_name="platform__assignments__cadre__unit",
+        queryset=Unit.objects.all(),
+        method="filter_unit",
+        label=_("unit of the responsible cadre"),
+    )
+    handed_to_unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("handed over to"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue (as of today)"))
+    provisional = django_filters.BooleanFilter(field_name="due_date_provisional", label=_("due date provisional"))
+    due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("due date"))
+    recorded = django_filters.DateFromToRangeFilter(field_name="recorded_on", label=_("recorded on"))
+    extension_pending = django_filters.BooleanFilter(
+        method="filter_extension_pending", label=_("an extension request is waiting for a decision")
+    )
+
+    class Meta:
+        model = Issue
+        fields = ["platform"]
+
+    def filter_cadre(self, queryset, name, value):
+        active = Assignment.objects.active().filter(platform=OuterRef("platform_id"), cadre=value)
+        return queryset.filter(Exists(active))
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.responsible_unit(value.pk)
+
+    def filter_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        if value:
+            return queryset.overdue(today)
+        # One exclude(): not (open and due before today); an issue without a due date stays in.
+        return queryset.exclude(status__in=Issue.OPEN_STATUSES, due_date__lt=today)
+
+    def filter_extension_pending(self, queryset, name, value):
+        pending = ExtensionRequest.objects.filter(issue=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+        return queryset.filter(Exists(pending)) if value else queryset.exclude(Exists(pending))
+
+
+# ``class`` is what a person types (``?class=B``); Python cannot declare a filter by that name.
+IssueFilter.base_filters["class"] = django_filters.MultipleChoiceFilter(
+    field_name="issue_class", choices=IssueClass.choices, label=_("class (the same as issue_class)")
+)

@@ -1,0 +1,74 @@
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from issues import enforcement, notifications
+from issues.schedules import SWEEP_TIME
+
+
+class Command(BaseCommand):
+    help = _(
+        "Run the enforcement sweeps now, or as if at --at: deadline reminders and escalations, contact duties "
+        "and the periodic dispatch report. Prints what is sent, or with --dry-run what would be."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--at",
+            help=_("the moment to run as of, ISO 8601 (e.g. 2026-05-15T09:00); Asia/Shanghai unless a zone is "
+                   "given; a date alone means the sweeps' time that day"),
+        )
+        parser.add_argument("--dry-run", action="store_true", help=_("write nothing and send nothing"))
+        parser.add_argument(
+            "--only", action="append", choices=sorted(enforcement.SWEEPS), help=_("run only this sweep (repeatable)")
+        )
+        parser.add_argument(
+            "--deliver", action="store_true",
+            help=_("also e-mail the pending notifications now, in this process, instead of leaving them to the worker"),
+        )
+
+    def handle(self, *args, at=None, dry_run=False, only=None, deliver=False, **options):
+        now = self._moment(at) if at else timezone.now()
+        local = timezone.localtime(now)
+        self.stdout.write(_("As of %(moment)s (%(zone)s).") % {"moment": local.strftime("%Y-%m-%d %H:%M"),
+                                                               "zone": timezone.get_current_timezone_name()})
+        if dry_run:
+            self.stdout.write(_("Dry run: nothing is written and nothing is sent."))
+        verb = _("would send") if dry_run else _("sent")
+        total = 0
+        for name in enforcement.SWEEPS:
+            if only and name not in only:
+                continue
+            result = enforcement.SWEEPS[name](now=now, dry_run=dry_run)
+            self.stdout.write(f"{name} ({result.day.isoformat()}):")
+            if result.note:
+                self.stdout.write("  " + result.note)
+            for escalation in result.escalations:
+                self.stdout.write("  " + _("%(verb)s issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d") % {
+                    "verb": _("would escalate") if dry_run else _("escalated"), "id": escalation.issue_id,
+                    "title": escalation.title, "from": escalation.from_level, "to": escalation.to_level})
+            for item in result.notifications:
+                self.stdout.write(f"  {verb} {item.kind} -> {item.recipient_label}: {item.subject}  [{item.key}]")
+            if result.ran and not result.notifications and not result.escalations:
+                self.stdout.write("  " + _("nothing due"))
+            total += len(result.notifications)
+        self.stdout.write(_("%(verb)s: %(count)d notifications.") % {"verb": verb.capitalize(), "count": total})
+        if deliver and not dry_run:
+            delivered = notifications.deliver_pending()
+            self.stdout.write(_("E-mailed %(sent)d, skipped %(skipped)d without an address, %(failed)d failed.") % {
+                "sent": len(delivered.sent), "skipped": len(delivered.skipped), "failed": len(delivered.failed)})
+
+    @staticmethod
+    def _moment(text: str) -> datetime.datetime:
+        try:
+            if len(text) == 10:
+                moment = datetime.datetime.combine(datetime.date.fromisoformat(text), SWEEP_TIME)
+            else:
+                moment = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise CommandError(_("%(text)s is not an ISO date or date and time, e.g. 2026-05-15T09:00.") % {"text": text})
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment

@@ -1,0 +1,144 @@
+"""Every periodic job of the portal, in one place.
+
+Celery beat reads its schedule from the database (django-celery-beat's ``DatabaseScheduler``), so
+admins see and can pause each job in the admin under "Periodic tasks". The definitions below are
+the source of truth for *when* and *what*: ``apply_schedules`` writes them there, idempotently.
+It runs from the data migration ``issues.0003_periodic_tasks`` (so a fresh database has them) and
+from ``manage.py sync_schedules`` (after a change here, on deploy). Whether a job is enabled is
+the admin's to decide: it is set when the job is first created and left alone afterwards.
+
+All crontabs are in Asia/Shanghai, whatever the server's clock says.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+SCHEDULE_TZ = ZoneInfo("Asia/Shanghai")
+
+#: The sweeps run at this time every day (and do nothing on a day that is not a working day).
+SWEEP_TIME = datetime.time(9, 0)
+#: The periodic dispatch report: Mondays (Python's weekday 0) at 08:30, for the week before.
+DISPATCH_REPORT_WEEKDAY = 0
+DISPATCH_REPORT_TIME = datetime.time(8, 30)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    #: The periodic task's name in the admin (unique there).
+    name: str
+    task: str
+    minute: str
+    hour: str = "*"
+    day_of_week: str = "*"
+    day_of_month: str = "*"
+    month_of_year: str = "*"
+    description: str = ""
+    #: A message still queued this long after beat sent it is dropped (the next run covers it).
+    expire_seconds: int | None = None
+    kwargs: dict = field(default_factory=dict)
+
+    @property
+    def crontab(self) -> dict:
+        return {
+            "minute": self.minute,
+            "hour": self.hour,
+            "day_of_week": self.day_of_week,
+            "day_of_month": self.day_of_month,
+            "month_of_year": self.month_of_year,
+        }
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule(
+        name="issues: deadline sweep",
+        task="issues.tasks.sweep_deadlines",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=(
+            "Reminders before due dates and escalations once overdue. Runs daily; does nothing on a "
+            "day that is not a working day on the portal's calendar."
+        ),
+    ),
+    Schedule(
+        name="issues: contact duties",
+        task="issues.tasks.sweep_contact_duties",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=(
+            "Platforms not contacted this quarter; new assignments without a first contact or "
+            "visit. Runs daily; does nothing on a day that is not a working day."
+        ),
+    ),
+    Schedule(
+        name="issues: periodic dispatch report",
+        task="issues.tasks.send_dispatch_report",
+        minute=str(DISPATCH_REPORT_TIME.minute),
+        hour=str(DISPATCH_REPORT_TIME.hour),
+        day_of_week=str((DISPATCH_REPORT_WEEKDAY + 1) % 7),  # cron counts from Sunday = 0
+        description="The weekly report to bureau staff, with its Excel file. Mondays at 08:30.",
+    ),
+    Schedule(
+        name="issues: deliver pending notifications",
+        task="issues.tasks.deliver_pending_notifications",
+        minute="*",
+        description=(
+            "E-mails every notification not yet e-mailed, so that nothing waits on a message that "
+            "was lost while the broker was down."
+        ),
+        expire_seconds=55,
+    ),
+)
+
+
+def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=None) -> list[tuple[str, str]]:
+    """Write ``SCHEDULES`` to django-celery-beat's tables; return ``(name, what happened)`` pairs.
+
+    Idempotent: running it again changes nothing. The model classes default to the real ones;
+    the data migration passes its historical models.
+    """
+    if PeriodicTask is None:
+        from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
+
+    outcome = []
+    changed = False
+    for schedule in SCHEDULES:
+        crontab = CrontabSchedule.objects.filter(**schedule.crontab, timezone=SCHEDULE_TZ).order_by("pk").first()
+        if crontab is None:
+            crontab = CrontabSchedule.objects.create(**schedule.crontab, timezone=SCHEDULE_TZ)
+        wanted = {
+            "task": schedule.task,
+            "crontab_id": crontab.pk,
+            "interval_id": None,
+            "solar_id": None,
+            "clocked_id": None,
+            "one_off": False,
+            "description": schedule.description,
+            "expire_seconds": schedule.expire_seconds,
+            "kwargs": json.dumps(schedule.kwargs, sort_keys=True),
+            "args": "[]",
+        }
+        task = PeriodicTask.objects.filter(name=schedule.name).first()
+        if task is None:
+            PeriodicTask.objects.create(name=schedule.name, enabled=True, **wanted)
+            outcome.append((schedule.name, "created"))
+            changed = True
+            continue
+        differences = [name for name, value in wanted.items() if getattr(task, name) != value]
+        if not differences:
+            outcome.append((schedule.name, "unchanged"))
+            continue
+        for name in differences:
+            setattr(task, name, wanted[name])
+        task.save()
+        outcome.append((schedule.name, "updated: " + ", ".join(d.removesuffix("_id") for d in differences)))
+        changed = True
+    if changed and PeriodicTasks is not None:
+        # Beat reloads its schedule when this timestamp moves. The real PeriodicTask's signals
+        # already do it; the historical models in a migration have no signals.
+        PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+    return outcome
+

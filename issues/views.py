@@ -1,0 +1,491 @@
+"""The issue pages: the list, one issue with its timeline and actions, the form to record one,
+and the inbox of notifications.
+
+Every view reads issues through ``issue_list(user=...)`` (scoped by ``issues_visible_to``): an
+issue the user may not see is a 404, never a 403. Each action posts to its own URL, is checked
+with its ``issues.access`` predicate (403 when refused) and calls its one service; a service's
+``ValidationError`` re-renders the issue page with the messages on the fields, as typed.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext, pgettext
+from django.views.decorators.http import require_POST
+
+from liaison.access import get_visible_or_404, roles_of
+from liaison.models import Contact, Unit
+from platforms.models import Platform
+
+from . import access, notifications, services
+from .forms import (
+    CommentForm,
+    DecideExtensionForm,
+    DetermineSolutionForm,
+    DuePreviewForm,
+    HandOverForm,
+    IssueCreateForm,
+    IssueFilterForm,
+    RateForm,
+    ReclassifyForm,
+    ReopenForm,
+    RequestExtensionForm,
+    ResolveForm,
+    add_service_errors,
+)
+from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass
+from .selectors import issue_list, issue_timeline, projected_due_date, with_deadline_status
+
+#: Issues per page of the list: a phone screen or two.
+PAGE_SIZE = 20
+
+
+def _days_overdue(issues: list[Issue]) -> list[Issue]:
+    """The positive count of working days overdue, for the templates (which cannot negate)."""
+    for issue in issues:
+        left = issue.working_days_left
+        issue.working_days_overdue = -left if left is not None and left < 0 else 0
+    return issues
+
+
+def _deadline_status(issues, today: datetime.date) -> list[Issue]:
+    return _days_overdue(with_deadline_status(issues, today=today))
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+
+@login_required
+def issue_list_view(request):
+    """Due soonest first. A cadre's default: their own open issues ("my issues")."""
+    roles = roles_of(request.user)
+    today = timezone.localdate()
+    filters = IssueFilterForm(request.GET, roles=roles)
+    issues = filters.filter(issue_list(user=request.user), today=today).order_by(
+        F("due_date").asc(nulls_last=True), "recorded_on", "pk"
+    )
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "issues/list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "issues": _deadline_status(page.object_list, today),
+            "today": today,
+            "can_create": roles.is_cadre,
+        },
+    )
+
+
+# --- one issue and its actions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueAction:
+    """One action on the issue page: its form, who may take it, when it applies, its service."""
+
+    form: type
+    #: Who: the access predicate (user, issue) -> bool. Refused -> 403.
+    allowed: Callable[..., bool]
+    #: When: whether the issue's state offers the action (issue, pending extension) -> bool. The
+    #: service has the last word; this only keeps forms that cannot succeed off the page.
+    applies: Callable[..., bool]
+    #: (issue, user, cleaned_data) -> the service's result.
+    run: Callable
+    done: str
+
+
+ACTIONS: dict[str, IssueAction] = {
+    "reclassify": IssueAction(
+        ReclassifyForm,
+        access.can_reclassify_issue,
+        lambda issue, pending: issue.is_open,
+        lambda issue, user, data: services.issue_reclassify(
+            issue=issue, by=user, new_class=data["new_class"], reason=data["reason"], answer=data["answer"]
+        ),
+        gettext_lazy("The issue was reclassified; its due date was counted again."),
+    ),
+    "hand_over": IssueAction(
+        HandOverForm,
+        access.can_hand_over_issue,
+        lambda issue, pending: issue.is_open and issue.issue_class != IssueClass.A,
+        lambda issue, user, data: services.issue_hand_over(
+            issue=issue,
+            by=user,
+            lead_unit=data.get("lead_unit"),
+            cooperating_units=data.get("cooperating_units") or (),
+            note=data["note"],
+        ),
+        gettext_lazy("The issue was handed over."),
+    ),
+    "comment": IssueAction(
+        CommentForm,
+        access.can_comment_on_issue,
+        lambda issue, pending: True,
+        lambda issue, user, data: services.issue_comment(issue=issue, by=user, text=data["text"]),
+        gettext_lazy("Your comment was added."),
+    ),
+    "request_extension": IssueAction(
+        RequestExtensionForm,
+        access.can_request_extension,
+        lambda issue, pending: issue.is_open and issue.issue_class != IssueClass.A and pending is None,
+        lambda issue, user, data: services.issue_request_extension(
+            issue=issue,
+            by=user,
+            reason=data["reason"],
+            new_due_date=data["new_due_date"],
+            extra_working_days=data["extra_working_days"],
+        ),
+        gettext_lazy("Your extension request was sent to bureau staff."),
+    ),
+    "decide_extension": IssueAction(
+        DecideExtensionForm,
+        access.can_decide_extension,
+        lambda issue, pending: pending is not None,
+        lambda issue, user, data: services.issue_decide_extension(
+            extension=data["extension"],
+            by=user,
+            approve=data["decision"] == "approve",
+            note=data["note"],
+            new_due_date=data["new_due_date"],
+            extra_working_days=data["extra_working_days"],
+        ),
+        gettext_lazy("The extension request was decided."),
+    ),
+    "determine_solution": IssueAction(
+        DetermineSolutionForm,
+        access.can_determine_solution,
+        lambda issue, pending: issue.is_open,
+        lambda issue, user, data: services.issue_determine_solution(issue=issue, by=user, solution=data["solution"]),
+        gettext_lazy("The solution was recorded; the clock has stopped."),
+    ),
+    "resolve": IssueAction(
+        ResolveForm,
+        access.can_resolve_issue,
+        lambda issue, pending: issue.status != Issue.Status.RESOLVED,
+        lambda issue, user, data: services.issue_resolve(issue=issue, by=user, resolution=data["resolution"]),
+        gettext_lazy("The issue was resolved."),
+    ),
+    "reopen": IssueAction(
+        ReopenForm,
+        access.can_reopen_issue,
+        lambda issue, pending: not issue.is_open,
+        lambda issue, user, data: services.issue_reopen(issue=issue, by=user, reason=data["reason"]),
+        gettext_lazy("The issue was reopened."),
+    ),
+    "rate": IssueAction(
+        RateForm,
+        access.can_rate_issue,
+        lambda issue, pending: issue.status == Issue.Status.RESOLVED and issue.rating is None,
+        lambda issue, user, data: services.issue_rate(issue=issue, by=user, rating=data["rating"], comment=data["comment"]),
+        gettext_lazy("The platform's rating was recorded."),
+    ),
+}
+
+
+def _visible_issue(request, pk: int) -> Issue:
+    return get_visible_or_404(issue_list(user=request.user).select_related("contact"), pk=pk)
+
+
+def _action_form(name: str, issue: Issue, data=None, *, pending=None, cooperating_units=()):
+    kwargs = {"issue": issue, "prefix": name}
+    if name == "hand_over" and issue.issue_class == IssueClass.C:
+        kwargs["units"] = Unit.objects.order_by("name")
+        # Handing over again replaces the units: start from the current ones.
+        kwargs["initial"] = {"lead_unit": issue.handed_to_unit_id, "cooperating_units": [u.pk for u in cooperating_units]}
+    if name == "decide_extension" and pending is not None:
+        kwargs["initial"] = {"extension": pending.pk}
+    return ACTIONS[name].form(data, **kwargs)
+
+
+def _handover_target(issue: Issue) -> Unit | None:
+    """Where a class B or D issue will go (the service decides; this only tells the user)."""
+    if issue.issue_class == IssueClass.B:
+        cadre = access.responsible_cadre(issue)
+        return Unit.objects.get(pk=cadre.unit_id) if cadre else issue.recorded_by.unit
+    if issue.issue_class == IssueClass.D:
+        return Unit.objects.filter(is_office=True).first()
+    return None
+
+
+def _person(user) -> str:
+    if user is None:
+        return _("System")
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+#: Timeline keys that are not issue fields, with their labels.
+_EXTRA_LABELS = {
+    "extension": gettext_lazy("extension request"),
+    "withdrawn_extensions": gettext_lazy("extension requests withdrawn"),
+    "requested_due_date": gettext_lazy("requested due date"),
+    "requested_working_days": gettext_lazy("requested extra working days"),
+    "comment": gettext_lazy("comment"),
+}
+_CHOICE_LABELS = {
+    "status": dict(Issue.Status.choices),
+    "issue_class": dict(IssueClass.choices),
+    "closure_kind": dict(Issue.ClosureKind.choices),
+    "service_area": dict(Issue.ServiceArea.choices),
+}
+_ID_KEYS = {"extension", "withdrawn_extensions", "contact"}
+
+
+def _label(key: str) -> str:
+    if key in _EXTRA_LABELS:
+        return str(_EXTRA_LABELS[key])
+    try:
+        return str(Issue._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return key.replace("_", " ")
+
+
+def _shown(key: str, value) -> str:
+    """A timeline value (as the services stored it in JSON) for people to read."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return pgettext("list separator", ", ").join(_shown(key, v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("name", value.get("id", "")))
+    if key in _ID_KEYS:
+        return f"#{value}"
+    if key in _CHOICE_LABELS:
+        return str(_CHOICE_LABELS[key].get(value, value))
+    return str(value)
+
+
+def _changes(event) -> list[dict]:
+    """Each field an event changed: its label and the values before and after."""
+    keys = list(event.after) + [k for k in event.before if k not in event.after]
+    rows = []
+    for key in keys:
+        before, after = event.before.get(key), event.after.get(key)
+        if key in event.before and before == after:
+            continue
+        if key not in event.before and after in (None, "", []):
+            continue  # nothing to say: a field left empty when the issue was recorded
+        rows.append(
+            {
+                "key": key,
+                "label": _label(key),
+                "before": _shown(key, before) if key in event.before else None,
+                "after": _shown(key, after),
+            }
+        )
+    return rows
+
+
+def _timeline(issue: Issue) -> list:
+    events = list(issue_timeline(issue))
+    for event in events:
+        event.actor_name = _person(event.actor)
+        event.changes = _changes(event)
+    return events
+
+
+def _detail(request, issue: Issue, *, bound=None, status: int = 200):
+    """Render the issue page; ``bound`` is the action form that just failed (kept as typed)."""
+    user, today = request.user, timezone.localdate()
+    _deadline_status([issue], today)
+    extensions = list(issue.extensions.select_related("requested_by", "decided_by").order_by("-requested_at", "-id"))
+    pending = next((e for e in extensions if e.status == ExtensionRequest.Status.PENDING), None)
+    for extension in extensions:
+        extension.requested_by_name = _person(extension.requested_by)
+        extension.decided_by_name = _person(extension.decided_by) if extension.decided_by_id else ""
+    cooperating_units = list(issue.cooperating_units.order_by("name"))
+    forms = {}
+    for name, action in ACTIONS.items():
+        if bound is not None and bound.prefix == name:
+            forms[name] = bound
+        elif action.applies(issue, pending) and action.allowed(user, issue):
+            forms[name] = _action_form(name, issue, pending=pending, cooperating_units=cooperating_units)
+    context = {
+        "issue": issue,
+        "today": today,
+        "timeline": _timeline(issue),
+        "cooperating_units": cooperating_units,
+        "extensions": extensions,
+        "pending_extension": pending,
+        "actions": forms,
+        "handover_target": _handover_target(issue) if "hand_over" in forms else None,
+        "working_day_limit": issue.working_day_limit,
+    }
+    return render(request, "issues/detail.html", context, status=status)
+
+
+@login_required
+def issue_detail(request, pk: int):
+    return _detail(request, _visible_issue(request, pk))
+
+
+@login_required
+@require_POST
+def issue_action(request, pk: int, action: str):
+    """Take one action on an issue through its service (the URL names the action)."""
+    issue = _visible_issue(request, pk)
+    spec = ACTIONS[action]
+    if not spec.allowed(request.user, issue):
+        raise PermissionDenied
+    form = _action_form(action, issue, request.POST)
+    if form.is_valid():
+        try:
+            spec.run(issue, request.user, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, spec.done)
+            return redirect("issues:detail", pk=issue.pk)
+    # The services never change the instance passed in (and roll back on error): it still
+    # shows the issue as it is.
+    return _detail(request, issue, bound=form, status=400)
+
+
+# --- recording an issue ----------------------------------------------------------------------------
+
+
+def _projection(issue_class, recorded_on) -> dict:
+    """The due date an issue of ``issue_class`` recorded on ``recorded_on`` would get."""
+    form = DuePreviewForm({"issue_class": issue_class, "recorded_on": recorded_on})
+    if not form.is_valid():
+        return {"ready": False}
+    issue_class, recorded_on = form.cleaned_data["issue_class"], form.cleaned_data["recorded_on"]
+    due_date, provisional = projected_due_date(issue_class, recorded_on)
+    return {
+        "ready": True,
+        "issue_class": issue_class,
+        "recorded_on": recorded_on,
+        "due_date": due_date,
+        "provisional": provisional,
+        "working_days": WORKING_DAYS_BY_CLASS.get(issue_class),
+    }
+
+
+@login_required
+def due_preview(request):
+    """The projected due date for the issue form (an htmx fragment; any signed-in user)."""
+    projection = _projection(request.GET.get("issue_class"), request.GET.get("recorded_on"))
+    return render(request, "issues/partials/projected_due_date.html", {"projection": projection})
+
+
+@login_required
+def issue_create(request):
+    """A cadre records an issue one of their platforms raised (``?platform=<id>`` preselects it)."""
+    roles = roles_of(request.user)
+    if not roles.is_cadre:
+        raise PermissionDenied(_("Only liaison cadres record issues."))
+    cadre = roles.cadre
+    platforms = Platform.objects.filter(assignments__cadre=cadre, assignments__end_date__isnull=True).order_by("name")
+    form_kwargs = {
+        "platforms": platforms,
+        "contacts": Contact.objects.filter(cadre=cadre),
+        "preview_url": reverse("issues:due_preview"),
+    }
+    today = timezone.localdate()
+    status = 200
+    if request.method == "POST" and "preview" in request.POST:
+        # Without JavaScript: show the projected due date for what was typed, save nothing.
+        form = IssueCreateForm(initial=request.POST.dict(), **form_kwargs)
+        values = request.POST
+    elif request.method == "POST":
+        form = IssueCreateForm(request.POST, **form_kwargs)
+        values = request.POST
+        if form.is_valid():
+            data = form.cleaned_data
+            if not access.can_create_issue(request.user, platform=data["platform"], on=data["recorded_on"]):
+                form.add_error(
+                    "recorded_on",
+                    _("You were not responsible for %(platform)s on %(date)s.")
+                    % {"platform": data["platform"], "date": data["recorded_on"].isoformat()},
+                )
+            else:
+                try:
+                    issue = services.issue_create(
+                        by=request.user,
+                        platform=data["platform"],
+                        title=data["title"],
+                        description=data["description"],
+                        service_area=data["service_area"],
+                        issue_class=data["issue_class"],
+                        recorded_on=data["recorded_on"],
+                        contact=data["contact"],
+                        answer=data["answer"],
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    messages.success(request, _("The issue was recorded."))
+                    return redirect("issues:detail", pk=issue.pk)
+        status = 400
+    else:
+        initial = {"recorded_on": today, "platform": request.GET.get("platform", "")}
+        contact_id = request.GET.get("contact", "")
+        contact = Contact.objects.filter(cadre=cadre, pk=contact_id).first() if contact_id.isdigit() else None
+        if contact is not None:
+            initial.update(contact=contact.pk, platform=contact.platform_id, recorded_on=contact.date)
+        if not initial["platform"] and len(platforms) == 1:
+            initial["platform"] = platforms[0].pk
+        form = IssueCreateForm(initial=initial, **form_kwargs)
+        values = initial
+    context = {
+        "form": form,
+        "platforms": platforms,
+        "projection": _projection(values.get("issue_class"), values.get("recorded_on")),
+    }
+    return render(request, "issues/form.html", context, status=status)
+
+
+# --- the inbox ---------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    """The user's notifications, newest first (``?unread=1``: the unread ones only)."""
+    unread_only = request.GET.get("unread") == "1"
+    rows = notifications.inbox_for(request.user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "issues/inbox.html", {"page": page, "unread_only": unread_only})
+
+
+def _back_to_inbox(request):
+    """Where to go after marking: ``next`` if it is a page of this site, else the inbox."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("issues:inbox")
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request, pk: int):
+    """Mark one notification read (and go on to ``next``, e.g. the issue it is about)."""
+    notification = get_visible_or_404(notifications.inbox_for(request.user), pk=pk)
+    notifications.notification_mark_read(notification=notification, by=request.user)
+    return _back_to_inbox(request)
+
+
+@login_required
+@require_POST
+def inbox_mark_all_read(request):
+    count = notifications.notifications_mark_all_read(by=request.user)
+    messages.success(
+        request, ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count) % {"count": count}
+    )
+    return _back_to_inbox(request)

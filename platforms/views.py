@@ -1,0 +1,34 @@
+"""The platform page: its profile, how it prefers to be reached, its cadre, and one timeline."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from liaison import selectors
+from liaison.access import get_visible_or_404, platforms_visible_to, roles_of
+
+#: Timeline entries shown before "show all".
+TIMELINE_LENGTH = 50
+
+
+@login_required
+def platform_detail(request, pk):
+    platform = get_visible_or_404(platforms_visible_to(request.user), pk=pk)
+    today = timezone.localdate()
+    assignment = selectors.platform_current_assignment(platform, today=today)
+    show_all = request.GET.get("all") == "1"
+    timeline = selectors.platform_timeline(
+        user=request.user, platform=platform, limit=None if show_all else TIMELINE_LENGTH, today=today
+    )
+    cadre = roles_of(request.user).cadre
+    return render(
+        request,
+        "platforms/detail.html",
+        {
+            "platform": platform,
+            "assignment": assignment,
+            "timeline": timeline,
+            "serves_it": cadre is not None and assignment is not None and assignment.cadre_id == cadre.pk,
+            "today": today,
+        },
+    )

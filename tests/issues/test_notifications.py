@@ -1,0 +1,231 @@
+"""The inbox and e-mail delivery, through issues.notifications and the delivery task, then the database.
+
+E-mail goes to Django's test outbox here; tests/issues/test_delivery.py sends through a real SMTP
+server and a real Celery worker.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from issues import enforcement, notifications, tasks
+from issues.models import Notification
+from issues.notifications import MAX_EMAIL_ATTEMPTS, Outgoing, notifications_insert
+from tests.issues.conftest import shanghai
+from tests.issues.factories import IssueFactory
+from tests.liaison.factories import UserFactory
+
+D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def notify(user, n=1, *, key="test", at=None, **fields):
+    """Write ``n`` notifications to ``user`` through the same door the sweeps use."""
+    outgoing = [
+        Outgoing(key=f"{key}:{i}:user:{user.pk}", kind=Notification.Kind.ISSUE_REMINDER, recipient_id=user.pk,
+                 subject=f"提醒 {i}", body=f"正文 {i}", **fields)
+        for i in range(n)
+    ]
+    return notifications_insert(outgoing, now=at or timezone.now())
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+def test_the_inbox_is_the_users_own_newest_first_and_counts_the_unread(cadre, other_cadre, on):
+    on(D(2026, 5, 12), 9)
+    older = notify(cadre.user, key="older")[0]
+    on(D(2026, 5, 14), 9)
+    newer = notify(cadre.user, 2, key="newer")
+    notify(other_cadre.user, key="theirs")
+
+    inbox = list(notifications.inbox_for(cadre.user))
+
+    assert inbox == [newer[1], newer[0], older]
+    assert notifications.unread_count(cadre.user) == 3
+    assert notifications.unread_count(other_cadre.user) == 1
+
+
+def test_the_inbox_joins_what_each_notification_is_about(cadre, platform, django_assert_num_queries):
+    for _ in range(5):
+        issue = IssueFactory(platform=platform, recorded_by=cadre)
+        notify(cadre.user, key=f"issue{issue.pk}", issue_id=issue.pk, platform_id=platform.pk)
+    with django_assert_num_queries(1):
+        titles = [(n.issue.title, n.platform.name) for n in notifications.inbox_for(cadre.user)]
+    assert len(titles) == 5
+
+
+def test_anonymous_visitors_have_an_empty_inbox(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert list(notifications.inbox_for(AnonymousUser())) == []
+    assert notifications.unread_count(AnonymousUser()) == 0
+
+
+def test_mark_read_keeps_the_first_reading_time_and_only_the_recipient_may(cadre, other_cadre, on):
+    on(D(2026, 5, 12), 9)
+    notification = notify(cadre.user)[0]
+    on(D(2026, 5, 12), 10)
+    read = notifications.notification_mark_read(notification=notification, by=cadre.user)
+    on(D(2026, 5, 13), 10)
+    again = notifications.notification_mark_read(notification=notification, by=cadre.user)
+    assert read.read_at == again.read_at == shanghai(2026, 5, 12, 10)
+    assert notifications.unread_count(cadre.user) == 0
+
+    with pytest.raises(PermissionDenied):
+        notifications.notification_mark_read(notification=notify(cadre.user, key="x")[0], by=other_cadre.user)
+    assert notifications.unread_count(cadre.user) == 1
+
+
+def test_mark_all_read_marks_only_the_users_own(cadre, other_cadre):
+    notify(cadre.user, 3)
+    notify(other_cadre.user, 2)
+    assert notifications.notifications_mark_all_read(by=cadre.user) == 3
+    assert notifications.notifications_mark_all_read(by=cadre.user) == 0
+    assert notifications.unread_count(cadre.user) == 0
+    assert notifications.unread_count(other_cadre.user) == 2
+
+
+def test_a_taken_key_is_not_written_again(cadre):
+    assert len(notify(cadre.user, 2)) == 2
+    assert len(notify(cadre.user, 3)) == 1  # keys 0 and 1 exist: only 2 is new
+    assert Notification.objects.count() == 3
+
+
+# --- e-mail delivery ---------------------------------------------------------------------------------
+
+
+def test_the_delivery_task_emails_each_pending_notification_once(cadre, other_cadre):
+    written = notify(cadre.user, 2) + notify(other_cadre.user)
+
+    result = tasks.deliver_pending_notifications.apply().get()
+    again = tasks.deliver_pending_notifications.apply().get()
+
+    assert result == {"sent": 3, "skipped": 0, "failed": 0}
+    assert again == {"sent": 0, "skipped": 0, "failed": 0}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([cadre.user.email] * 2 + [other_cadre.user.email])
+    assert {m.subject for m in mail.outbox} == {n.subject for n in written}
+    assert all(m.extra_headers["X-Liaison-Notification"] for m in mail.outbox)
+    for notification in Notification.objects.all():
+        assert notification.email_status == "sent" and notification.emailed_at is not None
+        assert notification.attempts == 1
+
+
+def test_the_task_for_given_ids_sends_only_those(cadre):
+    first, second = notify(cadre.user, 2)
+    assert tasks.deliver_notifications.apply(kwargs={"notification_ids": [second.pk]}).get()["sent"] == 1
+    assert [m.subject for m in mail.outbox] == [second.subject]
+    first.refresh_from_db()
+    assert first.email_status == "pending"
+
+
+def test_a_user_without_an_email_address_is_skipped_and_it_is_recorded(cadre):
+    nobody = UserFactory(email="")
+    skipped = notify(nobody)[0]
+    result = notifications.deliver_pending()
+    assert result.skipped == [skipped.pk] and mail.outbox == []
+    skipped.refresh_from_db()
+    assert skipped.email_status == "skipped" and skipped.emailed_at is None
+    assert "no e-mail address" in skipped.last_error
+    assert list(notifications.inbox_for(nobody)) == [skipped]
+    assert notifications.deliver_pending().skipped == []
+
+
+def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(cadre, settings, on):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    on(D(2026, 5, 15), 9)
+    first, second = notify(cadre.user, 2)
+
+    result = notifications.deliver_pending()
+
+    # The server is down: the run stops at the first failure instead of timing out on each row.
+    assert result.server_down and result.failed == [first.pk]
+    first.refresh_from_db()
+    assert (first.email_status, first.attempts) == ("pending", 1)
+    assert "Connection" in first.last_error or "refused" in first.last_error
+    assert first.next_attempt_at == shanghai(2026, 5, 15, 9, 1)
+    # Not retried before its time.
+    assert notifications.deliver_pending().failed == [second.pk]
+    assert notifications.deliver_pending().failed == []
+
+    # Each failure waits twice as long (1, 2, 4 ... minutes, at most 2 hours); then it is given up.
+    attempts_at = []
+    while (pending := Notification.objects.filter(pk=first.pk, email_status="pending").first()) is not None:
+        attempts_at.append(pending.next_attempt_at)
+        on(timezone.localtime(pending.next_attempt_at))
+        notifications.deliver_pending(notification_ids=[first.pk])
+    gaps = [int((b - a).total_seconds() // 60) for a, b in zip(attempts_at, attempts_at[1:])]
+    assert gaps == [2, 4, 8, 16, 32, 64, 120, 120]
+    first.refresh_from_db()
+    assert (first.email_status, first.attempts, first.next_attempt_at) == ("failed", MAX_EMAIL_ATTEMPTS, None)
+
+    # The server is back and an admin sets the failed row back to pending: both go out, once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Notification.objects.filter(pk=first.pk).update(email_status="pending", next_attempt_at=None)
+    assert notifications.deliver_pending().sent == [first.pk, second.pk]
+    assert notifications.deliver_pending().sent == []
+    assert len(mail.outbox) == 2
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_send_each_email_once(cadre, other_cadre):
+    # Arranged directly (as the sweeps leave them when no worker picked up their enqueue).
+    Notification.objects.bulk_create(
+        Notification(key=f"race:{i}:user:{user.pk}", kind="issue_reminder", recipient=user, subject=f"提醒 {i}",
+                     body="正文")
+        for user in (cadre.user, other_cadre.user) for i in range(20)
+    )
+    barrier = threading.Barrier(4)
+    results = []
+
+    def deliver():
+        try:
+            barrier.wait(timeout=10)
+            results.append(notifications.deliver_pending())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(len(r.sent) for r in results) == 40
+    assert len(mail.outbox) == 40
+    headers = [m.extra_headers["X-Liaison-Notification"] for m in mail.outbox]
+    assert len(set(headers)) == 40
+    assert Notification.objects.filter(email_status="sent").count() == 40
+
+
+def test_a_sweep_writes_the_notification_in_the_inbox_at_once(make_issue, cadre, on):
+    issue = make_issue("B", D(2026, 4, 29))
+    on(D(2026, 5, 15), 9)
+    enforcement.sweep_deadlines()
+    [notification] = notifications.inbox_for(cadre.user)
+    assert notification.issue == issue and notification.read_at is None
+    assert notification.kind == "issue_reminder" and issue.title in notification.subject
+    assert str(issue.pk) in notification.body and "2026-05-15" in notification.body

@@ -1,0 +1,129 @@
+"""The Celery tasks and their schedules: beat's tables as the migration and sync_schedules leave
+them, the crontabs' times in Asia/Shanghai, and the tasks run as a worker would run them."""
+
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import DatabaseError
+from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
+
+from config.celery import app as celery_app
+from issues import tasks
+from issues.models import IssueEvent, Notification
+from issues.schedules import SCHEDULES
+from tests.issues.conftest import shanghai
+
+D = datetime.date
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def sync() -> dict[str, str]:
+    out = io.StringIO()
+    call_command("sync_schedules", stdout=out)
+    return dict(line.split(" -> ", 1) for line in out.getvalue().splitlines())
+
+
+# --- schedules -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_migration_put_every_schedule_in_beats_tables():
+    names = {s.name for s in SCHEDULES}
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= names
+    for schedule in SCHEDULES:
+        task = PeriodicTask.objects.select_related("crontab").get(name=schedule.name)
+        assert task.enabled and task.task == schedule.task and task.task in celery_app.tasks
+        crontab = task.crontab
+        assert (crontab.minute, crontab.hour, crontab.day_of_week, crontab.day_of_month, crontab.month_of_year) == (
+            schedule.minute, schedule.hour, schedule.day_of_week, schedule.day_of_month, schedule.month_of_year
+        )
+        assert str(crontab.timezone) == "Asia/Shanghai"
+    assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == {
+        "issues.tasks.sweep_deadlines", "issues.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
+        "issues.tasks.deliver_pending_notifications",
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, after, expected", [
+    ("issues: deadline sweep", shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 16, 9, 0)),
+    ("issues: deadline sweep", shanghai(2026, 5, 15, 0, 30).astimezone(datetime.UTC), shanghai(2026, 5, 15, 9, 0)),
+    ("issues: periodic dispatch report", shanghai(2026, 5, 17, 12, 0), shanghai(2026, 5, 18, 8, 30)),
+    ("issues: periodic dispatch report", shanghai(2026, 5, 18, 8, 30), shanghai(2026, 5, 25, 8, 30)),
+    ("issues: deliver pending notifications", shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 15, 9, 1)),
+])
+def test_beat_runs_the_jobs_at_shanghai_times(name, after, expected):
+    crontab = PeriodicTask.objects.get(name=name).crontab
+    assert crontab.due_start_time(after, SHANGHAI) == expected
+
+
+@pytest.mark.django_db
+def test_sync_schedules_is_idempotent_repairs_drift_and_leaves_the_admins_pause_alone():
+    assert set(sync().values()) == {"unchanged"}
+
+    paused = PeriodicTask.objects.get(name="issues: periodic dispatch report")
+    paused.enabled = False
+    paused.save()
+    drifted = PeriodicTask.objects.get(name="issues: deadline sweep")
+    drifted.crontab = CrontabSchedule.objects.create(minute="0", hour="10", timezone="UTC")
+    drifted.task = "issues.tasks.renamed"
+    drifted.save()
+    PeriodicTask.objects.get(name="issues: contact duties").delete()
+    last_update = PeriodicTasks.last_change()
+
+    outcome = sync()
+
+    assert outcome["issues: deadline sweep"] == "updated: task, crontab"
+    assert outcome["issues: contact duties"] == "created"
+    assert outcome["issues: periodic dispatch report"] == "unchanged"
+    drifted.refresh_from_db()
+    assert (drifted.task, drifted.crontab.hour, str(drifted.crontab.timezone)) == (
+        "issues.tasks.sweep_deadlines", "9", "Asia/Shanghai")
+    assert not PeriodicTask.objects.get(name="issues: periodic dispatch report").enabled
+    assert PeriodicTasks.last_change() > last_update  # beat reloads
+    assert set(sync().values()) == {"unchanged"}
+    assert PeriodicTask.objects.filter(name__startswith="issues: ").count() == len(SCHEDULES)
+
+
+# --- the tasks ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", [tasks.sweep_deadlines, tasks.sweep_contact_duties, tasks.send_dispatch_report,
+                                  tasks.deliver_notifications, tasks.deliver_pending_notifications])
+def test_every_task_retries_transient_failures_with_backoff_and_acks_late(task):
+    assert DatabaseError in task.autoretry_for and ConnectionError in task.autoretry_for
+    assert task.retry_backoff and task.max_retries and task.acks_late
+
+
+def test_the_sweep_task_runs_as_of_a_naive_iso_moment_in_shanghai(make_issue, cadre, on):
+    issue = make_issue("B", D(2026, 4, 29))
+    on(D(2026, 6, 1), 9)
+    result = tasks.sweep_deadlines.apply(kwargs={"at": "2026-05-15T00:30"}).get()
+    assert result == {"day": "2026-05-15", "ran": True, "notifications": 1, "escalations": 0, "report": None}
+    assert Notification.objects.get().key == f"reminder:0:issue:{issue.pk}:due:2026-05-15:user:{cadre.user.pk}"
+
+
+def test_a_redelivered_sweep_and_delivery_change_nothing(make_issue, cadre, unit, on):
+    # acks_late: a worker lost mid-task means the broker hands the same message out again.
+    make_issue("B", D(2026, 4, 29))
+    on(D(2026, 5, 18), 9)
+    assert tasks.sweep_deadlines.apply().get()["escalations"] == 1
+    assert tasks.sweep_deadlines.apply().get() == {
+        "day": "2026-05-18", "ran": True, "notifications": 0, "escalations": 0, "report": None}
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    assert tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 1
+    assert tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 0
+    assert len(mail.outbox) == 1
+    assert IssueEvent.objects.filter(kind="escalated").count() == 1
+
+
+def test_the_sweeps_do_nothing_on_a_day_off(make_issue, on):
+    make_issue("B", D(2026, 4, 29))
+    on(D(2026, 5, 16), 9)  # a Saturday
+    assert tasks.sweep_deadlines.apply().get()["ran"] is False
+    assert tasks.sweep_contact_duties.apply().get()["ran"] is False
+    assert not Notification.objects.exists()

@@ -1,0 +1,154 @@
+"""The inbox page and the unread badge in every page's header."""
+
+import datetime
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from issues.models import Notification
+from tests.liaison.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def notify(user, n, *, issue=None, read=False, day=1):
+    at = datetime.datetime(2026, 5, day, 9, n % 60, tzinfo=SHANGHAI)
+    return Notification.objects.create(
+        recipient=user,
+        kind=Notification.Kind.ISSUE_REMINDER,
+        key=f"test:{user.pk}:{n}:{day}",
+        subject=f"提醒{n}",
+        body=f"问题即将到期 {n}",
+        issue=issue,
+        created_at=at,
+        read_at=at if read else None,
+    )
+
+
+def ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-notification-id="(\d+)"', response.content.decode())]
+
+
+def test_inbox_newest_first_unread_bold_and_only_ones_own(client, cadre, other_cadre, make_issue):
+    issue = make_issue("B")
+    old = notify(cadre.user, 1, read=True, day=1)
+    new = notify(cadre.user, 2, issue=issue, day=3)
+    middle = notify(cadre.user, 3, day=2)
+    notify(other_cadre.user, 4)
+    client.force_login(cadre.user)
+    response = client.get(reverse("issues:inbox"))
+    assert response.status_code == 200
+    assert ids(response) == [new.pk, middle.pk, old.pk]
+    page = response.content.decode()
+    unread = re.findall(r'data-notification-id="(\d+)" data-unread="(true|false)"', page)
+    assert unread == [(str(new.pk), "true"), (str(middle.pk), "true"), (str(old.pk), "false")]
+    assert '<span class="fw-bold notification-subject">' in page
+    assert page.count('class="fw-bold notification-subject"') == 2
+    assert f'value="{reverse("issues:detail", args=[issue.pk])}"' in page
+    assert ids(client.get(reverse("issues:inbox"), {"unread": "1"})) == [new.pk, middle.pk]
+
+
+def test_mark_one_read_and_go_to_the_issue(client, cadre, make_issue):
+    issue = make_issue("B")
+    note = notify(cadre.user, 1, issue=issue)
+    client.force_login(cadre.user)
+    response = client.post(
+        reverse("issues:inbox_mark_read", args=[note.pk]), {"next": reverse("issues:detail", args=[issue.pk])}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("issues:detail", args=[issue.pk])
+    assert Notification.objects.get(pk=note.pk).read_at is not None
+
+
+def test_mark_read_does_not_redirect_off_site(client, cadre):
+    note = notify(cadre.user, 1)
+    client.force_login(cadre.user)
+    response = client.post(reverse("issues:inbox_mark_read", args=[note.pk]), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("issues:inbox")
+
+
+def test_someone_elses_notification_is_404(client, cadre, other_cadre):
+    note = notify(other_cadre.user, 1)
+    client.force_login(cadre.user)
+    assert client.post(reverse("issues:inbox_mark_read", args=[note.pk])).status_code == 404
+    assert Notification.objects.get(pk=note.pk).read_at is None
+
+
+def test_mark_all_read(client, cadre, other_cadre):
+    for n in range(3):
+        notify(cadre.user, n)
+    theirs = notify(other_cadre.user, 9)
+    client.force_login(cadre.user)
+    response = client.post(reverse("issues:inbox_mark_all_read"))
+    assert response["Location"] == reverse("issues:inbox")
+    assert not Notification.objects.filter(recipient=cadre.user, read_at__isnull=True).exists()
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert "3 notifications marked read." in client.get(reverse("issues:inbox")).content.decode()
+
+
+def test_inbox_access(client, cadre):
+    note = notify(cadre.user, 1)
+    for url in (reverse("issues:inbox"),):
+        assert client.get(url)["Location"].startswith(reverse("login"))
+    assert client.post(reverse("issues:inbox_mark_read", args=[note.pk]))["Location"].startswith(reverse("login"))
+    assert client.post(reverse("issues:inbox_mark_all_read"))["Location"].startswith(reverse("login"))
+    client.force_login(cadre.user)
+    assert client.get(reverse("issues:inbox_mark_all_read")).status_code == 405
+    assert client.get(reverse("issues:inbox_mark_read", args=[note.pk])).status_code == 405
+    assert Notification.objects.get(pk=note.pk).read_at is None
+
+
+def test_header_badge_counts_unread_on_every_page(client, cadre):
+    client.force_login(cadre.user)
+    page = client.get(reverse("issues:list")).content.decode()
+    assert 'id="inbox-badge" data-unread="0"' in page and 'id="unread-count"' not in page
+    notify(cadre.user, 1)
+    notify(cadre.user, 2)
+    notify(cadre.user, 3, read=True)
+    for url in (reverse("issues:list"), reverse("issues:create"), reverse("issues:inbox")):
+        page = client.get(url).content.decode()
+        assert 'id="inbox-badge" data-unread="2"' in page, url
+        assert re.search(r'id="unread-count"[^>]*>2<', page), url
+
+
+def test_header_badge_costs_one_query_and_none_when_signed_out(client, cadre):
+    for n in range(5):
+        notify(cadre.user, n)
+    client.force_login(cadre.user)
+    url = reverse("issues:list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert len([q for q in queries if "issues_notification" in q["sql"]]) == 1
+
+    client.logout()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("login"))
+    assert not [q for q in queries if "issues_notification" in q["sql"]]
+
+
+def test_inbox_query_count_does_not_grow(client, cadre, make_issue):
+    issue = make_issue("B")
+    client.force_login(cadre.user)
+    for n in range(3):
+        notify(cadre.user, n, issue=issue)
+    client.get(reverse("issues:inbox"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("issues:inbox"))
+    for n in range(3, 30):
+        notify(cadre.user, n, issue=issue if n % 2 else None)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("issues:inbox"))
+    assert len(many) == len(few)
+
+
+def test_user_without_a_role_has_an_empty_inbox(client):
+    client.force_login(UserFactory(username="nobody"))
+    response = client.get(reverse("issues:inbox"))
+    assert response.status_code == 200
+    assert 'id="inbox-empty"' in response.content.decode()
