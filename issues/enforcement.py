@@ -51,6 +51,7 @@ Records are stamped with the real time; ``now`` only decides what is due (``enfo
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -64,7 +65,7 @@ from liaison.models import BUREAU_STAFF_GROUP, Assignment, Cadre, Contact, Unit
 from . import reports
 from .calendar import load_calendar
 from .models import DispatchReport, EscalationLevel, Issue, IssueEvent, Notification, SweepRun
-from .notifications import Outgoing, existing_keys, notifications_insert
+from .notifications import Outgoing, existing_keys, existing_keys_for_issues, notifications_insert
 from .workdays import WorkdayCalendar, local_date
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -258,47 +259,65 @@ _ISSUE_FIELDS = ("id", "title", "issue_class", "due_date", "platform_id", "platf
                  "escalation_level")
 
 
-def _reminder_text(issue: dict, left: int) -> tuple[str, str]:
-    values = {"id": issue["id"], "title": issue["title"], "platform": issue["platform__name"],
-              "class": issue["issue_class"], "due": issue["due_date"].isoformat(), "days": left}
+# The texts: a sweep renders thousands of rows from a handful of templates, so each template is
+# translated once per language and count (cached), and each row only fills it in.
+
+
+@lru_cache(maxsize=256)
+def _reminder_templates(language: str, left: int) -> tuple[str, str]:
     if left == 0:
-        subject = _("Due today: issue #%(id)d %(title)s") % values
-        when = _("It is due today, %(due)s.") % values
+        subject = _("Due today: issue #%(id)d %(title)s")
+        when = _("It is due today, %(due)s.")
     else:
         subject = ngettext(
             "Due in %(days)d working day (%(due)s): issue #%(id)d %(title)s",
             "Due in %(days)d working days (%(due)s): issue #%(id)d %(title)s",
             left,
-        ) % values
+        )
         when = ngettext("It is due on %(due)s, in %(days)d working day.",
-                        "It is due on %(due)s, in %(days)d working days.", left) % values
+                        "It is due on %(due)s, in %(days)d working days.", left)
     body = "\n".join([
-        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s).") % values,
+        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s)."),
         when,
         _("Stop the clock in time: resolve it or record the solution determined, or ask bureau staff for an "
-          "extension. Once overdue it is escalated to your unit's leader."),
+          "extension. Once overdue it is escalated to your unit's leader.").replace("%", "%%"),
     ])
     return subject, body
 
 
-def _escalation_text(issue: dict, level: int, overdue: int, cadre_name: str, unit_name: str) -> tuple[str, str]:
-    values = {"id": issue["id"], "title": issue["title"], "platform": issue["platform__name"],
-              "class": issue["issue_class"], "due": issue["due_date"].isoformat(), "days": overdue,
-              "cadre": cadre_name, "unit": unit_name}
+@lru_cache(maxsize=256)
+def _escalation_templates(language: str, level: int, overdue: int) -> tuple[str, str]:
     if level == EscalationLevel.UNIT_LEADER:
-        subject = _("Overdue, escalated to you as unit leader: issue #%(id)d %(title)s") % values
-        why = _("It is escalated to you as the leader of %(unit)s.") % values
+        subject = _("Overdue, escalated to you as unit leader: issue #%(id)d %(title)s")
+        why = _("It is escalated to you as the leader of %(unit)s.")
     else:
-        subject = _("Overdue, escalated to the office: issue #%(id)d %(title)s") % values
-        why = _("It is escalated to the city committee's office for supervision.") % values
+        subject = _("Overdue, escalated to the office: issue #%(id)d %(title)s")
+        why = _("It is escalated to the city committee's office for supervision.").replace("%", "%%")
     body = "\n".join([
         _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s), is the responsibility of "
-          "%(cadre)s (%(unit)s).") % values,
+          "%(cadre)s (%(unit)s)."),
         ngettext("It was due on %(due)s and is %(days)d working day overdue.",
-                 "It was due on %(due)s and is %(days)d working days overdue.", overdue) % values,
+                 "It was due on %(due)s and is %(days)d working days overdue.", overdue),
         why,
     ])
     return subject, body
+
+
+def _issue_values(issue: dict, days: int) -> dict:
+    return {"id": issue["id"], "title": issue["title"], "platform": issue["platform__name"],
+            "class": issue["issue_class"], "due": issue["due_date"].isoformat(), "days": days}
+
+
+def _reminder_text(issue: dict, left: int) -> tuple[str, str]:
+    subject, body = _reminder_templates(translation.get_language(), left)
+    values = _issue_values(issue, left)
+    return subject % values, body % values
+
+
+def _escalation_text(issue: dict, level: int, overdue: int, cadre_name: str, unit_name: str) -> tuple[str, str]:
+    subject, body = _escalation_templates(translation.get_language(), level, overdue)
+    values = {**_issue_values(issue, overdue), "cadre": cadre_name, "unit": unit_name}
+    return subject % values, body % values
 
 
 def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bool) -> _DeadlinePlan:
@@ -373,8 +392,9 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
             ]
             plan.escalations.append(_Escalate(row, level, late, recipients, outgoing, unit_name, cadre_name))
 
-    # Leave out what was already sent: the sweep is repeatable at any time.
-    sent = existing_keys(o.key for o in plan.outgoing)
+    # Leave out what was already sent: the sweep is repeatable at any time. (Looked up by issue:
+    # a few thousand ids rather than twice as many long keys.)
+    sent = existing_keys_for_issues({row["id"] for row in rows})
     plan.reminders = [r for r in plan.reminders if r.outgoing.key not in sent]
     for escalation in plan.escalations:
         escalation.outgoing = [o for o in escalation.outgoing if o.key not in sent]
@@ -414,7 +434,7 @@ def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
                    "notifications": [inserted[o.key].pk for o in escalation.outgoing if o.key in inserted]},
             note=note,
         ))
-    IssueEvent.objects.bulk_create(events, batch_size=1000)
+    IssueEvent.objects.bulk_create(events)
     for level in (EscalationLevel.UNIT_LEADER, EscalationLevel.OFFICE):
         ids = [issue_id for issue_id, final in final_level.items() if final == level]
         for start in range(0, len(ids), 2000):

@@ -107,6 +107,17 @@ def existing_keys(keys: Iterable[str]) -> set[str]:
     return found
 
 
+def existing_keys_for_issues(issue_ids: Iterable[int]) -> set[str]:
+    """The keys of every notification about these issues (a superset of those a sweep checks)."""
+    ids = list(issue_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), 5000):
+        found.update(
+            Notification.objects.filter(issue_id__in=ids[start:start + 5000]).values_list("key", flat=True)
+        )
+    return found
+
+
 def notifications_insert(outgoing: Sequence[Outgoing], *, now) -> list[Notification]:
     """Write the notifications whose key is not taken yet; return those written.
 

@@ -10,7 +10,10 @@ The role facts are read once per request and cached on the user object.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -149,5 +152,37 @@ def get_visible_or_404(queryset: QuerySet, **lookup):
         raise Http404
 
 
-def can_manage_assignments(user) -> bool:
-    return roles_of(user).is_admin
+def platforms_loggable_by(user) -> QuerySet:
+    """The platforms the user may log a contact for: those they serve now, as a cadre."""
+    roles = roles_of(user)
+    if roles.cadre is None:
+        return Platform.objects.none()
+    serving = Assignment.objects.active().filter(platform=OuterRef("pk"), cadre=roles.cadre)
+    return Platform.objects.filter(Exists(serving)).order_by("name")
+
+
+#: A role's key in ``Roles.primary`` -> whether the user holds it.
+_HOLDS = {
+    "admin": lambda roles: roles.is_admin,
+    "bureau": lambda roles: roles.sees_everything,
+    "leader": lambda roles: roles.is_unit_leader,
+    "cadre": lambda roles: roles.is_cadre,
+}
+
+
+def role_required(*role_names):
+    """The page is for users holding one of ``role_names`` (keys of ``Roles.primary``): others
+    are sent to sign in, or get 403 once signed in."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            roles = roles_of(request.user)
+            if not any(_HOLDS[name](roles) for name in role_names):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

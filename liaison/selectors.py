@@ -30,7 +30,7 @@ from issues.models import Issue
 from issues.selectors import issue_list, with_deadline_status
 from platforms.models import Platform
 
-from .access import assignments_visible_to, cadres_visible_to, contacts_visible_to, platforms_visible_to, roles_of
+from .access import assignments_visible_to, cadres_visible_to, contacts_visible_to, roles_of
 from .models import Assignment, Cadre, Contact, Unit
 
 # --- the contact duties' dates ---------------------------------------------------------------------
@@ -183,15 +183,6 @@ def _attach_duty(assignment: Assignment, today: datetime.date) -> None:
         today=today,
     )
     assignment.nearest_due_overdue = assignment.nearest_due_date is not None and assignment.nearest_due_date < today
-
-
-def loggable_platforms(user) -> QuerySet:
-    """The platforms the user may log a contact for: those they serve now, as a cadre."""
-    cadre = roles_of(user).cadre
-    if cadre is None:
-        return Platform.objects.none()
-    serving = Assignment.objects.active().filter(platform=OuterRef("pk"), cadre=cadre)
-    return platforms_visible_to(user).filter(Exists(serving)).order_by("name")
 
 
 # --- one platform ----------------------------------------------------------------------------------

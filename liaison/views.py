@@ -5,11 +5,9 @@ querysets, ``get_visible_or_404``) and ``role_required``, calls one selector or 
 renders.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from . import selectors
-from .access import contacts_visible_to, get_visible_or_404, roles_of
+from .access import contacts_visible_to, get_visible_or_404, platforms_loggable_by, role_required, roles_of
 from .forms import (
     ISSUES_PREFIX,
     ContactForm,
@@ -27,34 +25,8 @@ from .forms import (
 )
 from .services import contact_log
 
-#: A role's key in ``Roles.primary`` -> whether the user holds it.
-_HOLDS = {
-    "admin": lambda roles: roles.is_admin,
-    "bureau": lambda roles: roles.sees_everything,
-    "leader": lambda roles: roles.is_unit_leader,
-    "cadre": lambda roles: roles.is_cadre,
-}
-
 #: Where each role lands after signing in.
 HOME_BY_ROLE = {"admin": "admin_home", "bureau": "bureau_home", "leader": "unit_home", "cadre": "my_platforms"}
-
-
-def role_required(*role_names):
-    """The page is for users holding one of ``role_names`` (keys of ``Roles.primary``): others
-    are sent to sign in, or get 403 once signed in."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            roles = roles_of(request.user)
-            if not any(_HOLDS[name](roles) for name in role_names):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @login_required
@@ -109,7 +81,7 @@ def _platform_from_query(request, platforms):
 def contact_new(request):
     """Log a contact and the issues raised in it, in one form, saved all or nothing."""
     roles = roles_of(request.user)
-    platforms = selectors.loggable_platforms(request.user)
+    platforms = platforms_loggable_by(request.user)
     fixed_platform = _platform_from_query(request, platforms)
     if fixed_platform is None and len(choices := list(platforms[:2])) == 1:
         fixed_platform = choices[0]

@@ -1,5 +1,4 @@
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.liaison.factories import AssignmentFactory, BureauStaffFactory, CadreFactory, UnitFactory, UserFactory

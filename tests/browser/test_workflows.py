@@ -138,8 +138,9 @@ def test_a_unit_leader_hands_over_a_class_c_issue(phone, live_server, sign_in, s
 
     expect(phone).to_have_url(re.compile(re.escape(reverse("issues:detail", args=[issue.pk]))))
     action = phone.locator("#action-hand-over")
-    if not action.evaluate("details => details.open"):
-        action.locator("summary").click()
+    # The link's #action-hand-over fragment opens the form (static/js/issues.js): wait for it,
+    # rather than toggling it ourselves and racing the script.
+    expect(action.locator("select[name='hand_over-lead_unit']")).to_be_visible()
     action.locator("select[name='hand_over-lead_unit']").select_option(label=lead.name)
     action.get_by_label(cooperating.name).check()
     action.locator("#submit-hand-over").click()
