@@ -194,7 +194,7 @@ class IssueCreateForm(PortalForm):
         preview = {
             "hx-get": preview_url,
             "hx-target": "#projected-due-date",
-            "hx-swap": "outerHTML",
+            "hx-swap": "innerHTML",
             "hx-include": "#issue-form [name='issue_class']:checked, #issue-form [name='recorded_on']",
         }
         self.fields["issue_class"].widget.attrs.update(preview)

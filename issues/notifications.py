@@ -17,6 +17,7 @@ import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -82,9 +83,11 @@ def notifications_mark_all_read(*, by) -> int:
 # --- writing them exactly once -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """A notification a sweep has decided on, before it is written (or, in a dry run, instead)."""
+class Outgoing(NamedTuple):
+    """A notification a sweep has decided on, before it is written (or, in a dry run, instead).
+
+    A named tuple: a sweep makes thousands of them.
+    """
 
     key: str
     kind: str
@@ -96,7 +99,7 @@ class Outgoing:
     platform_id: int | None = None
     report_id: int | None = None
     #: For printing: the recipient's name and address.
-    recipient_label: str = field(default="", compare=False)
+    recipient_label: str = ""
 
 
 def existing_keys(keys: Iterable[str]) -> set[str]:
@@ -133,20 +136,11 @@ def notifications_insert(outgoing: Sequence[Outgoing], *, now) -> list[Notificat
         if item.key in seen:
             continue
         seen.add(item.key)
-        rows.append(
-            Notification(
-                key=item.key,
-                kind=item.kind,
-                recipient_id=item.recipient_id,
-                subject=_one_line(item.subject)[:300],
-                body=item.body,
-                issue_id=item.issue_id,
-                assignment_id=item.assignment_id,
-                platform_id=item.platform_id,
-                report_id=item.report_id,
-                created_at=now,
-            )
-        )
+        concerns = {name: value for name, value in (("issue_id", item.issue_id), ("assignment_id", item.assignment_id),
+                                                    ("platform_id", item.platform_id), ("report_id", item.report_id))
+                    if value is not None}
+        rows.append(Notification(key=item.key, kind=item.kind, recipient_id=item.recipient_id,
+                                 subject=_one_line(item.subject)[:300], body=item.body, created_at=now, **concerns))
     if not rows:
         return []
     try:
