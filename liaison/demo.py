@@ -12,6 +12,7 @@ liaison.services, so the demo obeys the same rules as the portal. The Chinese na
 are data, not interface text.
 """
 
+import calendar as _calendar
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -431,6 +432,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     platforms = _seed_platforms(scheme, report)
     cadres = _seed_cadres(scheme, users, units, report)
     _seed_assignments(scheme, cadres, platforms, start, report)
+    _seed_launch_contacts(platforms, today, report)
     _seed_contacts(scheme, platforms, today, report)
     return report
 
@@ -535,6 +537,43 @@ def _seed_assignments(scheme: Scheme, cadres: dict, platforms: dict, start: date
                 report.warnings.append(f"{platform} was not assigned to {cadre}: {' '.join(error.messages)}")
             else:
                 report.count("assignments", created=1)
+
+
+def _seed_launch_contacts(platforms: dict, today: datetime.date, report: SeedReport) -> None:
+    """The launch duties: a first contact within the week and a first visit within the month.
+
+    A few platforms are left without their first visit, so that the duty reminders and the
+    "next duty" figures have something real to show.
+    """
+    rng = random.Random(f"{SEED}:launch")
+    assignments = Assignment.objects.filter(platform__in=platforms.values()).select_related("cadre__user", "platform")
+    # Any contact under the assignment means its launch duties were seeded (or logged) already.
+    done = set(
+        Contact.objects.filter(platform__in=platforms.values()).values_list("platform_id", "cadre_id").distinct()
+    )
+    for assignment in sorted(assignments, key=lambda a: a.platform.name):
+        call_after, visit_after, skip_visit = rng.randint(1, 5), rng.randint(7, 27), rng.random() < 0.04
+        if (assignment.platform_id, assignment.cadre_id) in done:
+            continue
+        month_end = _calendar.monthrange(assignment.start_date.year, assignment.start_date.month)[1]
+        last_day = assignment.start_date.replace(day=month_end)
+        planned = [(call_after, Contact.Kind.CALL, "首次联系：介绍联点服务机制，确认对接人和联系方式")]
+        if not skip_visit:
+            planned.append((visit_after, Contact.Kind.VISIT, "首次走访：实地了解平台建设情况、运行状况和发展需求"))
+        for after, kind, summary in planned:
+            day = min(assignment.start_date + datetime.timedelta(days=after), last_day)
+            if day > today:
+                continue
+            services.contact_create(
+                cadre=assignment.cadre,
+                platform=assignment.platform,
+                date=day,
+                kind=kind,
+                people_met=assignment.platform.contact_person,
+                summary=summary,
+                by=assignment.cadre.user,
+            )
+            report.count("contacts", created=1)
 
 
 def _seed_contacts(scheme: Scheme, platforms: dict, today: datetime.date, report: SeedReport) -> None:
