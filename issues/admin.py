@@ -22,7 +22,7 @@ from liaison.models import Unit
 
 from . import access, admin_forms, services
 from .calendar import DayEntry, load_calendar
-from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueEvent
+from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Notification, SweepRun
 from .selectors import calendar_year_statuses, issue_list
 
 
@@ -478,3 +478,84 @@ class CalendarYearAdmin(admin.ModelAdmin):
     @admin.action(description=_("Mark the selected years not loaded"))
     def mark_not_loaded(self, request, queryset):
         self._set_loaded(request, queryset, False)
+
+
+# --- notifications and the dispatch reports (read-only: the sweeps write them) --------------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "kind", "subject", "read_at", "email_status", "emailed_at", "attempts")
+    list_filter = ("kind", "email_status", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("key", "subject", "recipient__username", "recipient__last_name")
+    date_hierarchy = "created_at"
+    list_select_related = ("recipient",)
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["requeue_email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the row is what guarantees it is sent once
+
+    @admin.action(description=_("E-mail the selected failed or skipped notifications again"))
+    def requeue_email(self, request, queryset):
+        from .notifications import notifications_requeue_email
+
+        count = notifications_requeue_email(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, ngettext("%d notification requeued.", "%d notifications requeued.", count) % count)
+
+
+@admin.register(DispatchReport)
+class DispatchReportAdmin(admin.ModelAdmin):
+    list_display = ("period_start", "period_end", "created_at", "download")
+    readonly_fields = ("period_start", "period_end", "created_at", "figures", "download")
+    exclude = ("xlsx",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Excel file"))
+    def download(self, report):
+        url = reverse("admin:issues_dispatchreport_xlsx", args=[report.pk])
+        return format_html('<a href="{}">{}</a>', url, report.filename)
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/xlsx/", self.admin_site.admin_view(self.xlsx_view), name="issues_dispatchreport_xlsx"),
+            *super().get_urls(),
+        ]
+
+    def xlsx_view(self, request, pk):
+        from django.http import HttpResponse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = DispatchReport.objects.filter(pk=pk).first()
+        if report is None:
+            raise Http404
+        response = HttpResponse(
+            bytes(report.xlsx), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+        return response
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    list_display = ("day", "kind", "runs", "notifications_created", "last_run_at")
+    list_filter = ("kind",)
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -177,19 +177,16 @@ def _responsible(platform_ids, recorder_ids) -> tuple[dict[int, Responsible], di
     return by_platform, by_cadre
 
 
-def office_recipient_ids() -> list[int]:
-    """The office: bureau staff, and the leader of the unit marked as the office."""
-    staff = set(
-        get_user_model().objects.filter(groups__name=BUREAU_STAFF_GROUP, is_active=True).values_list("id", flat=True)
-    )
-    staff.update(uid for uid in Unit.objects.filter(is_office=True).values_list("leader_id", flat=True) if uid)
-    return sorted(staff)
-
-
 def bureau_staff_ids() -> list[int]:
     return sorted(
         get_user_model().objects.filter(groups__name=BUREAU_STAFF_GROUP, is_active=True).values_list("id", flat=True)
     )
+
+
+def office_recipient_ids() -> list[int]:
+    """The office: bureau staff, and the leader of the unit marked as the office."""
+    leaders = Unit.objects.filter(is_office=True, leader__isnull=False).values_list("leader_id", flat=True)
+    return sorted({*bureau_staff_ids(), *leaders})
 
 
 # --- the lock --------------------------------------------------------------------------------------
@@ -303,6 +300,16 @@ def _escalation_templates(language: str, level: int, overdue: int) -> tuple[str,
     return subject, body
 
 
+@lru_cache(maxsize=8)
+def _event_notes(language: str) -> tuple[str, str, str, str]:
+    return (
+        _("Reminder sent to %(name)s."),
+        _("Escalated to the leader of %(unit)s: %(names)s"),
+        _("Escalated to the office: %(names)s"),
+        _("nobody (no leader or office member is set)"),
+    )
+
+
 def _issue_values(issue: dict, days: int) -> dict:
     return {"id": issue["id"], "title": issue["title"], "platform": issue["platform__name"],
             "class": issue["issue_class"], "due": issue["due_date"].isoformat(), "days": days}
@@ -354,11 +361,18 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
             wanted.update([who.user_id, who.leader_id])
     people = _people(wanted)
 
+    # Working days between today and each due date: a handful of distinct dates, counted once each.
+    distance: dict[datetime.date, int] = {}
+
+    def working_days_from_today(due: datetime.date) -> int:
+        if due not in distance:
+            distance[due] = abs(calendar.working_days_between(today, due))
+        return distance[due]
+
     plan = _DeadlinePlan()
-    left_by_due: dict[datetime.date, int] = {}
     for row in due_soon:
         due = row["due_date"]
-        left = left_by_due.setdefault(due, calendar.working_days_between(today, due))
+        left = working_days_from_today(due)
         offset = min(o for o in offsets if o >= left)
         who = responsible(row)
         person = people.get(who.user_id) if who else None
@@ -373,7 +387,7 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
 
     for row in overdue:
         due = row["due_date"]
-        late = calendar.working_days_between(due, today)
+        late = working_days_from_today(due)
         target = EscalationLevel.OFFICE if late >= 1 + office_after else EscalationLevel.UNIT_LEADER
         who = responsible(row)
         cadre_name = who.name if who else ""
@@ -415,16 +429,16 @@ def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
             after={"reminder": reminder.offset, "due_date": issue["due_date"].isoformat(),
                    "working_days_left": reminder.working_days_left, "recipients": [reminder.person.user_id],
                    "notifications": [notification.pk]},
-            note=_("Reminder sent to %(name)s: %(subject)s") % {"name": reminder.person.name,
-                                                                  "subject": notification.subject},
+            note=_event_notes(translation.get_language())[0] % {"name": reminder.person.name},
         ))
     final_level: dict[int, int] = {}
     for escalation in plan.escalations:
         issue = escalation.issue
         final_level[issue["id"]] = max(final_level.get(issue["id"], 0), escalation.level)
-        names = ", ".join(p.name for p in escalation.people) or _("nobody (no leader or office member is set)")
-        note = (_("Escalated to the leader of %(unit)s: %(names)s") if escalation.level == EscalationLevel.UNIT_LEADER
-                else _("Escalated to the office: %(names)s")) % {"unit": escalation.unit_name, "names": names}
+        _reminded, to_leader, to_office, nobody = _event_notes(translation.get_language())
+        names = ", ".join(p.name for p in escalation.people) or nobody
+        note = (to_leader if escalation.level == EscalationLevel.UNIT_LEADER else to_office) % {
+            "unit": escalation.unit_name, "names": names}
         events.append(IssueEvent(
             issue_id=issue["id"], kind=IssueEvent.Kind.ESCALATED, actor=None, at=stamp,
             before={"escalation_level": escalation.level - 1},

@@ -80,6 +80,18 @@ def notifications_mark_all_read(*, by) -> int:
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
 
 
+@transaction.atomic
+def notifications_requeue_email(*, notification_ids: Sequence[int]) -> int:
+    """Send these again by e-mail if they failed or were skipped (say, once the address is fixed).
+
+    For admins; a notification already e-mailed is left alone. Returns how many were requeued.
+    """
+    count = Notification.objects.filter(
+        pk__in=list(notification_ids), email_status__in=[EmailStatus.FAILED, EmailStatus.SKIPPED]
+    ).update(email_status=EmailStatus.PENDING, attempts=0, next_attempt_at=None, last_error="")
+    return count
+
+
 # --- writing them exactly once -------------------------------------------------------------------
 
 
@@ -325,5 +337,5 @@ def _is_server_error(error: Exception) -> bool:
 def _close_quietly(connection) -> None:
     try:
         connection.close()
-    except Exception:  # noqa: BLE001 - a broken connection is being discarded anyway
-        pass
+    except Exception as error:  # noqa: BLE001 - a broken connection is being discarded anyway
+        logger.debug("Closing the mail connection failed: %s", error)

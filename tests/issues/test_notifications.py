@@ -5,6 +5,7 @@ server and a real Celery worker.
 """
 
 import datetime
+import itertools
 import threading
 
 import pytest
@@ -168,7 +169,7 @@ def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(ca
         attempts_at.append(pending.next_attempt_at)
         on(timezone.localtime(pending.next_attempt_at))
         notifications.deliver_pending(notification_ids=[first.pk])
-    gaps = [int((b - a).total_seconds() // 60) for a, b in zip(attempts_at, attempts_at[1:])]
+    gaps = [int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(attempts_at)]
     assert gaps == [2, 4, 8, 16, 32, 64, 120, 120]
     first.refresh_from_db()
     assert (first.email_status, first.attempts, first.next_attempt_at) == ("failed", MAX_EMAIL_ATTEMPTS, None)
@@ -229,3 +230,23 @@ def test_a_sweep_writes_the_notification_in_the_inbox_at_once(make_issue, cadre,
     assert notification.issue == issue and notification.read_at is None
     assert notification.kind == "issue_reminder" and issue.title in notification.subject
     assert str(issue.pk) in notification.body and "2026-05-15" in notification.body
+
+
+def test_an_admin_requeues_failed_and_skipped_emails_but_not_sent_ones(cadre, admin_user, client):
+    from django.urls import reverse
+
+    failed, skipped, sent = notify(cadre.user, 3)
+    Notification.objects.filter(pk=failed.pk).update(email_status="failed", attempts=MAX_EMAIL_ATTEMPTS, last_error="x")
+    Notification.objects.filter(pk=skipped.pk).update(email_status="skipped", last_error="no address")
+    Notification.objects.filter(pk=sent.pk).update(email_status="sent", emailed_at=timezone.now(), attempts=1)
+    client.force_login(admin_user)
+
+    response = client.post(reverse("admin:issues_notification_changelist"), {
+        "action": "requeue_email", "_selected_action": [failed.pk, skipped.pk, sent.pk]})
+
+    assert response.status_code == 302
+    assert dict(Notification.objects.values_list("pk", "email_status")) == {
+        failed.pk: "pending", skipped.pk: "pending", sent.pk: "sent"}
+    assert Notification.objects.get(pk=failed.pk).attempts == 0
+    assert client.get(reverse("admin:issues_notification_changelist")).status_code == 200
+    assert client.get(reverse("admin:issues_sweeprun_changelist")).status_code == 200

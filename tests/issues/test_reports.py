@@ -7,6 +7,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
@@ -173,3 +174,19 @@ def test_a_week_with_nothing_still_makes_a_report(bureau_user, time_machine):
     assert report.figures["coverage"]["total"] == {"active_platforms": 0, "contacted": 0, "rate": None}
     assert len(load_workbook(io.BytesIO(bytes(report.xlsx))).worksheets) == 4
     assert Issue.objects.count() == 0
+
+
+def test_admins_download_the_stored_workbook(bureau_user, admin_user, client, time_machine):
+    time_machine.move_to(shanghai(2026, 6, 1, 9), tick=False)
+    tasks.send_dispatch_report.apply().get()
+    report = DispatchReport.objects.get()
+    client.force_login(admin_user)
+
+    listing = client.get(reverse("admin:issues_dispatchreport_changelist"))
+    response = client.get(reverse("admin:issues_dispatchreport_xlsx", args=[report.pk]))
+
+    assert listing.status_code == 200 and report.filename in listing.content.decode()
+    assert response.status_code == 200 and response.content == bytes(report.xlsx)
+    assert response["Content-Disposition"] == f'attachment; filename="{report.filename}"'
+    client.force_login(bureau_user)  # not staff: no admin
+    assert client.get(reverse("admin:issues_dispatchreport_xlsx", args=[report.pk])).status_code == 302
