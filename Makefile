@@ -35,5 +35,9 @@ messages: install
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 
+# The deadline sweep benchmark (bench/README.md); needs DATABASE_URL pointing at PostgreSQL.
+bench: install
+	$(BIN)/python bench/sweep_bench.py
+
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

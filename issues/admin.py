@@ -173,11 +173,11 @@ ISSUE_ACTIONS = {
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     change_form_template = "admin/issues/issue/change_form.html"
-    list_display = ("id", "title", "platform", "issue_class", "status", "due", "overdue", "responsible_cadre",
-                    "recorded_on")
+    list_display = ("id", "title", "platform", "issue_class", "status", "due", "overdue", "escalation_level",
+                    "responsible_cadre", "recorded_on")
     list_display_links = ("id", "title")
-    list_filter = ("issue_class", "status", OverdueFilter, "due_date_provisional", ResponsibleUnitFilter,
-                   "handed_to_unit", "service_area")
+    list_filter = ("issue_class", "status", OverdueFilter, "escalation_level", "due_date_provisional",
+                   ResponsibleUnitFilter, "handed_to_unit", "service_area")
     search_fields = ("title", "platform__name")
     date_hierarchy = "recorded_on"
     list_select_related = ("platform", "handed_to_unit")

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, get_connection
+from django.urls import reverse
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -299,10 +300,21 @@ def _claim_next(notification_ids) -> Notification | None:
     return queryset.order_by("pk").first()
 
 
+def _link(notification: Notification) -> str:
+    """Where in the portal the recipient acts on the notification (an e-mail has no page around it)."""
+    if notification.issue_id:
+        path = reverse("issues:detail", args=[notification.issue_id])
+    elif notification.platform_id:
+        path = reverse("platforms:detail", args=[notification.platform_id])
+    else:
+        path = reverse("issues:inbox")
+    return settings.PORTAL_SITE_URL.rstrip("/") + path
+
+
 def _message(notification: Notification, address: str, connection) -> EmailMessage:
     message = EmailMessage(
         subject=notification.subject,
-        body=notification.body,
+        body=f"{notification.body}\n\n{_link(notification)}",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,

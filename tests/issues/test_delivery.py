@@ -10,6 +10,7 @@ import time
 from email import policy
 
 import pytest
+from django.conf import settings
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
@@ -86,6 +87,8 @@ def test_a_reminder_reaches_a_real_smtp_server_once(smtp_server, make_issue, cad
     assert issue.title in notification.subject
     assert message["X-Liaison-Notification"] == notification.key
     assert issue.title in message.get_content()
+    # The e-mail links back to the issue's page.
+    assert f"{settings.PORTAL_SITE_URL}/issues/{issue.pk}/" in message.get_content()
     assert notification.email_status == "sent" and notification.emailed_at == shanghai(2026, 5, 15, 9)
 
 
