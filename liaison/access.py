@@ -111,8 +111,8 @@ def cadres_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(condition)
 
 
-def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    queryset = Assignment.objects.all() if queryset is None else queryset
+def _scoped_by_cadre(user, queryset: QuerySet) -> QuerySet:
+    """Rows with a ``cadre``: a cadre's own; a leader's units' cadres'; everything for the bureau."""
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
@@ -122,20 +122,15 @@ def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     if roles.is_cadre:
         condition |= Q(cadre=roles.cadre)
     return queryset.filter(condition)
+
+
+def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    return _scoped_by_cadre(user, Assignment.objects.all() if queryset is None else queryset)
 
 
 def contacts_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Contacts the user may see: a cadre their own; a leader their units' cadres'."""
-    queryset = Contact.objects.all() if queryset is None else queryset
-    roles = roles_of(user)
-    if roles.sees_everything:
-        return queryset
-    condition = Q(pk__in=[])
-    if roles.is_unit_leader:
-        condition |= Q(cadre__unit_id__in=roles.led_unit_ids)
-    if roles.is_cadre:
-        condition |= Q(cadre=roles.cadre)
-    return queryset.filter(condition)
+    return _scoped_by_cadre(user, Contact.objects.all() if queryset is None else queryset)
 
 
 def units_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -40,6 +40,23 @@ def api_client():
 
 
 @pytest.fixture
+def english_api(api_client):
+    """The API client asks for English: the assertions read the English msgids."""
+    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def client_for(api_client):
+    """``client_for(user)``: the API client, signed in as ``user``."""
+
+    def sign_in(user):
+        api_client.force_login(user)
+        return api_client
+
+    return sign_in
+
+
+@pytest.fixture
 def unit(db):
     return UnitFactory(name="市科技局")
 

@@ -11,33 +11,21 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from issues import services
 from issues.models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueEvent
 from issues.selectors import projected_due_date, with_deadline_status
+from tests.helpers import ids
 from tests.issues.factories import IssueFactory
-from tests.liaison.factories import AssignmentFactory, CadreFactory, UnitFactory, UserFactory
+from tests.liaison.factories import (
+    AssignmentFactory,
+    CadreFactory,
+    UnitFactory,
+    UserFactory,
+)
 from tests.platforms.factories import PlatformFactory
 
 D = datetime.date
 
 NEW_ISSUE = {"title": "实验室用房紧张", "service_area": "condition_building", "issue_class": "B"}
 
-
-@pytest.fixture(autouse=True)
-def english_requests(api_client):
-    # The portal speaks Chinese by default; the assertions read the English msgids.
-    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def client_for(api_client):
-    def sign_in(user):
-        api_client.force_login(user)
-        return api_client
-
-    return sign_in
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
+pytestmark = pytest.mark.usefixtures("english_api")
 
 
 def kinds(issue):

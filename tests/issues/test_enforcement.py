@@ -2,18 +2,18 @@
 
 import datetime
 import io
-import threading
 from collections import defaultdict
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from issues import enforcement, services
 from issues.models import DispatchReport, Issue, IssueEvent, Notification, SweepRun
+from tests.helpers import race
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 from tests.liaison.factories import AssignmentFactory, ContactFactory, UserFactory
@@ -320,28 +320,6 @@ def test_the_sweeps_query_count_does_not_grow_with_the_issues(cadre, unit, offic
 
 
 # --- exactly once under concurrency (PostgreSQL) ---------------------------------------------------
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def arrange_due_issues(cadre, n=10):

@@ -1,27 +1,20 @@
 """The rules of assignments and contacts, through the services every door calls."""
 
 import datetime
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import translation
 
 from liaison import services
 from liaison.models import Assignment, Cadre, Contact
 from platforms.models import Platform
+from tests.helpers import race
 from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory
 from tests.platforms.factories import PlatformFactory
 
 TODAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Factories hash a password for every user; the default hasher makes that the slow part.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -333,29 +326,6 @@ def test_after_a_transfer_the_old_cadre_logs_only_contacts_from_before(platform,
 
 
 # --- concurrency (PostgreSQL: row locks) --------------------------------------------------------
-
-
-def race(calls):
-    """Run ``calls`` at once, one thread each; returns what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 @pytest.mark.postgres

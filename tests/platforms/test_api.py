@@ -7,42 +7,24 @@ import pytest
 
 from liaison.models import Assignment
 from platforms.models import Platform
-from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UserFactory
+from tests.helpers import ids
+from tests.liaison.factories import (
+    AssignmentFactory,
+    CadreFactory,
+    ContactFactory,
+    UserFactory,
+)
 from tests.platforms.factories import PlatformFactory
 
 TODAY = datetime.date(2026, 6, 15)
 URL = "/api/v1/platforms/"
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Factories hash a password for every user; the default hasher makes that the slow part.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = pytest.mark.usefixtures("english_api")
 
 
 @pytest.fixture(autouse=True)
 def frozen_today(time_machine):
     time_machine.move_to(datetime.datetime(2026, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
-
-
-@pytest.fixture(autouse=True)
-def english(api_client):
-    # The portal speaks Chinese by default; the assertions read the English msgids.
-    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def client_for(api_client):
-    def sign_in(user):
-        api_client.force_login(user)
-        return api_client
-
-    return sign_in
-
-
-def ids(response):
-    assert response.status_code == 200, response.content
-    return {row["id"] for row in response.json()["results"]}
 
 
 @pytest.fixture
