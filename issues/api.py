@@ -310,8 +310,10 @@ class CalendarViewSet(viewsets.GenericViewSet):
             days = CalendarDay.objects.all()
             year = request.query_params.get("year")
             if year:
-                if not year.isdigit():
-                    raise ValidationError({"year": [_("Enter a year.")]})
+                # A date's year runs from 1 to 9999: anything else cannot name entries (and would
+                # overflow the date lookup).
+                if not year.isdigit() or not 1 <= int(year) <= 9999:
+                    raise ValidationError({"year": [_("Enter a year between 1 and 9999.")]})
                 days = days.filter(date__year=int(year))
             return Response(CalendarDaySerializer(days, many=True).data)
         serializer = CalendarSetDaysSerializer(data=request.data)

@@ -755,6 +755,9 @@ def test_a_due_date_reaching_into_an_unloaded_year_is_provisional_until_an_admin
     assert [day["date"] for day in client.get("/api/v1/calendar/days/", {"year": 2027}).json()] == ["2027-01-01"]
     assert client.get("/api/v1/calendar/days/", {"year": 2026}).json() == []
     assert list(client.get("/api/v1/calendar/days/", {"year": "next"}).json()) == ["year"]
+    # Found by fuzzing the API with its own schema: a year past 9999 was a 500.
+    response = client.get("/api/v1/calendar/days/", {"year": 5990323})
+    assert response.status_code == 400 and list(response.json()) == ["year"]
 
 
 def test_the_projected_due_date_counts_from_today_by_default(client_for, cadre, on):
