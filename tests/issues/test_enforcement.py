@@ -260,7 +260,7 @@ def test_enforce_dry_run_prints_what_is_due_and_writes_and_sends_nothing(make_is
 
     assert counts() == before
     assert mail.outbox == []
-    assert f"would send issue_reminder -> {cadre.name} <{cadre.user.email}>" in output
+    assert f"would send Issue due soon (issue_reminder) -> {cadre.name} <{cadre.user.email}>" in output
     assert f"[reminder:0:issue:{due_today.pk}:due:2026-05-15:user:{cadre.user.pk}]" in output
     assert f"issue #{overdue.pk}" in output and "escalation level 0 -> 1" in output and "1 -> 2" in output
     assert f"[escalation:2:issue:{overdue.pk}:due:2026-05-07:user:{bureau_user.pk}]" in output
@@ -274,7 +274,7 @@ def test_enforce_at_a_moment_sends_what_was_due_then(make_issue, cadre, unit, bu
 
     output = enforce("--at", "2026-05-15", "--only", "deadlines", "--deliver")
 
-    assert f"sent issue_reminder -> {cadre.name}" in output
+    assert f"sent Issue due soon (issue_reminder) -> {cadre.name}" in output
     notification = Notification.objects.get()
     assert notification.key == f"reminder:0:issue:{issue.pk}:due:2026-05-15:user:{cadre.user.pk}"
     assert notification.email_status == "sent"

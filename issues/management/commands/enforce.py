@@ -3,8 +3,10 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from issues import enforcement, notifications
+from issues.models import Notification
 from issues.schedules import SWEEP_TIME
 
 
@@ -36,7 +38,13 @@ class Command(BaseCommand):
                                                                "zone": timezone.get_current_timezone_name()})
         if dry_run:
             self.stdout.write(_("Dry run: nothing is written and nothing is sent."))
-        verb = _("would send") if dry_run else _("sent")
+        # Whole sentences per mode, so that each translates as a sentence.
+        if dry_run:
+            escalated = _("would escalate issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
+            sent = _("would send %(kind)s (%(code)s) -> %(recipient)s: %(subject)s  [%(key)s]")
+        else:
+            escalated = _("escalated issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
+            sent = _("sent %(kind)s (%(code)s) -> %(recipient)s: %(subject)s  [%(key)s]")
         total = 0
         for name in enforcement.SWEEPS:
             if only and name not in only:
@@ -46,15 +54,21 @@ class Command(BaseCommand):
             if result.note:
                 self.stdout.write("  " + result.note)
             for escalation in result.escalations:
-                self.stdout.write("  " + _("%(verb)s issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d") % {
-                    "verb": _("would escalate") if dry_run else _("escalated"), "id": escalation.issue_id,
-                    "title": escalation.title, "from": escalation.from_level, "to": escalation.to_level})
+                self.stdout.write("  " + escalated % {
+                    "id": escalation.issue_id, "title": escalation.title,
+                    "from": escalation.from_level, "to": escalation.to_level})
             for item in result.notifications:
-                self.stdout.write(f"  {verb} {item.kind} -> {item.recipient_label}: {item.subject}  [{item.key}]")
+                self.stdout.write("  " + sent % {
+                    "kind": Notification.Kind(item.kind).label, "code": item.kind, "recipient": item.recipient_label,
+                    "subject": item.subject, "key": item.key})
             if result.ran and not result.notifications and not result.escalations:
                 self.stdout.write("  " + _("nothing due"))
             total += len(result.notifications)
-        self.stdout.write(_("%(verb)s: %(count)d notifications.") % {"verb": verb.capitalize(), "count": total})
+        if dry_run:
+            summary = ngettext("Would send %(count)d notification.", "Would send %(count)d notifications.", total)
+        else:
+            summary = ngettext("Sent %(count)d notification.", "Sent %(count)d notifications.", total)
+        self.stdout.write(summary % {"count": total})
         if deliver and not dry_run:
             delivered = notifications.deliver_pending()
             self.stdout.write(_("E-mailed %(sent)d, skipped %(skipped)d without an address, %(failed)d failed.") % {
