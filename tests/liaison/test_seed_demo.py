@@ -1,7 +1,8 @@
-"""``manage.py seed_demo``: the launched scheme, built deterministically and idempotently."""
+"""``manage.py seed_demo``: the launched scheme and its issues, built deterministically and idempotently."""
 
 import datetime
 import io
+import random
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -9,11 +10,15 @@ from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Q
 from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 
+from issues import access as issue_access
+from issues.calendar import load_calendar
+from issues.models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass, IssueEvent
 from liaison import services
 from liaison.access import roles_of
-from liaison.demo import DEMO_LOGINS, LAUNCH_DATE, build_scheme
+from liaison.demo import DEMO_LOGINS, LAUNCH_DATE, _IssueDraw, build_scheme
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
 
@@ -126,6 +131,14 @@ def snapshot():
         "history": [
             model.history.count() for model in (Platform, Unit, Cadre, Assignment, Contact)
         ],
+        "issues": sorted(
+            Issue.objects.values_list(
+                "platform__name", "title", "issue_class", "status", "recorded_on", "due_date", "handed_to_unit__name",
+                "closed_on", "rating", "updated_at",
+            )
+        ),
+        "issue events": IssueEvent.objects.count(),
+        "extension requests": ExtensionRequest.objects.count(),
     }
 
 
@@ -163,3 +176,158 @@ def test_seed_demo_refuses_to_run_in_production(settings, db):
     with pytest.raises(CommandError, match="development only"):
         call_command("seed_demo")
     assert Platform.objects.count() == before
+
+
+# --- the issues ------------------------------------------------------------------------------------
+
+LOGINS = {login["role"]: login["username"] for login in DEMO_LOGINS}
+
+
+def due_soon_until(today):
+    return load_calendar().add_working_days(today, 3)[0]
+
+
+def test_the_issues_by_class_are_in_the_intended_ranges():
+    total = Issue.objects.count()
+    assert 120 <= total <= 180
+    shares = {k: n / total for k, n in Issue.objects.values_list("issue_class").annotate(n=Count("pk")).order_by()}
+    assert 0.25 <= shares[IssueClass.A] <= 0.35
+    assert 0.30 <= shares[IssueClass.B] <= 0.40
+    assert 0.15 <= shares[IssueClass.C] <= 0.25
+    assert 0.10 <= shares[IssueClass.D] <= 0.20
+    assert Issue.objects.values("service_area").distinct().count() == len(Issue.ServiceArea.values)
+
+
+def test_each_issue_is_raised_at_a_contact_by_the_cadre_responsible_then():
+    for issue in Issue.objects.select_related("platform", "contact", "recorded_by"):
+        assert issue.contact is not None
+        assert issue.contact.platform_id == issue.platform_id
+        assert issue.recorded_on == issue.contact.date
+        assert issue.recorded_by == issue.contact.cadre
+        assert services.responsible_cadre(platform=issue.platform, on=issue.recorded_on) == issue.recorded_by
+
+
+def test_the_issues_are_in_every_state():
+    today = timezone.localdate()
+    statuses = dict(Issue.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    assert set(statuses) == set(Issue.Status.values)
+    assert statuses[Issue.Status.RESOLVED] > statuses[Issue.Status.OPEN]
+    assert not Issue.objects.filter(issue_class=IssueClass.A).exclude(status=Issue.Status.RESOLVED).exists()
+    closed = Issue.objects.clock_stopped().exclude(issue_class=IssueClass.A)
+    on_time, late = closed.filter(on_time=True).count(), closed.filter(on_time=False).count()
+    assert late > 0 and on_time > late  # mostly on time
+    overdue = Issue.objects.overdue(today).count()
+    assert 3 <= overdue <= 10  # a handful
+    soon = Issue.objects.open().filter(due_date__gte=today, due_date__lte=due_soon_until(today)).count()
+    assert 3 <= soon <= 12
+    ratings = list(Issue.objects.filter(rating__isnull=False).values_list("rating", flat=True))
+    assert 5 <= len(ratings) <= 30
+    assert sum(r >= 4 for r in ratings) > len(ratings) / 2 and min(ratings) >= 3  # none reopened it
+    assert ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).exists()
+    assert IssueEvent.objects.filter(kind=IssueEvent.Kind.COMMENTED).exists()
+
+
+def test_handovers_go_where_the_class_says():
+    office = Unit.objects.get(is_office=True)
+    handed = Issue.objects.exclude(handed_to_unit=None).select_related("recorded_by", "handed_to_unit")
+    assert {i.issue_class for i in handed} == {IssueClass.B, IssueClass.C, IssueClass.D}
+    for issue in handed:
+        cooperating = set(issue.cooperating_units.values_list("pk", flat=True))
+        if issue.issue_class == IssueClass.B:
+            assert issue.handed_to_unit_id == issue.recorded_by.unit_id and not cooperating
+        elif issue.issue_class == IssueClass.C:
+            assert cooperating and issue.handed_to_unit_id not in cooperating and not issue.handed_to_unit.is_office
+        else:
+            assert issue.handed_to_unit == office and not cooperating
+
+
+def test_the_demo_cadre_has_open_issues_one_overdue_and_one_due_within_3_working_days():
+    today = timezone.localdate()
+    cadre = Cadre.objects.get(user__username=LOGINS["cadre"])
+    mine = Issue.objects.open().with_responsible_cadre().filter(responsible_cadre_id=cadre.pk)
+    assert mine.count() >= 3
+    assert mine.filter(due_date__lt=today).exists()
+    assert mine.filter(due_date__gte=today, due_date__lte=due_soon_until(today)).exists()
+
+
+def test_the_demo_leaders_unit_has_an_open_class_c_issue_to_hand_over():
+    leader = get_user_model().objects.get(username=LOGINS["leader"])
+    unit = Unit.objects.get(leader=leader)
+    waiting = Issue.objects.responsible_unit(unit.pk).filter(
+        issue_class=IssueClass.C, status=Issue.Status.OPEN, handed_to_unit=None
+    )
+    issue = waiting.first()
+    assert issue is not None
+    assert issue.due_date >= timezone.localdate()
+    assert issue_access.can_hand_over_issue(leader, issue)
+
+
+def test_a_due_date_reaching_an_unloaded_year_is_provisional_when_today_allows_one():
+    today = timezone.localdate()
+    calendar = load_calendar()
+    limit = WORKING_DAYS_BY_CLASS[IssueClass.D]
+    possible = any(
+        calendar.add_working_days(day, limit)[1]
+        for day in Contact.objects.filter(date__lte=today).values_list("date", flat=True).distinct()
+    )
+    if not possible:
+        pytest.skip(f"no seeded contact's 30 working days reach a year the calendar lacks as of {today}")
+    assert Issue.objects.open().filter(due_date_provisional=True).exists()
+
+
+def test_the_deadline_sweep_finds_reminders_and_escalations():
+    calendar = load_calendar()
+    today = timezone.localdate()
+    day = today if calendar.is_working_day(today) else calendar.add_working_days(today, 1)[0]
+    out = io.StringIO()
+    call_command("enforce", "--dry-run", "--only", "deadlines", "--at", day.isoformat(), stdout=out)
+    printed = out.getvalue()
+    assert "[reminder:" in printed
+    assert "[escalation:1:" in printed
+    assert "[escalation:2:" in printed  # one issue is late enough for the office
+
+
+def test_the_command_prints_the_issues_by_class_and_status(seeded):
+    assert "Issues by class and status" in seeded
+    rows = {line.split()[0]: line.split()[1:] for line in seeded.splitlines() if line.startswith("  ") and line.split()}
+    for klass in IssueClass.values:
+        assert int(rows[klass][-1]) == Issue.objects.filter(issue_class=klass).count()
+    assert int(rows["all"][-1]) == Issue.objects.count()
+
+
+def shown(role, page, issue):
+    """Whether ``issue`` is on ``page`` as the demo login of ``role`` sees it."""
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=LOGINS[role]))
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    return f"/issues/{issue.pk}/" in response.content.decode()
+
+
+def test_the_homes_show_the_seeded_issues():
+    today = timezone.localdate()
+    leader_unit = Unit.objects.get(leader__username=LOGINS["leader"])
+    to_hand_over = Issue.objects.responsible_unit(leader_unit.pk).filter(status=Issue.Status.OPEN).order_by("due_date")
+    assert shown("leader", "unit_home", to_hand_over.first())
+    assert shown("bureau", "bureau_home", Issue.objects.overdue(today).order_by("due_date").first())
+    first_due = Issue.objects.open().order_by("due_date", "recorded_on", "pk")  # the list's default order
+    assert shown("bureau", "issues:list", first_due.first())
+    demo_cadre = Cadre.objects.get(user__username=LOGINS["cadre"])
+    mine = first_due.with_responsible_cadre().filter(responsible_cadre_id=demo_cadre.pk)
+    assert shown("cadre", "issues:list", mine.first())
+
+
+def test_the_issues_are_drawn_the_same_every_time():
+    today = timezone.localdate()
+    contacts = sorted(
+        Contact.objects.select_related("platform", "cadre__unit"), key=lambda c: (c.date, c.platform.name, c.kind, c.pk)
+    )
+    demo = Cadre.objects.get(user__username=LOGINS["cadre"])
+    unit = Unit.objects.get(leader__username=LOGINS["leader"])
+
+    def draw():
+        drawn = _IssueDraw(contacts, load_calendar(), today, random.Random(1))
+        drawn.draw(demo_cadre_id=demo.pk, leader_unit_id=unit.pk)
+        return [(p.contact.pk, p.issue_class, p.topic.key, p.state, p.rating, p.params) for p in drawn.plans]
+
+    assert draw() == draw()

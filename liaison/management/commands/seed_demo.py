@@ -2,14 +2,17 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from liaison.demo import DEMO_LOGINS, seed_demo
+from issues.models import Issue, IssueClass
+from liaison.demo import DEMO_LOGINS, DUE_SOON_WORKING_DAYS, issue_summary, seed_demo
 
 
 class Command(BaseCommand):
     help = (
-        "Build the launched scheme as demo data: 290 platforms, 89 cadres and their assignments, this "
-        "quarter's contacts and one login per role. Safe to run again: it changes nothing the second time."
+        "Build the launched scheme as demo data: 290 platforms, 89 cadres and their assignments, the launch's "
+        "and this quarter's contacts, about 150 issues raised at them in every state, and one login per role. "
+        "Safe to run again: it changes nothing the second time."
     )
 
     def handle(self, *args, **options):
@@ -31,6 +34,31 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"Demo data already in place, nothing changed ({elapsed:.1f}s)."))
 
+        self._write_issue_summary()
         self.stdout.write("\nDemo logins (sign in at /login/):")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login['role']:<7} {login['username']:<13} {login['password']:<17} {login['sees']}")
+
+    def _write_issue_summary(self):
+        today = timezone.localdate()
+        summary = issue_summary(today)
+        statuses = Issue.Status.values
+        labels = ["open", "handed over", "solution", "resolved"]
+        widths = [max(len(label), 5) for label in labels]
+        self.stdout.write(f"\nIssues by class and status (as of {today.isoformat()}):")
+        self.stdout.write("  class  " + "  ".join(f"{label:>{w}}" for label, w in zip(labels, widths)) + "  total")
+        totals = dict.fromkeys(statuses, 0)
+        for klass in IssueClass.values:
+            row = summary["by_class"][klass]
+            for status in statuses:
+                totals[status] += row[status]
+            cells = "  ".join(f"{row[s]:>{w}}" for s, w in zip(statuses, widths))
+            self.stdout.write(f"  {klass:<5}  {cells}  {sum(row.values()):>5}")
+        cells = "  ".join(f"{totals[s]:>{w}}" for s, w in zip(statuses, widths))
+        self.stdout.write(f"  {'all':<5}  {cells}  {sum(totals.values()):>5}")
+        self.stdout.write(
+            f"  open: {summary['overdue']} overdue, {summary['due_soon']} due within {DUE_SOON_WORKING_DAYS} working "
+            f"days, {summary['provisional']} with a provisional due date; B-D closed: {summary['on_time']} on time, "
+            f"{summary['late']} late; {summary['rated']} rated; {summary['extensions_pending']} extension requests "
+            "pending."
+        )
