@@ -23,7 +23,7 @@ from liaison.models import Unit
 from . import access, admin_forms, services
 from .calendar import DayEntry, load_calendar
 from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Notification, SweepRun
-from .selectors import calendar_year_statuses, issue_list
+from .selectors import calendar_year_statuses, is_overdue, issue_list
 
 
 def _due_display(issue: Issue) -> str:
@@ -91,6 +91,9 @@ class IssueEventInline(_ReadOnlyInline):
     ordering = ("at", "id")
     verbose_name_plural = _("timeline")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")  # one query, however long the timeline
+
 
 class ExtensionRequestInline(_ReadOnlyInline):
     model = ExtensionRequest
@@ -98,6 +101,9 @@ class ExtensionRequestInline(_ReadOnlyInline):
     fields = ("requested_at", "requested_by", "reason", "requested_due_date", "requested_working_days", "status",
               "decided_by", "decided_at", "decision_note", "granted_due_date", "granted_working_days")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requested_by", "decided_by")
 
 
 @dataclass(frozen=True)
@@ -215,7 +221,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, issue):
-        return issue.is_open and issue.due_date is not None and issue.due_date < timezone.localdate()
+        return is_overdue(issue)
 
     @admin.display(description=_("responsible cadre"))
     def responsible_cadre(self, issue):

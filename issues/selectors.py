@@ -19,7 +19,7 @@ from liaison.models import Assignment
 from .access import issues_visible_to, responsible_cadre
 from .calendar import calendar_years, compute_deadline, load_calendar
 from .models import ExtensionRequest, Issue, IssueClass, IssueEvent
-from .workdays import WorkdayCalendar, YearStatus, deadline_end, is_past_deadline
+from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar, YearStatus, deadline_end, is_past_deadline
 
 __all__ = [
     "calendar_year_statuses",
@@ -84,9 +84,14 @@ def projected_due_date(
     issue_class: str, recorded_on: datetime.date, *, calendar: WorkdayCalendar | None = None
 ) -> tuple[datetime.date | None, bool]:
     """The due date an issue of ``issue_class`` recorded on ``recorded_on`` would get, and whether
-    it is provisional; ``(None, False)`` for class A. For the form preview and the API."""
+    it is provisional; ``(None, False)`` for class A. For the form preview and the API.
+
+    ``recorded_on`` must lie between ``FIRST_DATE`` and ``LAST_DATE``: a count from a later day
+    would run past the last date there is."""
     if issue_class not in IssueClass.values:
         raise ValidationError({"issue_class": _("Choose the class: A, B, C or D.")})
+    if not FIRST_DATE <= recorded_on <= LAST_DATE:
+        raise ValidationError({"recorded_on": _("Enter a date between 1900 and 9998.")})
     deadline = compute_deadline(
         calendar=calendar or load_calendar(), issue_class=issue_class, counted_from=recorded_on
     )

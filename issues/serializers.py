@@ -10,8 +10,6 @@ annotated in the database, and ``working_days_left`` / ``is_overdue`` attached b
 ``issues.selectors.with_deadline_status``; it makes no query of its own.
 """
 
-import datetime
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -22,6 +20,7 @@ from liaison.models import Contact, Unit
 from platforms.models import Platform
 
 from .models import CalendarDay, ExtensionRequest, Issue, IssueClass, IssueEvent
+from .workdays import FIRST_DATE, LAST_DATE
 
 
 def person_name(user) -> str | None:
@@ -292,20 +291,14 @@ class IssueRateSerializer(serializers.Serializer):
 
 # --- the calendar -------------------------------------------------------------------------------
 
-#: Dates the calendar can count from and to without leaving the range a date can hold.
-FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
-
-
 class CalendarDueQuerySerializer(serializers.Serializer):
     issue_class = serializers.ChoiceField(choices=IssueClass.choices)
     recorded_on = serializers.DateField(
         required=False, help_text=_("The day the issue is recorded (not counted); today if empty.")
     )
 
-    def validate_recorded_on(self, value):
-        if not FIRST_DATE <= value <= LAST_DATE:
-            raise serializers.ValidationError(_("Enter a date between 1900 and 9998."))
-        return value
+    # The range a projection can count from is ``projected_due_date``'s rule (a 400 on
+    # ``recorded_on`` from there).
 
     def validate(self, attrs):
         attrs.setdefault("recorded_on", timezone.localdate())

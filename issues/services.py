@@ -39,7 +39,7 @@ from platforms.models import Platform
 from . import access
 from .calendar import DayEntry, compute_deadline, load_calendar
 from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent
-from .workdays import WorkdayCalendar
+from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar
 
 Kind = IssueEvent.Kind
 Status = Issue.Status
@@ -127,6 +127,22 @@ def _apply_deadline(issue: Issue, calendar: WorkdayCalendar, extensions=None) ->
 
 
 _DEADLINE_FIELDS = ("original_due_date", "due_date", "due_date_provisional")
+
+
+def _latest_extended_due_date(issue: Issue) -> datetime.date:
+    """The latest due date an extension may set: ``MAX_EXTENSION_WORKING_DAYS`` after the current one.
+
+    The same limit as an extension in working days, so that a date typed by mistake (9999-12-31)
+    cannot put a deadline out of reach of every count and reminder.
+    """
+    latest, _provisional = load_calendar().add_working_days(issue.due_date, MAX_EXTENSION_WORKING_DAYS)
+    return latest
+
+
+def _too_late_message(latest: datetime.date) -> str:
+    return _("The new due date may be at most %(max)d working days after the current one: %(date)s at the latest.") % {
+        "max": MAX_EXTENSION_WORKING_DAYS, "date": latest.isoformat()
+    }
 
 
 def _stop_clock(issue: Issue, *, kind: str, on: datetime.date) -> None:
@@ -421,6 +437,8 @@ def issue_request_extension(
             }
         elif new_due_date < _today():
             errors["new_due_date"] = _("The new due date cannot be in the past.")
+        elif new_due_date > (latest := _latest_extended_due_date(issue)):
+            errors["new_due_date"] = _too_late_message(latest)
     elif not 1 <= extra_working_days <= MAX_EXTENSION_WORKING_DAYS:
         errors["extra_working_days"] = _("Ask for between 1 and %(max)d extra working days.") % {
             "max": MAX_EXTENSION_WORKING_DAYS
@@ -497,6 +515,8 @@ def issue_decide_extension(
             {"new_due_date": _("The new due date must be after the current one, %(date)s.")
              % {"date": issue.due_date.isoformat()}}
         )
+    if new_due_date is not None and new_due_date > (latest := _latest_extended_due_date(issue)):
+        raise ValidationError({"new_due_date": _too_late_message(latest)})
     if extra_working_days is not None and not 1 <= extra_working_days <= MAX_EXTENSION_WORKING_DAYS:
         raise ValidationError(
             {"extra_working_days": _("Grant between 1 and %(max)d extra working days.") % {"max": MAX_EXTENSION_WORKING_DAYS}}
@@ -752,7 +772,9 @@ def calendar_set_days(
     errors = []
     seen: dict[datetime.date, str] = {}
     for entry in entries:
-        if entry.kind not in CalendarDay.Kind.values:
+        if not FIRST_DATE <= entry.date <= LAST_DATE:
+            errors.append(f"{entry.date.isoformat()}: " + _("Enter a date between 1900 and 9998."))
+        elif entry.kind not in CalendarDay.Kind.values:
             errors.append(_("%(date)s: the kind must be holiday or workday.") % {"date": entry.date.isoformat()})
         elif seen.get(entry.date, entry.kind) != entry.kind:
             errors.append(_("%(date)s is entered twice, as different kinds.") % {"date": entry.date.isoformat()})
@@ -765,6 +787,8 @@ def calendar_set_days(
             errors.append(_("%(date)s has no entry to remove.") % {"date": day.isoformat()})
     if errors:
         raise ValidationError({"entries": errors})
+    if any(not FIRST_DATE.year <= year <= LAST_DATE.year for year in years):
+        raise ValidationError({"mark_years_loaded": _("Enter a year between 1900 and 9998.")})
 
     change = CalendarChange()
     now = timezone.now()
@@ -821,7 +845,7 @@ def calendar_set_year_loaded(*, year: int, loaded: bool, by: User, source_note: 
     provisional again (years the package covers stay loaded whatever is said here).
     """
     _check_calendar_access(by)
-    if not 1900 <= year <= 9998:
+    if not FIRST_DATE.year <= year <= LAST_DATE.year:
         raise ValidationError({"year": _("Enter a year between 1900 and 9998.")})
     if loaded and (message := _check_year_loadable(year, load_calendar())):
         raise ValidationError({"year": message})

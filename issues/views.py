@@ -365,7 +365,10 @@ def _projection(issue_class, recorded_on) -> dict:
     if not form.is_valid():
         return {"ready": False}
     issue_class, recorded_on = form.cleaned_data["issue_class"], form.cleaned_data["recorded_on"]
-    due_date, provisional = projected_due_date(issue_class, recorded_on)
+    try:
+        due_date, provisional = projected_due_date(issue_class, recorded_on)
+    except ValidationError:  # a date no deadline can be counted from (say 9999-12-31)
+        return {"ready": False}
     return {
         "ready": True,
         "issue_class": issue_class,
@@ -407,30 +410,31 @@ def issue_create(request):
         values = request.POST
         if form.is_valid():
             data = form.cleaned_data
-            if not access.can_create_issue(request.user, platform=data["platform"], on=data["recorded_on"]):
+            try:
+                issue = services.issue_create(
+                    by=request.user,
+                    platform=data["platform"],
+                    title=data["title"],
+                    description=data["description"],
+                    service_area=data["service_area"],
+                    issue_class=data["issue_class"],
+                    recorded_on=data["recorded_on"],
+                    contact=data["contact"],
+                    answer=data["answer"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except PermissionDenied:
+                # The service decides (``access.can_create_issue``); the platform is one of the
+                # cadre's own, so what was wrong is the date.
                 form.add_error(
                     "recorded_on",
                     _("You were not responsible for %(platform)s on %(date)s.")
                     % {"platform": data["platform"], "date": data["recorded_on"].isoformat()},
                 )
             else:
-                try:
-                    issue = services.issue_create(
-                        by=request.user,
-                        platform=data["platform"],
-                        title=data["title"],
-                        description=data["description"],
-                        service_area=data["service_area"],
-                        issue_class=data["issue_class"],
-                        recorded_on=data["recorded_on"],
-                        contact=data["contact"],
-                        answer=data["answer"],
-                    )
-                except ValidationError as error:
-                    add_service_errors(form, error)
-                else:
-                    messages.success(request, _("The issue was recorded."))
-                    return redirect("issues:detail", pk=issue.pk)
+                messages.success(request, _("The issue was recorded."))
+                return redirect("issues:detail", pk=issue.pk)
         status = 400
     else:
         initial = {"recorded_on": today, "platform": request.GET.get("platform", "")}

@@ -35,6 +35,10 @@ DEADLINE_TZ = ZoneInfo("Asia/Shanghai")
 
 ONE_DAY = datetime.timedelta(days=1)
 
+#: The dates a deadline may be counted from (or granted up to): the longest count (a class D
+#: limit plus extensions) from the last one still ends well inside the range a date can hold.
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(9998, 12, 31)
+
 
 @dataclass(frozen=True)
 class PackageData:
@@ -203,6 +207,8 @@ class WorkdayCalendar:
 
 def deadline_end(due_date: datetime.date) -> datetime.datetime:
     """The instant a deadline passes: the end of ``due_date`` in Asia/Shanghai (next midnight)."""
+    if due_date >= datetime.date.max:  # no next midnight to end at: it never passes
+        return datetime.datetime.max.replace(tzinfo=DEADLINE_TZ)
     return datetime.datetime.combine(due_date + ONE_DAY, datetime.time.min, tzinfo=DEADLINE_TZ)
 
 

@@ -35,7 +35,8 @@ from .admin_forms import (
     TransferPlatformsForm,
     add_service_errors,
 )
-from .models import Assignment, Cadre, Contact, Unit
+from .models import Assignment, Cadre, Contact, Unit, user_display_name
+from .selectors import cadre_is_incomplete, incomplete_cadres
 
 # --- shared helpers ------------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ class PlatformCountFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         minimum = settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]
         if self.value() == "incomplete":
-            return queryset.filter(is_active=True, active_platform_count__lt=minimum)
+            return queryset.filter(incomplete_cadres())
         if self.value() == "complete":
             return queryset.filter(active_platform_count__gte=minimum)
         return queryset
@@ -290,7 +291,7 @@ class CadreAdmin(ServiceDeleteMixin, HistoryAdmin):
 
     @admin.display(description=_("incomplete"), boolean=True)
     def is_incomplete(self, cadre):
-        return cadre.is_active and cadre.active_platform_count < settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]
+        return cadre_is_incomplete(is_active=cadre.is_active, active_platform_count=cadre.active_platform_count)
 
     @admin.display(description=_("platforms"))
     def set_platforms_link(self, cadre):
@@ -526,5 +527,4 @@ class ContactAdmin(HistoryAdmin):
 
     @admin.display(description=_("recorded by"), ordering="created_by__last_name")
     def recorded_by(self, contact):
-        user = contact.created_by
-        return f"{user.last_name}{user.first_name}" or user.get_username()
+        return user_display_name(contact.created_by)

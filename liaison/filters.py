@@ -1,8 +1,8 @@
 import django_filters
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Assignment, Cadre, Contact, Unit
+from .selectors import incomplete_cadres
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -23,8 +23,8 @@ class CadreFilter(django_filters.FilterSet):
         fields = ["unit", "is_active", "batch", "incomplete"]
 
     def filter_incomplete(self, queryset, name, value):
-        incomplete = {"is_active": True, "active_platform_count__lt": settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]}
-        return queryset.filter(**incomplete) if value else queryset.exclude(**incomplete)
+        incomplete = incomplete_cadres()
+        return queryset.filter(incomplete) if value else queryset.exclude(incomplete)
 
 
 class AssignmentFilter(django_filters.FilterSet):

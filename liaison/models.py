@@ -11,6 +11,12 @@ from platforms.models import Platform
 BUREAU_STAFF_GROUP = "bureau_staff"
 
 
+def user_display_name(user) -> str:
+    """A user's name as the portal shows it: family name first (王干部), else the username."""
+    full = f"{user.last_name}{user.first_name}".strip()
+    return full or user.get_username()
+
+
 class Unit(models.Model):
     """A liaison unit (联点单位): a city department, a district or county, or a park."""
 
@@ -71,8 +77,7 @@ class Cadre(models.Model):
 
     @property
     def name(self):
-        full = f"{self.user.last_name}{self.user.first_name}".strip()
-        return full or self.user.get_username()
+        return user_display_name(self.user)
 
 
 class AssignmentQuerySet(models.QuerySet):

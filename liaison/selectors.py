@@ -109,6 +109,22 @@ def next_duty(
     return DutyDue(kind=kind, due=due, overdue=due < today)
 
 
+# --- a cadre's platform count ----------------------------------------------------------------------
+
+
+def incomplete_cadres() -> Q:
+    """Cadres still needing platforms: active and serving fewer than the minimum.
+
+    For a queryset annotated with ``active_platform_count``; ``cadre_is_incomplete`` is the same
+    rule for one cadre.
+    """
+    return Q(is_active=True, active_platform_count__lt=settings.PORTAL["MIN_PLATFORMS_PER_CADRE"])
+
+
+def cadre_is_incomplete(*, is_active: bool, active_platform_count: int) -> bool:
+    return is_active and active_platform_count < settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]
+
+
 # --- annotations shared by the pages -----------------------------------------------------------
 
 

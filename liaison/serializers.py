@@ -7,7 +7,6 @@ refusal lands on the field the request sent; where an action's name must differ,
 renames the errors (``liaison.api.errors_renamed``).
 """
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +14,8 @@ from platforms.models import Platform
 from platforms.serializers import PlatformBriefSerializer
 
 from .access import roles_of
-from .models import Assignment, Cadre, Contact, Unit
+from .models import Assignment, Cadre, Contact, Unit, user_display_name
+from .selectors import cadre_is_incomplete
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -29,7 +29,7 @@ class UnitSerializer(serializers.ModelSerializer):
     def get_leader_name(self, unit) -> str | None:
         if unit.leader is None:
             return None
-        return unit.leader.get_full_name() or unit.leader.get_username()
+        return user_display_name(unit.leader)
 
 
 class CadreSerializer(serializers.ModelSerializer):
@@ -78,7 +78,9 @@ class CadreSerializer(serializers.ModelSerializer):
 
     def get_is_incomplete(self, cadre) -> bool:
         """An active cadre serving fewer platforms than the minimum still needs some."""
-        return cadre.is_active and self.get_active_platform_count(cadre) < settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]
+        return cadre_is_incomplete(
+            is_active=cadre.is_active, active_platform_count=self.get_active_platform_count(cadre)
+        )
 
     @extend_schema_field(PlatformBriefSerializer(many=True))
     def get_platforms(self, cadre):

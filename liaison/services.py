@@ -73,6 +73,21 @@ def _check_assignable(*, cadre: Cadre, platform: Platform, start_date: datetime.
         )
     if start_date > _today():
         raise ValidationError({"start_date": _("The start date cannot be in the future.")}, code="future")
+    # One responsible cadre at a time holds for the past too: a start date back inside an ended
+    # assignment would make two cadres responsible for the same days.
+    previous_end = (
+        Assignment.objects.filter(platform=platform, end_date__gt=start_date)
+        .order_by("-end_date")
+        .values_list("end_date", flat=True)
+        .first()
+    )
+    if previous_end is not None:
+        raise ValidationError(
+            {"start_date": _(
+                "%(platform)s had an earlier assignment ending on %(date)s: the start date cannot be before that day."
+            ) % {"platform": platform, "date": previous_end.isoformat()}},
+            code="overlaps_previous",
+        )
 
 
 @transaction.atomic

@@ -71,7 +71,8 @@ def _platform_from_query(request, platforms):
     raw = request.GET.get("platform", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    # Not str.isdigit(): it accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
         raise Http404
     return get_visible_or_404(platforms, pk=int(raw))
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from liaison import selectors
-from liaison.access import get_visible_or_404, platforms_visible_to, roles_of
+from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to
 
 #: Timeline entries shown before "show all".
 TIMELINE_LENGTH = 50
@@ -20,7 +20,6 @@ def platform_detail(request, pk):
     timeline = selectors.platform_timeline(
         user=request.user, platform=platform, limit=None if show_all else TIMELINE_LENGTH, today=today
     )
-    cadre = roles_of(request.user).cadre
     return render(
         request,
         "platforms/detail.html",
@@ -28,7 +27,8 @@ def platform_detail(request, pk):
             "platform": platform,
             "assignment": assignment,
             "timeline": timeline,
-            "serves_it": cadre is not None and assignment is not None and assignment.cadre_id == cadre.pk,
+            # The buttons to log a contact or record an issue: the same rule as the contact form's.
+            "serves_it": platforms_loggable_by(request.user).filter(pk=platform.pk).exists(),
             "today": today,
         },
     )

@@ -5,6 +5,7 @@ being unchanged, not by their wording, which is translated.
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.messages import ERROR, SUCCESS, get_messages
@@ -230,6 +231,21 @@ def test_adding_an_assignment_starting_in_the_future_is_refused_on_the_form(admi
     assert not Assignment.objects.exists()
 
 
+def test_adding_an_assignment_starting_inside_an_ended_one_is_refused_on_the_form(admin_client, cadre, other_cadre):
+    today = timezone.localdate()
+    ended = AssignmentFactory(
+        cadre=other_cadre, start_date=today - datetime.timedelta(days=60),
+        end_date=today - datetime.timedelta(days=30), end_reason="调整",
+    )
+    response = admin_client.post(
+        url("liaison_assignment_add"),
+        {"cadre": cadre.pk, "platform": ended.platform_id, "start_date": (today - datetime.timedelta(days=45)).isoformat()},
+    )
+    assert response.status_code == 200
+    assert "start_date" in response.context["adminform"].form.errors
+    assert list(Assignment.objects.filter(platform=ended.platform_id)) == [ended]
+
+
 def test_an_active_assignment_can_only_be_ended(admin_client, assignment, other_cadre):
     response = admin_client.post(
         url("liaison_assignment_change", assignment.pk),
@@ -346,10 +362,17 @@ def test_deleting_a_cadre_with_history_is_refused_with_a_message(admin_client, a
 
 def test_the_cadre_list_marks_incomplete_cadres(admin_client):
     incomplete, complete = cadre_with(1), cadre_with(2)
+    retired = cadre_with(0, is_active=False)  # serves none, and needs none
     response = admin_client.get(url("liaison_cadre_changelist") + "?served=incomplete")
     shown = {c.pk for c in response.context["cl"].result_list}
     assert incomplete.pk in shown and complete.pk not in shown
+    assert retired.pk not in shown
     assert {c.pk: c.active_platform_count for c in response.context["cl"].result_list}[incomplete.pk] == 1
+    # The column says the same as the filter.
+    page = admin_client.get(url("liaison_cadre_changelist")).content.decode()
+    rows = re.findall(r'name="_selected_action" value="(\d+)".*?class="field-is_incomplete">(.*?)</td>', page, re.S)
+    assert len(rows) == 3
+    assert {int(pk) for pk, cell in rows if "icon-yes" in cell} == {incomplete.pk}
 
 
 def test_the_transfer_action_moves_every_platform_to_the_target(admin_client):

@@ -299,3 +299,29 @@ def test_year_actions_on_the_years_list(admin_client_en, admin_user):
     admin_client_en.post(url, {"action": "mark_loaded", "_selected_action": [year.pk]})
     year.refresh_from_db()
     assert year.loaded is True
+
+
+def test_the_issue_page_costs_the_same_queries_however_long_its_timeline(make_issue, cadre, admin_client_en, bureau_user):
+    # The timeline and extension inlines showed each row's user with a query of its own.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    issue = make_issue("B", D(2026, 4, 29))
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+
+    def count() -> int:
+        admin_client_en.get(url)  # warm up per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_en.get(url)
+        assert response.status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(8):
+        services.issue_comment(issue=issue, by=cadre.user, text=f"跟进{n}")
+    extension = services.issue_request_extension(issue=issue, by=cadre.user, reason="等待", extra_working_days=2)
+    services.issue_decide_extension(extension=extension, by=bureau_user, approve=False, note="不同意")
+    services.issue_request_extension(issue=issue, by=cadre.user, reason="再等", extra_working_days=2)
+    many = count()
+    assert Issue.objects.get(pk=issue.pk).events.count() >= 12
+    assert many == few

@@ -347,6 +347,44 @@ def test_asking_for_both_a_date_and_days_is_a_400(client_for, cadre, make_issue)
     assert not ExtensionRequest.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"reason": "等待", "new_due_date": "9999-12-31"}, "new_due_date"),
+        ({"reason": "等待", "new_due_date": "0001-01-01"}, "new_due_date"),
+        ({"reason": "等待", "extra_working_days": 10**20}, "extra_working_days"),
+        ({"reason": "等待", "extra_working_days": -1}, "extra_working_days"),
+        ({"reason": "等待", "extra_working_days": "many"}, "extra_working_days"),
+        ({"reason": "", "extra_working_days": 3}, "reason"),
+    ],
+)
+def test_odd_extension_requests_are_a_400_on_their_field(client_for, cadre, bureau_user, make_issue, data, field):
+    issue = make_issue()
+
+    response = client_for(cadre.user).post(f"/api/v1/issues/{issue.pk}/extension-requests/", data, format="json")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [field]
+    assert not ExtensionRequest.objects.exists()
+    # The issue and the list still read (a far due date used to overflow the deadline checks).
+    assert client_for(bureau_user).get("/api/v1/issues/").status_code == 200
+
+
+def test_granting_a_date_past_the_limit_is_a_400(client_for, cadre, bureau_user, make_issue):
+    issue = make_issue()
+    extension = services.issue_request_extension(issue=issue, by=cadre.user, reason="等待", extra_working_days=3)
+
+    response = client_for(bureau_user).post(
+        f"/api/v1/issues/{issue.pk}/extension-requests/{extension.pk}/decision/",
+        {"approve": True, "new_due_date": "9999-12-31"},
+        format="json",
+    )
+
+    assert response.status_code == 400 and list(response.json()) == ["new_due_date"]
+    extension.refresh_from_db()
+    assert extension.status == "pending"
+
+
 def test_determining_a_solution_stops_the_clock_on_time(client_for, cadre, make_issue, on):
     issue = make_issue("B", D(2026, 4, 29))
     on(D(2026, 5, 15), hour=23, minute=30)  # the last half hour of the due day
@@ -776,6 +814,7 @@ def test_the_projected_due_date_counts_from_today_by_default(client_for, cadre, 
         ({"recorded_on": "2026-04-29"}, "issue_class"),
         ({"issue_class": "B", "recorded_on": "2026-13-01"}, "recorded_on"),
         ({"issue_class": "B", "recorded_on": "9999-12-31"}, "recorded_on"),
+        ({"issue_class": "D", "recorded_on": "0001-01-01"}, "recorded_on"),
     ],
 )
 def test_an_invalid_projection_is_a_400_with_field_messages(client_for, cadre, params, field):

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from issues import services
 from issues.calendar import DayEntry, load_calendar, parse_day_entries
@@ -100,6 +101,21 @@ def test_setting_days_is_all_or_nothing(admin_user):
     with pytest.raises(ValidationError, match="no entry to remove"):
         services.calendar_set_days(entries=NEW_YEAR_2027, remove=[D(2027, 5, 1)], by=admin_user)
     assert not CalendarDay.objects.exists()
+
+
+def test_days_and_years_outside_1900_to_9998_are_refused_however_they_come(admin_user, admin_client):
+    # The API checked this range; the admin's import and add form went straight to the service.
+    for entries, years in (([DayEntry(D(1, 1, 1), "holiday")], ()), ([DayEntry(D(9999, 12, 31), "holiday")], ()),
+                           (NEW_YEAR_2027, [1])):
+        with pytest.raises(ValidationError) as error:
+            services.calendar_set_days(entries=entries, mark_years_loaded=years, by=admin_user)
+        assert list(error.value.message_dict) == ["mark_years_loaded" if years else "entries"]
+    response = admin_client.post(
+        reverse("admin:issues_calendarday_import"), {"text": "0001-01-01 holiday 公元元年\n", "mark_loaded": "on"}
+    )
+    assert response.status_code == 200
+    assert "0001-01-01: " in response.content.decode()
+    assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
 
 
 def test_entering_the_same_day_again_updates_it(admin_user):

@@ -88,6 +88,8 @@ def test_issue_list_annotates_the_responsible_cadre_without_a_query_per_row(
     c_row, b_row = few
     assert b_row[0] == cadre.pk and b_row[1] == cadre.name
     assert b_row[4:] == (-1, True)
+    # Due 2027-01-05 (15 weekdays, 2027 is not loaded): 161 working days after 2026-05-18.
+    assert c_row[4:] == (161, False)
     assert c_row[4:] == (selectors.working_days_left(selectors.issue_list(user=bureau_user).get(issue_class="C"),
                                                      today=D(2026, 5, 18)), False)
 

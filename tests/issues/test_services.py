@@ -258,6 +258,23 @@ def test_extension_request_must_move_the_date_later(make_issue, cadre):
         services.issue_request_extension(issue=issue, by=cadre.user, reason="x", extra_working_days=0)
 
 
+def test_an_extension_date_is_at_most_the_working_day_limit_after_the_current_one(make_issue, cadre, bureau_user):
+    # A date typed by mistake (9999-12-31) was accepted, then overflowed every deadline check (a 500).
+    issue = make_issue("B")  # due 2026-05-15; 250 working days later is 2027-05-07
+    for too_late in (D(2027, 5, 8), D(9999, 12, 31)):
+        with pytest.raises(ValidationError) as error:
+            services.issue_request_extension(issue=issue, by=cadre.user, reason="x", new_due_date=too_late)
+        assert error.value.message_dict["new_due_date"] == [
+            "The new due date may be at most 250 working days after the current one: 2027-05-07 at the latest."
+        ]
+    extension = services.issue_request_extension(issue=issue, by=cadre.user, reason="x", new_due_date=D(2027, 5, 7))
+    with pytest.raises(ValidationError) as error:
+        services.issue_decide_extension(extension=extension, by=bureau_user, approve=True, new_due_date=D(9999, 12, 31))
+    assert list(error.value.message_dict) == ["new_due_date"]
+    services.issue_decide_extension(extension=extension, by=bureau_user, approve=True)
+    assert Issue.objects.get(pk=issue.pk).due_date == D(2027, 5, 7)
+
+
 def test_closing_withdraws_a_pending_extension(make_issue, cadre):
     issue = make_issue("B", D(2026, 4, 29))
     extension = services.issue_request_extension(issue=issue, by=cadre.user, reason="x", extra_working_days=3)

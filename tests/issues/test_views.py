@@ -499,6 +499,43 @@ def test_record_an_issue_in_the_future_is_refused_in_place(signed_in, platform, 
     assert not Issue.objects.exists()
 
 
+@pytest.mark.parametrize("recorded_on", ["9999-12-31", "0001-01-01", "1899-12-31"])
+def test_dates_no_deadline_can_be_counted_from_are_refused_not_a_500(signed_in, platform, on, recorded_on):
+    # 9999-12-31 overflowed the projection on the form and in the preview (a 500).
+    on(TODAY)
+    preview = signed_in.get(reverse("issues:due_preview"), {"issue_class": "D", "recorded_on": recorded_on})
+    assert preview.status_code == 200
+    assert "Choose the class and the recorded date" in html(preview)
+
+    response = signed_in.post(
+        reverse("issues:create"),
+        {"platform": platform.pk, "title": "越界", "service_area": "other", "issue_class": "D", "recorded_on": recorded_on},
+    )
+    assert response.status_code == 400
+    expected = (
+        "The recorded date cannot be in the future."
+        if recorded_on > "2026"
+        else f"You were not responsible for {platform.name} on {recorded_on}."
+    )
+    assert response.context["form"].errors["recorded_on"] == [expected]
+    assert not Issue.objects.exists()
+
+    response = signed_in.post(
+        reverse("issues:create"),
+        {"platform": platform.pk, "title": "越界", "issue_class": "D", "recorded_on": recorded_on, "preview": "1"},
+    )
+    assert response.status_code == 200
+
+
+def test_a_far_extension_date_is_refused_in_place(signed_in, issue):
+    response = act(signed_in, "request_extension", issue, {"new_due_date": "9999-12-31", "reason": "等待"})
+    assert response.status_code == 400
+    assert field_errors(response, "request_extension")["new_due_date"] == [
+        "The new due date may be at most 250 working days after the current one: 2027-05-07 at the latest."
+    ]
+    assert not ExtensionRequest.objects.exists()
+
+
 @pytest.mark.parametrize(
     "issue_class, recorded_on, due_date, provisional",
     [("B", "2026-04-29", "2026-05-15", False), ("C", "2026-09-25", "2026-10-22", False), ("D", "2026-12-10", "2027-01-21", True)],

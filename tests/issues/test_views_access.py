@@ -144,6 +144,23 @@ def test_bureau_staff_may_not_take_the_cadres_own_actions(client, issue, bureau_
     assert _snapshot() == before
 
 
+def test_bureau_staff_cannot_decide_another_issues_extension_through_this_issues_form(
+    client, issue, make_issue, cadre, bureau_user
+):
+    # The request's id is a form parameter: it must be one pending on the issue in the URL.
+    other = make_issue("C")
+    on_other = services.issue_request_extension(issue=other, by=cadre.user, reason="等待评审", extra_working_days=5)
+    services.issue_request_extension(issue=issue, by=cadre.user, reason="等待评审", extra_working_days=5)
+    before = _snapshot()
+    client.force_login(bureau_user)
+    response = _post_action(
+        client, "decide_extension", issue, {**ACTION_POSTS["decide_extension"], "decide_extension-extension": on_other.pk}
+    )
+    assert response.status_code == 400
+    assert _snapshot() == before
+    assert ExtensionRequest.objects.get(pk=on_other.pk).status == "pending"
+
+
 @pytest.fixture
 def class_c_handed_over(make_issue, cadre, other_unit, third_unit, on):
     issue = make_issue("C")

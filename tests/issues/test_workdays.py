@@ -117,3 +117,8 @@ def test_deadline_is_the_end_of_the_due_date_in_shanghai():
     assert is_past_deadline(due, datetime.datetime(2026, 5, 15, 16, 0, tzinfo=UTC))
     with pytest.raises(ValueError):
         is_past_deadline(due, datetime.datetime(2026, 5, 16))
+
+
+def test_the_last_date_there_is_never_passes_and_does_not_overflow():
+    assert deadline_end(datetime.date.max) == datetime.datetime.max.replace(tzinfo=SHANGHAI)
+    assert not is_past_deadline(datetime.date.max, datetime.datetime(9999, 12, 31, 23, 59, tzinfo=SHANGHAI))

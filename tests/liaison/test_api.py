@@ -253,6 +253,32 @@ def test_invalid_assignment_input_is_a_400_with_field_messages(
 
 
 @pytest.mark.django_db
+def test_a_start_inside_an_ended_assignment_is_a_400_on_the_field_the_request_named(client_for, admin_user, other_cadre):
+    ended = AssignmentFactory(start_date=datetime.date(2026, 1, 5), end_date=datetime.date(2026, 3, 1), end_reason="调整")
+    platform = ended.platform
+    kept = AssignmentFactory(cadre=other_cadre).platform
+    client = client_for(admin_user)
+
+    create = client.post(
+        "/api/v1/assignments/", {"cadre": other_cadre.pk, "platform": platform.pk, "start_date": "2026-02-01"},
+        format="json",
+    )
+    transfer = client.post(
+        f"/api/v1/platforms/{platform.pk}/transfer/", {"cadre": other_cadre.pk, "date": "2026-02-01"}, format="json"
+    )
+    set_platforms = client.post(
+        f"/api/v1/cadres/{other_cadre.pk}/set-platforms/",
+        {"platforms": [kept.pk, platform.pk], "start_date": "2026-02-01"},
+        format="json",
+    )
+
+    assert (create.status_code, list(create.json())) == (400, ["start_date"])
+    assert (transfer.status_code, list(transfer.json())) == (400, ["date"])
+    assert (set_platforms.status_code, list(set_platforms.json())) == (400, ["start_date"])
+    assert list(Assignment.objects.filter(platform=platform)) == [ended]
+
+
+@pytest.mark.django_db
 def test_only_admins_assign(client_for, cadre, unit_leader, bureau_user):
     platform = PlatformFactory()
     for user in (cadre.user, unit_leader, bureau_user):
@@ -406,6 +432,19 @@ def test_an_admin_creates_units_and_there_is_one_office(client_for, admin_user, 
     assert second.status_code == 400 and list(second.json()) == ["is_office"]
     assert client_for(cadre.user).post("/api/v1/units/", {"name": "某区", "kind": "district"}).status_code == 403
     assert set(Unit.objects.values_list("name", flat=True)) == {"市委科技办", cadre.unit.name}
+
+
+@pytest.mark.django_db
+def test_a_unit_names_its_leader_family_name_first_as_everywhere_else(client_for, cadre, other_cadre):
+    leader = cadre.unit.leader
+    nameless = other_cadre.unit.leader
+    nameless.last_name = nameless.first_name = ""
+    nameless.save(update_fields=["last_name", "first_name"])
+    client = client_for(cadre.user)
+
+    named = client.get(f"/api/v1/units/{cadre.unit_id}/").json()
+    assert named["leader_name"] == f"王{leader.first_name}"
+    assert client.get(f"/api/v1/units/{other_cadre.unit_id}/").json()["leader_name"] == nameless.username
 
 
 # --- authentication -----------------------------------------------------------------------------

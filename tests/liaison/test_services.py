@@ -152,6 +152,39 @@ def test_transfer_to_a_full_cadre_is_refused_and_changes_nothing(platform, cadre
     assert len(active_platform_ids(other_cadre)) == 4
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("door", ["create", "transfer", "set_platforms"])
+def test_a_start_date_inside_an_ended_assignment_of_the_platform_is_refused(cadre, other_cadre, door):
+    """One responsible cadre at a time holds for the past: backdating must not overlap history."""
+    platform = PlatformFactory()
+    ended = AssignmentFactory(
+        cadre=cadre, platform=platform, start_date=datetime.date(2026, 1, 5),
+        end_date=datetime.date(2026, 3, 1), end_reason="调整",
+    )
+    keep = AssignmentFactory(cadre=other_cadre).platform
+    calls = {
+        "create": lambda day: services.assignment_create(cadre=other_cadre, platform=platform, start_date=day),
+        "transfer": lambda day: services.assignment_transfer(
+            platform=platform, to_cadre=other_cadre, reason="接手", date=day
+        ),
+        "set_platforms": lambda day: services.cadre_set_platforms(
+            cadre=other_cadre, platforms=[keep, platform], start_date=day
+        ),
+    }
+
+    with pytest.raises(ValidationError) as refused:
+        calls[door](datetime.date(2026, 2, 28))
+
+    assert "2026-03-01" in refused.value.message_dict["start_date"][0]
+    assert not Assignment.objects.active().filter(platform=platform).exists()
+    assert services.responsible_cadre(platform=platform, on=datetime.date(2026, 2, 28)) == cadre
+    # The day the earlier assignment ended is the first day another may start.
+    calls[door](datetime.date(2026, 3, 1))
+    assert services.responsible_cadre(platform=platform, on=datetime.date(2026, 2, 28)) == cadre
+    assert services.responsible_cadre(platform=platform, on=datetime.date(2026, 3, 1)) == other_cadre
+    assert Assignment.objects.get(pk=ended.pk).end_date == datetime.date(2026, 3, 1)
+
+
 # --- cadre_set_platforms ------------------------------------------------------------------------
 
 

@@ -347,6 +347,13 @@ def test_a_cadre_cannot_log_a_contact_for_another_cadres_platform(other_cadre, p
     assert not Contact.objects.exists() and not Issue.objects.exists()
 
 
+@pytest.mark.parametrize("raw", ["²", "٣", "-1", "1.0", " 1", "1e3", "99999999999999999999999"])
+def test_a_platform_parameter_that_is_not_a_plain_id_is_a_404(as_cadre, platform, raw):
+    assert as_cadre.get(reverse("contact_new"), {"platform": raw}).status_code == 404
+    assert as_cadre.post(f'{reverse("contact_new")}?platform={raw}', contact_post(platform)).status_code == 404
+    assert not Contact.objects.exists()
+
+
 def test_a_cadre_with_no_platform_is_told_so(db):
     cadre = CadreFactory()
     response = client_for(cadre.user).get(reverse("contact_new"))
