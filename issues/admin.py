@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
+from liaison.admin import ReadOnlyInline
 from liaison.models import Unit
 
 from . import access, admin_forms, services
@@ -69,22 +70,7 @@ class ResponsibleUnitFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class IssueEventInline(_ReadOnlyInline):
+class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
     fields = ("at", "kind", "actor", "note", "before", "after")
     readonly_fields = fields
@@ -95,7 +81,7 @@ class IssueEventInline(_ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")  # one query, however long the timeline
 
 
-class ExtensionRequestInline(_ReadOnlyInline):
+class ExtensionRequestInline(ReadOnlyInline):
     model = ExtensionRequest
     fk_name = "issue"
     fields = ("requested_at", "requested_by", "reason", "requested_due_date", "requested_working_days", "status",

@@ -159,13 +159,12 @@ def count_of(queryset: QuerySet, outer: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-class _AssignmentHistoryInline(admin.TabularInline):
-    """Assignments, active and ended, read-only: they change through the services."""
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows: its rows change through the services, never here."""
 
-    model = Assignment
     extra = 0
     can_delete = False
-    show_change_link = True
+    show_change_link = False
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -175,6 +174,13 @@ class _AssignmentHistoryInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _AssignmentHistoryInline(ReadOnlyInline):
+    """Assignments, active and ended, read-only: they change through the services."""
+
+    model = Assignment
+    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("platform", "cadre__user")

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from config.celery import app as celery_app
 from issues import services
 from tests.liaison.factories import CadreFactory, UnitFactory, UserFactory
 
@@ -31,6 +32,15 @@ def english():
     # Messages are checked in English (the msgids); the portal's default language is Chinese.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks enqueued after a commit run in this process (transactional tests commit for real)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

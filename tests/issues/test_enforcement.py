@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from issues import enforcement, services
 from issues.models import DispatchReport, Issue, IssueEvent, Notification, SweepRun
 from tests.helpers import race
@@ -22,14 +21,8 @@ from tests.platforms.factories import PlatformFactory
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)
 
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    """Tasks enqueued after a commit run in this process (transactional tests commit for real)."""
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
+# Tasks enqueued after a commit run in this process (see tests/issues/conftest.py).
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 def enforce(*args) -> str:

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from issues import enforcement, notifications, tasks
 from issues.models import Notification
 from issues.notifications import MAX_EMAIL_ATTEMPTS, Outgoing, notifications_insert
@@ -24,13 +23,8 @@ from tests.liaison.factories import UserFactory
 
 D = datetime.date
 
-
-@pytest.fixture(autouse=True)
-def eager_celery():
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
+# Tasks enqueued after a commit run in this process (see tests/issues/conftest.py).
+pytestmark = pytest.mark.usefixtures("eager_celery")
 
 
 def notify(user, n=1, *, key="test", at=None, **fields):
