@@ -234,7 +234,13 @@ _EXTRA_LABELS = {
     "requested_due_date": gettext_lazy("requested due date"),
     "requested_working_days": gettext_lazy("requested extra working days"),
     "comment": gettext_lazy("comment"),
+    "reminder": gettext_lazy("reminder (working days before the due date)"),
+    "working_days_left": gettext_lazy("working days left"),
+    "working_days_overdue": gettext_lazy("working days overdue"),
 }
+#: Timeline keys kept for the record and the exactly-once bookkeeping, not for people to read: the
+#: event's note already names whom a reminder or an escalation went to.
+_HIDDEN_KEYS = {"recipients", "notifications"}
 _CHOICE_LABELS = {
     "status": dict(Issue.Status.choices),
     "issue_class": dict(IssueClass.choices),
@@ -248,9 +254,11 @@ def _label(key: str) -> str:
     if key in _EXTRA_LABELS:
         return str(_EXTRA_LABELS[key])
     try:
-        return str(Issue._meta.get_field(key).verbose_name)
+        field = Issue._meta.get_field(key)
     except FieldDoesNotExist:
         return key.replace("_", " ")
+    # A reverse relation (the events' ``notifications``, say) has no verbose name of its own.
+    return str(getattr(field, "verbose_name", None) or key.replace("_", " "))
 
 
 def _shown(key: str, value) -> str:
@@ -275,6 +283,8 @@ def _changes(event) -> list[dict]:
     keys = list(event.after) + [k for k in event.before if k not in event.after]
     rows = []
     for key in keys:
+        if key in _HIDDEN_KEYS:
+            continue
         before, after = event.before.get(key), event.after.get(key)
         if key in event.before and before == after:
             continue

@@ -437,8 +437,8 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     platforms = _seed_platforms(scheme, report)
     cadres = _seed_cadres(scheme, users, units, report)
     _seed_assignments(scheme, cadres, platforms, start, report)
-    _seed_launch_contacts(platforms, today, report)
-    _seed_contacts(scheme, platforms, today, report)
+    _seed_launch_contacts(platforms, start, today, report)
+    _seed_contacts(scheme, platforms, start, today, report)
     _seed_issues(platforms, today, report)
     return report
 
@@ -545,14 +545,18 @@ def _seed_assignments(scheme: Scheme, cadres: dict, platforms: dict, start: date
                 report.count("assignments", created=1)
 
 
-def _seed_launch_contacts(platforms: dict, today: datetime.date, report: SeedReport) -> None:
+def _seed_launch_contacts(platforms: dict, start: datetime.date, today: datetime.date, report: SeedReport) -> None:
     """The launch duties: a first contact within the week and a first visit within the month.
 
     A few platforms are left without their first visit, so that the duty reminders and the
     "next duty" figures have something real to show.
     """
     rng = random.Random(f"{SEED}:launch")
-    assignments = Assignment.objects.filter(platform__in=platforms.values()).select_related("cadre__user", "platform")
+    # Only the launch's own assignments: one made since (a hand-over) is the portal's, and its first
+    # contact is for its cadre to log, not for a later seed to invent.
+    assignments = Assignment.objects.filter(platform__in=platforms.values(), start_date=start).select_related(
+        "cadre__user", "platform"
+    )
     # Any contact under the assignment means its launch duties were seeded (or logged) already.
     done = set(
         Contact.objects.filter(platform__in=platforms.values()).values_list("platform_id", "cadre_id").distinct()
@@ -582,7 +586,9 @@ def _seed_launch_contacts(platforms: dict, today: datetime.date, report: SeedRep
             report.count("contacts", created=1)
 
 
-def _seed_contacts(scheme: Scheme, platforms: dict, today: datetime.date, report: SeedReport) -> None:
+def _seed_contacts(
+    scheme: Scheme, platforms: dict, start: datetime.date, today: datetime.date, report: SeedReport
+) -> None:
     """This quarter's contacts: about two thirds of the platforms, once or twice each."""
     quarter = _quarter_start(today)
     rng = random.Random(f"{SEED}:contacts:{quarter.isoformat()}")
@@ -603,8 +609,8 @@ def _seed_contacts(scheme: Scheme, platforms: dict, today: datetime.date, report
             for _ in range(count)
         ]
         holder = holders.get(platform.pk)
-        if holder is None or platform.pk in contacted:
-            continue
+        if holder is None or holder.start_date != start or platform.pk in contacted:
+            continue  # not served, handed over since the launch (its contacts are the portal's), or done
         first = max(quarter, holder.start_date)
         if first > today:
             continue

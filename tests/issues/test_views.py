@@ -2,9 +2,11 @@
 its projected due date; then the database. Time is moved with time-machine."""
 
 import datetime
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -620,3 +622,21 @@ def test_issue_page_query_count_does_not_grow_with_the_timeline(client, cadre, m
     for user in (cadre.user, bureau_user):
         client.force_login(user)
         assert count_queries(client, detail_url(long)) == count_queries(client, detail_url(short))
+
+
+def test_an_issue_reminded_and_escalated_by_the_sweep_opens_for_every_role_who_may_see_it(
+    client, issue, cadre, unit_leader, bureau_user, office, on
+):
+    """Regression: the sweep's timeline events carry ``notifications`` and ``recipients`` (a reverse
+    relation and user ids); the page answered 500 for every reminded or escalated issue."""
+    on(datetime.date(2026, 5, 13))  # 2 working days left: a reminder
+    call_command("enforce", stdout=io.StringIO())
+    on(datetime.date(2026, 5, 18))  # the first overdue working day: escalated to the leader
+    call_command("enforce", stdout=io.StringIO())
+    assert set(events(issue)) >= {"reminded", "escalated"}
+    for user in (cadre.user, unit_leader, bureau_user):
+        client.force_login(user)
+        response = client.get(detail_url(issue))
+        assert response.status_code == 200, user
+        page = html(response)
+        assert "working days left" in page and "working days overdue" in page
