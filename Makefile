@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PYTEST_ARGS ?=
+# `make run PORT=8123` serves on another port.
+PORT ?= 8000
 
 .PHONY: run test install migrate seed messages bench clean
 
@@ -17,15 +19,19 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# sync_schedules too: a database migrated before a change to issues/schedules.py gets it now.
 migrate: install
 	$(MANAGE) migrate --noinput
+	$(MANAGE) sync_schedules
 
 seed: migrate
 	$(MANAGE) seed_demo
 
-# Serves the portal at http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three.
+# Serves the portal at http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all three.
+# honcho gives the Procfile's first process (web) the port passed with -p. On Ctrl-C honcho stops
+# the three and exits 130; the trap makes that the recipe's normal end rather than "Error 130".
 run: seed
-	$(BIN)/honcho start -f Procfile
+	@trap 'exit 0' INT; $(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

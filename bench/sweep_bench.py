@@ -354,7 +354,7 @@ def run_by_hand(params: dict):
     from django.db import connection
     from django.utils import timezone, translation
 
-    from issues import enforcement
+    from issues import enforcement, notices
 
     calendar = params["calendar"]
     today, horizon, cutoff = params["today"], params["horizon"], params["office_cutoff"]
@@ -390,7 +390,7 @@ def run_by_hand(params: dict):
 
         rows = []  # (key, kind, recipient, subject, body, issue, platform, event index)
         events = []  # [issue, kind, before, after, note]
-        reminded, to_leader, to_office, _nobody = enforcement._event_notes(translation.get_language())
+        reminded, to_leader, to_office, _nobody = notices.event_note_templates(translation.get_language())
         for (iid, title, klass, due, pid, platform, _level, uid, person, _unit, _leader) in due_soon:
             left = days_from_today(due)
             offset = min(o for o in (0, 1, 3) if o >= left)

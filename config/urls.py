@@ -4,13 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from issues.views import set_language
+
 admin.site.site_header = _("Liaison portal administration")
 admin.site.site_title = _("Liaison portal")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switch (django.conf.urls.i18n), wrapped to record a signed-in user's choice for e-mail.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("config.api_urls")),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),

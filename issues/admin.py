@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from liaison.admin import ReadOnlyInline
+from liaison.admin import PersonNameSearchMixin, ReadOnlyInline
 from liaison.models import Unit
 
 from . import access, admin_forms, services
@@ -62,7 +62,7 @@ class ResponsibleUnitFilter(admin.SimpleListFilter):
     parameter_name = "unit"
 
     def lookups(self, request, model_admin):
-        return [(str(unit.pk), unit.name) for unit in Unit.objects.order_by("name")]
+        return [(str(unit.pk), unit.name) for unit in Unit.objects.all()]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -476,10 +476,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PersonNameSearchMixin, admin.ModelAdmin):
     list_display = ("created_at", "recipient", "kind", "subject", "read_at", "email_status", "emailed_at", "attempts")
     list_filter = ("kind", "email_status", ("read_at", admin.EmptyFieldListFilter))
-    search_fields = ("key", "subject", "recipient__username", "recipient__last_name")
+    search_fields = ("key", "subject", "recipient__username", "recipient__last_name", "recipient__first_name")
+    person_search_paths = ("recipient",)
     date_hierarchy = "created_at"
     list_select_related = ("recipient",)
     readonly_fields = [f.name for f in Notification._meta.fields]

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
 from .calendar import DayEntry, decode_upload, parse_day_entries
@@ -36,9 +37,13 @@ def add_service_errors(form: forms.Form, error: ValidationError, rename: dict[st
 
 class ReclassifyForm(forms.Form):
     new_class = forms.ChoiceField(label=_("new class"), choices=IssueClass.choices)
-    reason = forms.CharField(label=_("reason"), widget=_textarea)
-    answer = forms.CharField(
-        label=_("answer given on the spot"), widget=_textarea, required=False, help_text=_("Only for class A.")
+    reason = LimitedFormField(label=_("reason"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea)
+    answer = LimitedFormField(
+        label=_("answer given on the spot"),
+        max_length=LONG_TEXT_MAX_LENGTH,
+        widget=_textarea,
+        required=False,
+        help_text=_("Only for class A."),
     )
 
 
@@ -52,11 +57,11 @@ class HandOverForm(forms.Form):
     cooperating_units = forms.ModelMultipleChoiceField(
         label=_("cooperating units"), queryset=Unit.objects.all(), required=False, help_text=_("Class C only.")
     )
-    note = forms.CharField(label=_("note"), widget=_textarea, required=False)
+    note = LimitedFormField(label=_("note"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea, required=False)
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=_("comment"), widget=_textarea)
+    text = LimitedFormField(label=_("comment"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea)
 
 
 class DecideExtensionForm(forms.Form):
@@ -69,19 +74,21 @@ class DecideExtensionForm(forms.Form):
         label=_("grant a new due date"), required=False, help_text=_("Leave both empty to grant what was asked.")
     )
     extra_working_days = forms.IntegerField(label=_("or grant extra working days"), required=False, min_value=1)
-    note = forms.CharField(label=_("reason for the decision"), widget=_textarea, required=False)
+    note = LimitedFormField(
+        label=_("reason for the decision"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea, required=False
+    )
 
 
 class DetermineSolutionForm(forms.Form):
-    solution = forms.CharField(label=_("solution determined"), widget=_textarea)
+    solution = LimitedFormField(label=_("solution determined"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea)
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=_("how it was resolved"), widget=_textarea)
+    resolution = LimitedFormField(label=_("how it was resolved"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea)
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("reason for reopening"), widget=_textarea)
+    reason = LimitedFormField(label=_("reason for reopening"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea)
 
 
 # --- the calendar ----------------------------------------------------------------------------------
@@ -108,7 +115,7 @@ class CalendarImportForm(forms.Form):
             "are entered."
         ),
     )
-    source_note = forms.CharField(
+    source_note = LimitedFormField(
         label=_("source"), required=False, max_length=200, help_text=_("For example the State Council notice's number.")
     )
 
@@ -142,4 +149,4 @@ class CalendarYearForm(forms.Form):
     loaded = forms.BooleanField(
         label=_("loaded: all its holidays and makeup workdays are entered"), required=False, initial=True
     )
-    source_note = forms.CharField(label=_("source"), required=False, max_length=200)
+    source_note = LimitedFormField(label=_("source"), required=False, max_length=200)

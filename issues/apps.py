@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IssuesConfig(AppConfig):
     name = "issues"
     verbose_name = _("Issues")
+
+    def ready(self):
+        from liaison.signals import platform_transferred
+
+        from .receivers import on_platform_transferred
+
+        platform_transferred.connect(on_platform_transferred, dispatch_uid="issues.on_platform_transferred")

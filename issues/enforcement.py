@@ -51,19 +51,19 @@ Records are stamped with the real time; ``now`` only decides what is due (``enfo
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _, ngettext
+from django.utils.translation import gettext as _
 
 from liaison.models import BUREAU_STAFF_GROUP, Assignment, Cadre, Contact, Unit
 
-from . import reports
+from . import notices, reports
 from .calendar import load_calendar
+from .schedules import SCHEDULE_TZ, SWEEP_TIME
 from .models import DispatchReport, EscalationLevel, Issue, IssueEvent, Notification, SweepRun
 from .notifications import Outgoing, existing_keys, existing_keys_for_issues, notifications_insert
 from .workdays import WorkdayCalendar, local_date
@@ -256,58 +256,9 @@ _ISSUE_FIELDS = ("id", "title", "issue_class", "due_date", "platform_id", "platf
                  "escalation_level")
 
 
-# The texts: a sweep renders thousands of rows from a handful of templates, so each template is
-# translated once per language and count (cached), and each row only fills it in.
-
-
-@lru_cache(maxsize=256)
-def _reminder_templates(language: str, left: int) -> tuple[str, str]:
-    if left == 0:
-        subject = _("Due today: issue #%(id)d %(title)s")
-        when = _("It is due today, %(due)s.")
-    else:
-        subject = ngettext(
-            "Due in %(days)d working day (%(due)s): issue #%(id)d %(title)s",
-            "Due in %(days)d working days (%(due)s): issue #%(id)d %(title)s",
-            left,
-        )
-        when = ngettext("It is due on %(due)s, in %(days)d working day.",
-                        "It is due on %(due)s, in %(days)d working days.", left)
-    body = "\n".join([
-        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s)."),
-        when,
-        _("Stop the clock in time: resolve it or record the solution determined, or ask bureau staff for an "
-          "extension. Once overdue it is escalated to your unit's leader.").replace("%", "%%"),
-    ])
-    return subject, body
-
-
-@lru_cache(maxsize=256)
-def _escalation_templates(language: str, level: int, overdue: int) -> tuple[str, str]:
-    if level == EscalationLevel.UNIT_LEADER:
-        subject = _("Overdue, escalated to you as unit leader: issue #%(id)d %(title)s")
-        why = _("It is escalated to you as the leader of %(unit)s.")
-    else:
-        subject = _("Overdue, escalated to the office: issue #%(id)d %(title)s")
-        why = _("It is escalated to the city committee's office for supervision.").replace("%", "%%")
-    body = "\n".join([
-        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s), is the responsibility of "
-          "%(cadre)s (%(unit)s)."),
-        ngettext("It was due on %(due)s and is %(days)d working day overdue.",
-                 "It was due on %(due)s and is %(days)d working days overdue.", overdue),
-        why,
-    ])
-    return subject, body
-
-
-@lru_cache(maxsize=8)
-def _event_notes(language: str) -> tuple[str, str, str, str]:
-    return (
-        _("Reminder sent to %(name)s."),
-        _("Escalated to the leader of %(unit)s: %(names)s"),
-        _("Escalated to the office: %(names)s"),
-        _("nobody (no leader or office member is set)"),
-    )
+# The texts: ``issues.notices`` renders them from each row's params (translated templates cached per
+# language); the sweeps render them in the default language, under ``translation.override``, as
+# the rows' stored text, and keep the params for each reader's language.
 
 
 def _issue_values(issue: dict, days: int) -> dict:
@@ -315,16 +266,22 @@ def _issue_values(issue: dict, days: int) -> dict:
             "class": issue["issue_class"], "due": issue["due_date"].isoformat(), "days": days}
 
 
-def _reminder_text(issue: dict, left: int) -> tuple[str, str]:
-    subject, body = _reminder_templates(translation.get_language(), left)
-    values = _issue_values(issue, left)
-    return subject % values, body % values
+def _reminder_params(issue: dict, left: int) -> dict:
+    return _issue_values(issue, left)
 
 
-def _escalation_text(issue: dict, level: int, overdue: int, cadre_name: str, unit_name: str) -> tuple[str, str]:
-    subject, body = _escalation_templates(translation.get_language(), level, overdue)
-    values = {**_issue_values(issue, overdue), "cadre": cadre_name, "unit": unit_name}
-    return subject % values, body % values
+def _escalation_params(issue: dict, level: int, overdue: int, cadre_name: str, unit_name: str) -> dict:
+    return {**_issue_values(issue, overdue), "level": level, "cadre": cadre_name, "unit": unit_name}
+
+
+def _reminder_text(issue: dict, left: int) -> notices.Text:
+    return notices.notification_text(Kind.ISSUE_REMINDER, _reminder_params(issue, left))
+
+
+def _escalation_text(issue: dict, level: int, overdue: int, cadre_name: str, unit_name: str) -> notices.Text:
+    return notices.notification_text(
+        Kind.ISSUE_ESCALATION, _escalation_params(issue, level, overdue, cadre_name, unit_name)
+    )
 
 
 def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bool) -> _DeadlinePlan:
@@ -378,11 +335,12 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
         person = people.get(who.user_id) if who else None
         if person is None:
             continue
-        subject, body = _reminder_text(row, left)
+        params = _reminder_params(row, left)
+        subject, body = notices.notification_text(Kind.ISSUE_REMINDER, params)
         key = f"reminder:{offset}:issue:{row['id']}:due:{due.isoformat()}:user:{person.user_id}"
         plan.reminders.append(_Reminder(row, offset, left, person, Outgoing(
             key=key, kind=Kind.ISSUE_REMINDER, recipient_id=person.user_id, subject=subject, body=body,
-            issue_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label,
+            issue_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label, params=params,
         )))
 
     for row in overdue:
@@ -397,11 +355,12 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
                 recipients = [people[who.leader_id]] if who and who.leader_id in people else []
             else:
                 recipients = [people[uid] for uid in office_ids if uid in people]
-            subject, body = _escalation_text(row, level, late, cadre_name, unit_name)
+            params = _escalation_params(row, level, late, cadre_name, unit_name)
+            subject, body = notices.notification_text(Kind.ISSUE_ESCALATION, params)
             outgoing = [
                 Outgoing(key=f"escalation:{level}:issue:{row['id']}:due:{due.isoformat()}:user:{p.user_id}",
                          kind=Kind.ISSUE_ESCALATION, recipient_id=p.user_id, subject=subject, body=body,
-                         issue_id=row["id"], platform_id=row["platform_id"], recipient_label=p.label)
+                         issue_id=row["id"], platform_id=row["platform_id"], recipient_label=p.label, params=params)
                 for p in recipients
             ]
             plan.escalations.append(_Escalate(row, level, late, recipients, outgoing, unit_name, cadre_name))
@@ -424,21 +383,22 @@ def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
         if notification is None:
             continue  # a racing sweep of another day sent it: it has its own event
         issue = reminder.issue
+        message_params = {"name": reminder.person.name}
         events.append(IssueEvent(
             issue_id=issue["id"], kind=IssueEvent.Kind.REMINDED, actor=None, at=stamp,
             after={"reminder": reminder.offset, "due_date": issue["due_date"].isoformat(),
                    "working_days_left": reminder.working_days_left, "recipients": [reminder.person.user_id],
                    "notifications": [notification.pk]},
-            note=_event_notes(translation.get_language())[0] % {"name": reminder.person.name},
+            message=notices.EventMessage.REMINDER_SENT, message_params=message_params,
+            note=notices.event_message_text(notices.EventMessage.REMINDER_SENT, message_params),
         ))
     final_level: dict[int, int] = {}
     for escalation in plan.escalations:
         issue = escalation.issue
         final_level[issue["id"]] = max(final_level.get(issue["id"], 0), escalation.level)
-        _reminded, to_leader, to_office, nobody = _event_notes(translation.get_language())
-        names = ", ".join(p.name for p in escalation.people) or nobody
-        note = (to_leader if escalation.level == EscalationLevel.UNIT_LEADER else to_office) % {
-            "unit": escalation.unit_name, "names": names}
+        message = (notices.EventMessage.ESCALATED_TO_LEADER if escalation.level == EscalationLevel.UNIT_LEADER
+                   else notices.EventMessage.ESCALATED_TO_OFFICE)
+        message_params = {"unit": escalation.unit_name, "names": [p.name for p in escalation.people]}
         events.append(IssueEvent(
             issue_id=issue["id"], kind=IssueEvent.Kind.ESCALATED, actor=None, at=stamp,
             before={"escalation_level": escalation.level - 1},
@@ -446,7 +406,7 @@ def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
                    "working_days_overdue": escalation.working_days_overdue,
                    "recipients": [p.user_id for p in escalation.people],
                    "notifications": [inserted[o.key].pk for o in escalation.outgoing if o.key in inserted]},
-            note=note,
+            message=message, message_params=message_params, note=notices.event_message_text(message, message_params),
         ))
     IssueEvent.objects.bulk_create(events)
     for level in (EscalationLevel.UNIT_LEADER, EscalationLevel.OFFICE):
@@ -504,7 +464,8 @@ def last_working_day_on_or_before(calendar: WorkdayCalendar, day: datetime.date)
     return day if calendar.is_working_day(day) else calendar.add_working_days(day, -1)[0]
 
 
-def _month_end(day: datetime.date) -> datetime.date:
+def month_end(day: datetime.date) -> datetime.date:
+    """The last day of ``day``'s month: a new assignment's first visit is due by then."""
     first_next = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return first_next - ONE_DAY
 
@@ -564,7 +525,7 @@ def _plan_contact_duties(today: datetime.date, calendar: WorkdayCalendar) -> lis
     this_month_start = today.replace(day=1)
     previous_month_start = (this_month_start - ONE_DAY).replace(day=1)
     for month_start in (this_month_start, previous_month_start):
-        end = _month_end(month_start)
+        end = month_end(month_start)
         if last_working_day_on_or_before(calendar, end) <= today <= end + catch_up:
             visit_months.append(Q(start_date__gte=month_start, start_date__lte=min(end, today)))
     first_visit = []
@@ -587,13 +548,10 @@ def _plan_contact_duties(today: datetime.date, calendar: WorkdayCalendar) -> lis
         if row["start_date"] > young or (person := people.get(row["cadre__user_id"])) is None:
             continue
         values = {"platform": row["platform__name"], "quarter": quarter.label, "end": quarter.end.isoformat()}
+        subject, body = notices.notification_text(Kind.QUARTER_CONTACT, values)
         out.append(Outgoing(
             key=f"quarter_contact:platform:{row['platform_id']}:quarter:{quarter.label}:user:{person.user_id}",
-            kind=Kind.QUARTER_CONTACT, recipient_id=person.user_id,
-            subject=_("Not yet contacted this quarter: %(platform)s") % values,
-            body=_("You have not contacted %(platform)s yet in %(quarter)s, which ends on %(end)s. Every platform "
-                   "is contacted at least once a quarter: get in touch (by its preferred channel) and log the "
-                   "contact.") % values,
+            kind=Kind.QUARTER_CONTACT, recipient_id=person.user_id, subject=subject, body=body, params=values,
             assignment_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label,
         ))
 
@@ -605,44 +563,27 @@ def _plan_contact_duties(today: datetime.date, calendar: WorkdayCalendar) -> lis
         for (unit_id, leader_id), unit_rows in sorted(by_unit.items()):
             person = people[leader_id]
             values = {"unit": unit_rows[0]["cadre__unit__name"], "quarter": q.label, "count": len(unit_rows),
-                      "end": q.end.isoformat()}
-            listing = "\n".join(
-                f"- {r['platform__name']}"
-                + (f" ({people[r['cadre__user_id']].name})" if r["cadre__user_id"] in people else "")
-                for r in unit_rows
-            )
+                      "end": q.end.isoformat(),
+                      "platforms": [[r["platform__name"], people[r["cadre__user_id"]].name
+                                     if r["cadre__user_id"] in people else ""] for r in unit_rows]}
+            subject, body = notices.notification_text(Kind.QUARTER_CONTACT_UNIT, values)
             out.append(Outgoing(
                 key=f"quarter_contact_unit:unit:{unit_id}:quarter:{q.label}:user:{leader_id}",
-                kind=Kind.QUARTER_CONTACT_UNIT, recipient_id=leader_id,
-                subject=ngettext("%(unit)s: %(count)d platform not contacted in %(quarter)s",
-                                 "%(unit)s: %(count)d platforms not contacted in %(quarter)s",
-                                 len(unit_rows)) % values,
-                body="\n".join([
-                    _("These platforms of %(unit)s had no contact in %(quarter)s (which ends on %(end)s), "
-                      "with their cadres:") % values,
-                    listing,
-                ]),
+                kind=Kind.QUARTER_CONTACT_UNIT, recipient_id=leader_id, subject=subject, body=body, params=values,
                 recipient_label=person.label,
             ))
 
-    for rows, kind, key, subject, body in (
-        (first_contact, Kind.FIRST_CONTACT, "first_contact",
-         _("First contact late: %(platform)s"),
-         _("You were assigned %(platform)s on %(start)s. The first contact is due within %(days)d days; none is "
-           "logged yet. Get in touch and log the contact.")),
-        (first_visit, Kind.FIRST_VISIT, "first_visit",
-         _("First visit due by the end of the month: %(platform)s"),
-         _("You were assigned %(platform)s on %(start)s. The first visit on site is due by the end of that "
-           "month, %(month_end)s; none is logged yet.")),
-    ):
+    for rows, kind, key in ((first_contact, Kind.FIRST_CONTACT, "first_contact"),
+                            (first_visit, Kind.FIRST_VISIT, "first_visit")):
         for row in rows:
             if (person := people.get(row["cadre__user_id"])) is None:
                 continue
             values = {"platform": row["platform__name"], "start": row["start_date"].isoformat(),
-                      "days": first_contact_days, "month_end": _month_end(row["start_date"]).isoformat()}
+                      "days": first_contact_days, "month_end": month_end(row["start_date"]).isoformat()}
+            subject, body = notices.notification_text(kind, values)
             out.append(Outgoing(
                 key=f"{key}:assignment:{row['id']}:user:{person.user_id}",
-                kind=kind, recipient_id=person.user_id, subject=subject % values, body=body % values,
+                kind=kind, recipient_id=person.user_id, subject=subject, body=body, params=values,
                 assignment_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label,
             ))
     sent = existing_keys(o.key for o in out)
@@ -677,11 +618,12 @@ def sweep_contact_duties(*, now: datetime.datetime | None = None, dry_run: bool 
 
 def _report_outgoing(figures: dict, period: reports.Period, report_id: int | None) -> list[Outgoing]:
     people = _people(bureau_staff_ids())
-    subject, body = reports.report_subject(figures), reports.report_body(figures)
+    params = reports.report_text_figures(figures)
+    subject, body = notices.notification_text(Kind.DISPATCH_REPORT, params)
     return [
         Outgoing(key=f"dispatch_report:{period.start.isoformat()}:{period.end.isoformat()}:user:{p.user_id}",
                  kind=Kind.DISPATCH_REPORT, recipient_id=p.user_id, subject=subject, body=body, report_id=report_id,
-                 recipient_label=p.label)
+                 recipient_label=p.label, params=params)
         for p in people.values()
     ]
 
@@ -723,3 +665,66 @@ SWEEPS = {
     "contact_duties": sweep_contact_duties,
     "dispatch_report": sweep_dispatch_report,
 }
+
+
+# --- catching up, as beat would have --------------------------------------------------------------
+
+#: How far back ``catch_up_sweeps`` looks: enough for every reminder offset and both escalations.
+CATCH_UP_WORKING_DAYS = 10
+#: The daily sweeps, in the order beat runs them each morning.
+_DAILY_SWEEPS = ((SweepRun.Kind.DEADLINES, sweep_deadlines), (SweepRun.Kind.CONTACT_DUTIES, sweep_contact_duties))
+
+
+def _sweep_moment(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, SWEEP_TIME, tzinfo=SCHEDULE_TZ)
+
+
+def days_to_catch_up(
+    kind: str, *, now: datetime.datetime, calendar: WorkdayCalendar, working_days: int = CATCH_UP_WORKING_DAYS
+) -> list[datetime.date]:
+    """The working days, oldest first, whose daily sweep of ``kind`` beat would have run by ``now``
+    and nobody has: among the last ``working_days`` of them (today only once its sweep time has
+    passed), those after the latest day the sweep already ran for.
+
+    Only days after the latest run: a sweep run as of an earlier day than one already swept would
+    undo that day's escalations (an issue not yet due then goes back to level 0).
+    """
+    today = local_date(now)
+    last = today if now >= _sweep_moment(today) else today - ONE_DAY
+    already = SweepRun.objects.filter(kind=kind, day__lte=last).order_by("-day").values_list("day", flat=True).first()
+    # A bound in calendar days too, so that even a calendar without working days ends the walk.
+    earliest = last - datetime.timedelta(days=7 * working_days)
+    if already is not None:
+        earliest = max(earliest, already + ONE_DAY)
+    days: list[datetime.date] = []
+    day = last
+    while len(days) < working_days and day >= earliest:
+        if calendar.is_working_day(day):
+            days.append(day)
+        day -= ONE_DAY
+    return days[::-1]
+
+
+def catch_up_sweeps(
+    *, now: datetime.datetime | None = None, working_days: int = CATCH_UP_WORKING_DAYS
+) -> list[SweepResult]:
+    """Do what beat would have done had the portal been running: each daily sweep for each of the
+    recent working days it has not run for (``days_to_catch_up``), oldest first, each as of that
+    day's sweep time; then the latest periodic dispatch report, unless it was made already.
+
+    Repeating it changes nothing: the days already swept are skipped, and each sweep sends only
+    what it has not sent (see the module). Records are stamped with the real time, as ever.
+    """
+    now = now or timezone.now()
+    calendar = load_calendar()
+    plans = {kind: days_to_catch_up(kind, now=now, calendar=calendar, working_days=working_days)
+             for kind, _sweep in _DAILY_SWEEPS}
+    results = []
+    for day in sorted({day for days in plans.values() for day in days}):
+        for kind, sweep in _DAILY_SWEEPS:
+            if day in plans[kind]:
+                results.append(sweep(now=_sweep_moment(day)))
+    period = reports.report_period_due(now)
+    if not DispatchReport.objects.filter(period_start=period.start, period_end=period.end).exists():
+        results.append(sweep_dispatch_report(now=now))
+    return results

@@ -31,7 +31,7 @@ class IssueFilter(django_filters.FilterSet):
         method="filter_unit",
         label=_("unit of the responsible cadre"),
     )
-    handed_to_unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("handed over to"))
+    handed_to_unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("lead unit"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue (as of today)"))
     provisional = django_filters.BooleanFilter(field_name="due_date_provisional", label=_("due date provisional"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("due date"))

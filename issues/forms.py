@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
 from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass
@@ -108,9 +109,9 @@ class IssueFilterForm(PortalForm):
         if not (roles.is_cadre and (roles.is_unit_leader or roles.sees_everything)):
             del self.fields["scope"]
         if roles.sees_everything:
-            self.fields["unit"].queryset = Unit.objects.order_by("name")
+            self.fields["unit"].queryset = Unit.objects.all()
         elif roles.is_unit_leader:
-            self.fields["unit"].queryset = Unit.objects.filter(pk__in=roles.led_unit_ids).order_by("name")
+            self.fields["unit"].queryset = Unit.objects.filter(pk__in=roles.led_unit_ids)
         else:
             del self.fields["unit"]
         if not roles.is_bureau_staff:
@@ -167,8 +168,10 @@ class IssueCreateForm(PortalForm):
     """The arguments of ``services.issue_create``; ``platform`` limited to the cadre's own."""
 
     platform = forms.ModelChoiceField(label=_("Platform"), queryset=None, empty_label=_("Choose a platform"))
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=_textarea(4), required=False)
+    title = LimitedFormField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    description = LimitedFormField(
+        label=_("Description"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea(4), required=False
+    )
     service_area = forms.ChoiceField(
         label=_("Service area"), choices=[("", _("Choose the service area")), *Issue.ServiceArea.choices]
     )
@@ -176,8 +179,9 @@ class IssueCreateForm(PortalForm):
     recorded_on = forms.DateField(
         label=_("Recorded on"), widget=_date_input(), help_text=_("The day the platform raised it; not in the future.")
     )
-    answer = forms.CharField(
+    answer = LimitedFormField(
         label=_("Answer given on the spot"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=_textarea(3),
         required=False,
         help_text=_("Required for class A: what was answered or solved on the spot."),
@@ -229,9 +233,10 @@ class ActionForm(PortalForm):
 
 class ReclassifyForm(ActionForm):
     new_class = forms.ChoiceField(label=_("New class"), choices=IssueClass.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason"), widget=_textarea())
-    answer = forms.CharField(
+    reason = LimitedFormField(label=_("Reason"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea())
+    answer = LimitedFormField(
         label=_("Answer given on the spot"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         widget=_textarea(),
         required=False,
         help_text=_("Only for class A: the issue is then resolved now."),
@@ -255,7 +260,7 @@ class HandOverForm(ActionForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    note = forms.CharField(label=_("Note"), widget=_textarea(2), required=False)
+    note = LimitedFormField(label=_("Note"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2), required=False)
 
     def __init__(self, *args, units: QuerySet | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,7 +273,7 @@ class HandOverForm(ActionForm):
 
 
 class CommentForm(ActionForm):
-    text = forms.CharField(label=_("Comment"), widget=_textarea())
+    text = LimitedFormField(label=_("Comment"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea())
 
 
 class RequestExtensionForm(ActionForm):
@@ -276,7 +281,7 @@ class RequestExtensionForm(ActionForm):
     extra_working_days = forms.IntegerField(
         label=_("Or extra working days"), min_value=1, required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    reason = forms.CharField(label=_("Reason"), widget=_textarea())
+    reason = LimitedFormField(label=_("Reason"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea())
 
 
 class DecideExtensionForm(ActionForm):
@@ -297,7 +302,13 @@ class DecideExtensionForm(ActionForm):
     extra_working_days = forms.IntegerField(
         label=_("Or grant extra working days"), min_value=1, required=False, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    note = forms.CharField(label=_("Note"), widget=_textarea(2), required=False, help_text=_("Required when refusing."))
+    note = LimitedFormField(
+        label=_("Note"),
+        max_length=SHORT_TEXT_MAX_LENGTH,
+        widget=_textarea(2),
+        required=False,
+        help_text=_("Required when refusing."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,15 +320,15 @@ class DecideExtensionForm(ActionForm):
 
 
 class DetermineSolutionForm(ActionForm):
-    solution = forms.CharField(label=_("Solution determined"), widget=_textarea())
+    solution = LimitedFormField(label=_("Solution determined"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea())
 
 
 class ResolveForm(ActionForm):
-    resolution = forms.CharField(label=_("How it was resolved"), widget=_textarea())
+    resolution = LimitedFormField(label=_("How it was resolved"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea())
 
 
 class ReopenForm(ActionForm):
-    reason = forms.CharField(label=_("Reason for reopening"), widget=_textarea())
+    reason = LimitedFormField(label=_("Reason for reopening"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea())
 
 
 class RateForm(ActionForm):
@@ -333,6 +344,10 @@ class RateForm(ActionForm):
         ],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
-        label=_("Comment"), widget=_textarea(2), required=False, help_text=_("Required for a rating of 1 or 2.")
+    comment = LimitedFormField(
+        label=_("Comment"),
+        max_length=SHORT_TEXT_MAX_LENGTH,
+        widget=_textarea(2),
+        required=False,
+        help_text=_("Required for a rating of 1 or 2."),
     )

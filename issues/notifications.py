@@ -10,6 +10,10 @@ event or escalation that caused it) it is in the recipient's inbox. E-mail deliv
 - ``deliver_pending`` claims one row at a time with ``select_for_update(skip_locked=True)``
   (concurrent workers never take the same row), sends it through Django's e-mail backend and
   stamps ``emailed_at`` in the same transaction.
+
+Texts follow the reader: a row keeps its ``kind`` and ``params``, and ``notification_text``
+renders them in the active language (the inbox's reader's); an e-mail is rendered at delivery in
+its recipient's language (``NotificationPreference``, else the portal's default).
 """
 
 import logging
@@ -20,14 +24,17 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.urls import reverse
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from . import notices
+from .models import Notification, NotificationPreference
+from .notices import Text
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +88,39 @@ def notifications_mark_all_read(*, by) -> int:
     return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notification_text(notification: Notification) -> Text:
+    """The notification's subject and body in the active language (see ``issues.notices``); the
+    stored text for a row without params."""
+    rendered = notices.notification_text(notification.kind, notification.params)
+    return rendered or Text(notification.subject, notification.body)
+
+
+def with_texts(rows: Iterable[Notification]) -> list[Notification]:
+    """The rows, each with ``text`` (its subject and body in the active language) for display."""
+    rows = list(rows)
+    for row in rows:
+        row.text = notification_text(row)
+    return rows
+
+
+# --- the recipient's language ----------------------------------------------------------------------
+
+
+def recipient_language(user_id: int) -> str:
+    """The language ``user_id`` reads their e-mail in: their choice, else the portal's default."""
+    chosen = NotificationPreference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+    return chosen or settings.LANGUAGE_CODE
+
+
+@transaction.atomic
+def notification_preference_set_language(*, user, language: str) -> NotificationPreference:
+    """Record the language ``user`` chose (with the language switch) for what the portal e-mails them."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the portal's languages.")}, code="invalid_language")
+    preference, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"language": language})
+    return preference
+
+
 @transaction.atomic
 def notifications_requeue_email(*, notification_ids: Sequence[int]) -> int:
     """Send these again by e-mail if they failed or were skipped (say, once the address is fixed).
@@ -113,6 +153,19 @@ class Outgoing(NamedTuple):
     report_id: int | None = None
     #: For printing: the recipient's name and address.
     recipient_label: str = ""
+    #: What ``subject`` and ``body`` were rendered from (``issues.notices``), to render them again in
+    #: each reader's language. The subject and body are the text in the portal's default language.
+    params: dict | None = None
+
+
+def outgoing(*, key: str, kind: str, recipient_id: int, params: dict, **concerns) -> Outgoing:
+    """A notification of ``kind`` made of ``params``, its stored text rendered in the portal's default
+    language (``concerns``: the other ``Outgoing`` fields). For the services' one-off notices; a
+    sweep renders its thousands under one ``translation.override`` instead."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = notices.notification_text(kind, params)
+    return Outgoing(key=key, kind=kind, recipient_id=recipient_id, subject=text.subject, body=text.body,
+                    params=params, **concerns)
 
 
 def existing_keys(keys: Iterable[str]) -> set[str]:
@@ -153,7 +206,8 @@ def notifications_insert(outgoing: Sequence[Outgoing], *, now) -> list[Notificat
                                                     ("platform_id", item.platform_id), ("report_id", item.report_id))
                     if value is not None}
         rows.append(Notification(key=item.key, kind=item.kind, recipient_id=item.recipient_id,
-                                 subject=_one_line(item.subject)[:300], body=item.body, created_at=now, **concerns))
+                                 subject=_one_line(item.subject)[:300], body=item.body, params=item.params or {},
+                                 created_at=now, **concerns))
     if not rows:
         return []
     try:
@@ -312,9 +366,11 @@ def _link(notification: Notification) -> str:
 
 
 def _message(notification: Notification, address: str, connection) -> EmailMessage:
+    with translation.override(recipient_language(notification.recipient_id)):
+        text = notification_text(notification)
     message = EmailMessage(
-        subject=notification.subject,
-        body=f"{notification.body}\n\n{_link(notification)}",
+        subject=_one_line(text.subject),
+        body=f"{text.body}\n\n{_link(notification)}",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,

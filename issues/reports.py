@@ -95,12 +95,15 @@ def achievement_progress(*, period: Period) -> dict | None:
 
 
 def _unit_names() -> dict[int, str]:
+    """Every unit's name, in the units' own order (``Unit.Meta.ordering``)."""
     return dict(Unit.objects.values_list("id", "name"))
 
 
 def _unit_order(names: dict, unit_ids) -> list:
-    """Units by name; the platforms nobody is responsible for (``None``) last."""
-    return sorted(unit_ids, key=lambda uid: (uid is None, names.get(uid, ""), uid or 0))
+    """Units in the order of ``names`` (the office, city departments, districts, parks, each by
+    pinyin); the platforms nobody is responsible for (``None``) last."""
+    position = {unit_id: index for index, unit_id in enumerate(names)}
+    return sorted(unit_ids, key=lambda uid: (uid is None, position.get(uid, len(position)), uid or 0))
 
 
 def unit_label(row: dict) -> str:
@@ -198,6 +201,19 @@ def _measure_labels() -> dict[str, str]:
 
 def report_subject(figures: dict) -> str:
     return _("Periodic dispatch report, %(start)s to %(end)s") % figures["period"]
+
+
+def report_text_figures(figures: dict) -> dict:
+    """The part of ``figures`` that ``report_subject`` and ``report_body`` read, in the same shape:
+    what a report's notification keeps to say it again in each reader's language."""
+    return {
+        "period": figures["period"],
+        "quarter": {"label": figures["quarter"]["label"]},
+        "coverage": {"total": figures["coverage"]["total"]},
+        "issues": {"total": figures["issues"]["total"]},
+        # The body only says whether achievements are tracked; the workbook has the detail.
+        "achievements": None if figures.get("achievements") is None else {},
+    }
 
 
 def report_body(figures: dict) -> str:

@@ -15,7 +15,10 @@ import json
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 SCHEDULE_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -28,18 +31,41 @@ DISPATCH_REPORT_TIME = datetime.time(8, 30)
 
 @dataclass(frozen=True)
 class Schedule:
-    #: The periodic task's name in the admin (unique there).
-    name: str
+    #: The periodic task's name in the admin (unique there). django-celery-beat stores it as text
+    #: and shows it as stored, so it is stored in the portal's language (``stored_name``).
+    label: Promise
     task: str
     minute: str
     hour: str = "*"
     day_of_week: str = "*"
     day_of_month: str = "*"
     month_of_year: str = "*"
-    description: str = ""
+    description: Promise | str = ""
+    #: Names this job was stored under before, so that a rename keeps the row (and its pause).
+    former_names: tuple[str, ...] = ()
     #: A message still queued this long after beat sent it is dropped (the next run covers it).
     expire_seconds: int | None = None
     kwargs: dict = field(default_factory=dict)
+
+    @property
+    def stored_name(self) -> str:
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(self.label)
+
+    @property
+    def stored_description(self) -> str:
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(self.description)
+
+    @property
+    def known_names(self) -> list[str]:
+        """The stored name first, then the label in every language and the former names: the
+        row is the same job whichever of these it carries (e.g. after the default language changed)."""
+        names = [self.stored_name]
+        for code, _language in settings.LANGUAGES:
+            with translation.override(code):
+                names.append(str(self.label))
+        return list(dict.fromkeys([*names, *self.former_names]))
 
     @property
     def crontab(self) -> dict:
@@ -54,42 +80,46 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule(
-        name="issues: deadline sweep",
+        label=_("Deadline sweep"),
         task="issues.tasks.sweep_deadlines",
         minute=str(SWEEP_TIME.minute),
         hour=str(SWEEP_TIME.hour),
-        description=(
+        description=_(
             "Reminders before due dates and escalations once overdue. Runs daily; does nothing on a "
             "day that is not a working day on the portal's calendar."
         ),
+        former_names=("issues: deadline sweep",),
     ),
     Schedule(
-        name="issues: contact duties",
+        label=_("Contact duties"),
         task="issues.tasks.sweep_contact_duties",
         minute=str(SWEEP_TIME.minute),
         hour=str(SWEEP_TIME.hour),
-        description=(
+        description=_(
             "Platforms not contacted this quarter; new assignments without a first contact or "
             "visit. Runs daily; does nothing on a day that is not a working day."
         ),
+        former_names=("issues: contact duties",),
     ),
     Schedule(
-        name="issues: periodic dispatch report",
+        label=_("Periodic dispatch report"),
         task="issues.tasks.send_dispatch_report",
         minute=str(DISPATCH_REPORT_TIME.minute),
         hour=str(DISPATCH_REPORT_TIME.hour),
         day_of_week=str((DISPATCH_REPORT_WEEKDAY + 1) % 7),  # cron counts from Sunday = 0
-        description="The weekly report to bureau staff, with its Excel file. Mondays at 08:30.",
+        description=_("The weekly report to bureau staff, with its Excel file. Mondays at 08:30."),
+        former_names=("issues: periodic dispatch report",),
     ),
     Schedule(
-        name="issues: deliver pending notifications",
+        label=_("Deliver pending notifications"),
         task="issues.tasks.deliver_pending_notifications",
         minute="*",
-        description=(
+        description=_(
             "E-mails every notification not yet e-mailed, so that nothing waits on a message that "
             "was lost while the broker was down."
         ),
         expire_seconds=55,
+        former_names=("issues: deliver pending notifications",),
     ),
 )
 
@@ -98,7 +128,8 @@ def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=No
     """Write ``SCHEDULES`` to django-celery-beat's tables; return ``(name, what happened)`` pairs.
 
     Idempotent: running it again changes nothing. The model classes default to the real ones;
-    the data migration passes its historical models.
+    the data migration passes its historical models. A job found under an older name (see
+    ``Schedule.known_names``) is renamed in place, keeping the admin's pause.
     """
     if PeriodicTask is None:
         from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
@@ -109,32 +140,36 @@ def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=No
         crontab = CrontabSchedule.objects.filter(**schedule.crontab, timezone=SCHEDULE_TZ).order_by("pk").first()
         if crontab is None:
             crontab = CrontabSchedule.objects.create(**schedule.crontab, timezone=SCHEDULE_TZ)
+        name = schedule.stored_name
         wanted = {
+            "name": name,
             "task": schedule.task,
             "crontab_id": crontab.pk,
             "interval_id": None,
             "solar_id": None,
             "clocked_id": None,
             "one_off": False,
-            "description": schedule.description,
+            "description": schedule.stored_description,
             "expire_seconds": schedule.expire_seconds,
             "kwargs": json.dumps(schedule.kwargs, sort_keys=True),
             "args": "[]",
         }
-        task = PeriodicTask.objects.filter(name=schedule.name).first()
+        known = schedule.known_names
+        candidates = {task.name: task for task in PeriodicTask.objects.filter(name__in=known)}
+        task = next((candidates[known_name] for known_name in known if known_name in candidates), None)
         if task is None:
-            PeriodicTask.objects.create(name=schedule.name, enabled=True, **wanted)
-            outcome.append((schedule.name, "created"))
+            PeriodicTask.objects.create(enabled=True, **wanted)
+            outcome.append((name, "created"))
             changed = True
             continue
-        differences = [name for name, value in wanted.items() if getattr(task, name) != value]
+        differences = [field for field, value in wanted.items() if getattr(task, field) != value]
         if not differences:
-            outcome.append((schedule.name, "unchanged"))
+            outcome.append((name, "unchanged"))
             continue
-        for name in differences:
-            setattr(task, name, wanted[name])
+        for field in differences:
+            setattr(task, field, wanted[field])
         task.save()
-        outcome.append((schedule.name, "updated: " + ", ".join(d.removesuffix("_id") for d in differences)))
+        outcome.append((name, "updated: " + ", ".join(d.removesuffix("_id") for d in differences)))
         changed = True
     if changed and PeriodicTasks is not None:
         # Beat reloads its schedule when this timestamp moves. The real PeriodicTask's signals

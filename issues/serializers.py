@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedSerializerField
 from liaison.access import contacts_visible_to
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
+from . import notices
 from .models import CalendarDay, ExtensionRequest, Issue, IssueClass, IssueEvent
 from .workdays import FIRST_DATE, LAST_DATE
 
@@ -190,6 +192,9 @@ class IssueEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     before = serializers.DictField(read_only=True)
     after = serializers.DictField(read_only=True)
+    #: In the language the client asked for: a note the portal wrote (a reminder, an escalation, a
+    #: calendar change) is rendered from its message key; a note a person typed is as typed.
+    note = serializers.SerializerMethodField()
 
     class Meta:
         model = IssueEvent
@@ -198,6 +203,9 @@ class IssueEventSerializer(serializers.ModelSerializer):
 
     def get_actor_name(self, event) -> str | None:
         return person_name(event.actor)
+
+    def get_note(self, event) -> str:
+        return notices.event_note(event)
 
 
 # --- creating and acting -------------------------------------------------------------------------
@@ -212,15 +220,15 @@ class IssueCreateSerializer(serializers.Serializer):
     """
 
     platform = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.all())
-    title = serializers.CharField()
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = LimitedSerializerField(max_length=TITLE_MAX_LENGTH)
+    description = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
     service_area = serializers.ChoiceField(choices=Issue.ServiceArea.choices)
     issue_class = serializers.ChoiceField(choices=IssueClass.choices)
     recorded_on = serializers.DateField(required=False, allow_null=True, default=None)
     contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(), required=False, allow_null=True, default=None
     )
-    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    answer = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,8 +241,8 @@ class IssueReclassifySerializer(serializers.Serializer):
     """To class A the issue is resolved now with the ``answer``; among B, C and D its handover is cleared."""
 
     new_class = serializers.ChoiceField(choices=IssueClass.choices)
-    reason = serializers.CharField()
-    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH)
+    answer = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
 
 
 class IssueHandOverSerializer(serializers.Serializer):
@@ -245,17 +253,17 @@ class IssueHandOverSerializer(serializers.Serializer):
     cooperating_units = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), many=True, required=False, default=list
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
 
 
 class IssueCommentSerializer(serializers.Serializer):
-    text = serializers.CharField()
+    text = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH)
 
 
 class ExtensionRequestCreateSerializer(serializers.Serializer):
     """Ask for either a new due date or a number of extra working days, with a reason."""
 
-    reason = serializers.CharField()
+    reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH)
     new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
     extra_working_days = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -265,28 +273,28 @@ class ExtensionDecisionSerializer(serializers.Serializer):
     otherwise) or refuse (with a ``note`` for the cadre)."""
 
     approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
     new_due_date = serializers.DateField(required=False, allow_null=True, default=None)
     extra_working_days = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class IssueSolutionSerializer(serializers.Serializer):
-    solution = serializers.CharField()
+    solution = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
 
 
 class IssueResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField()
+    resolution = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
 
 
 class IssueReopenSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH)
 
 
 class IssueRateSerializer(serializers.Serializer):
     """The platform's rating from 1 (poor) to 5 (very good); 1 or 2 reopens the issue and needs a comment."""
 
     rating = serializers.IntegerField()
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
 
 
 # --- the calendar -------------------------------------------------------------------------------
@@ -347,7 +355,7 @@ class CalendarDaySerializer(serializers.ModelSerializer):
 class CalendarDayEntrySerializer(serializers.Serializer):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
 
     def validate_date(self, value):
         if not FIRST_DATE <= value <= LAST_DATE:
@@ -364,7 +372,7 @@ class CalendarSetDaysSerializer(serializers.Serializer):
     mark_years_loaded = serializers.ListField(
         child=serializers.IntegerField(min_value=1900, max_value=9998), required=False, default=list
     )
-    source_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    source_note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
 
     def validate(self, attrs):
         if not (attrs["entries"] or attrs["remove"] or attrs["mark_years_loaded"]):

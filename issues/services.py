@@ -19,26 +19,37 @@ Decisions the design leaves open, made here:
   timeline, and the platform rates again after the next resolution).
 - A closed issue's due date and on-time flag are history: calendar changes recompute open issues
   only.
+- A hand-over tells the leaders of the lead unit and of each cooperating unit (one notification
+  each per hand-over; not the person who handed it over, who knows). A decided extension tells
+  its requester. A platform moved to another cadre (``issues_note_transfer``, called when
+  ``liaison`` sends ``platform_transferred``) puts an entry on each of its open issues' timelines
+  and tells the new cadre.
 """
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, require_text_lengths, text_length_errors
 from liaison.access import roles_of
-from liaison.models import Contact, Unit
+from liaison.models import Assignment, Cadre, Contact, Unit, user_display_name
 from platforms.models import Platform
 
-from . import access
+from . import access, notices
 from .calendar import DayEntry, compute_deadline, load_calendar
-from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent
+from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent, Notification
+from .enforcement import month_end, portal_setting
+from .notifications import notifications_insert, outgoing
 from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar
 
 Kind = IssueEvent.Kind
@@ -195,7 +206,7 @@ def issue_create(
             % {"platform": platform, "date": recorded_on.isoformat()}
         )
     title, description, answer = title.strip(), description.strip(), answer.strip()
-    errors = {}
+    errors = text_length_errors(description=(description, LONG_TEXT_MAX_LENGTH), answer=(answer, LONG_TEXT_MAX_LENGTH))
     if not title:
         errors["title"] = _("Give the issue a title.")
     elif len(title) > Issue._meta.get_field("title").max_length:
@@ -263,7 +274,7 @@ def issue_reclassify(*, issue: Issue, by: User, new_class: str, reason: str, ans
         raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may reclassify this issue."))
     _require_open(issue)
     reason, answer = reason.strip(), answer.strip()
-    errors = {}
+    errors = text_length_errors(reason=(reason, SHORT_TEXT_MAX_LENGTH), answer=(answer, LONG_TEXT_MAX_LENGTH))
     if new_class not in IssueClass.values:
         errors["new_class"] = _("Choose the class: A, B, C or D.")
     elif new_class == issue.issue_class:
@@ -337,7 +348,7 @@ def issue_hand_over(
         raise ValidationError(_("A class A issue is solved on the spot; there is nothing to hand over."), code="class_a")
     _require_open(issue)
     cooperating = {u.pk: u for u in cooperating_units}
-    errors = {}
+    errors = text_length_errors(note=(note.strip(), SHORT_TEXT_MAX_LENGTH))
     if issue.issue_class == IssueClass.B:
         target = _own_unit(issue)
         if lead_unit is not None and lead_unit.pk != target.pk:
@@ -374,8 +385,89 @@ def issue_hand_over(
     issue.handed_over_at = timezone.now()
     _save(issue, "status", "handed_to_unit", "handed_over_at")
     issue.cooperating_units.set(cooperating.values())
-    _record(issue, Kind.HANDED_OVER, by=by, before=before, after=_snapshot(issue, *fields), note=note.strip())
+    event = _record(issue, Kind.HANDED_OVER, by=by, before=before, after=_snapshot(issue, *fields), note=note.strip())
+    _notify_hand_over(issue, event=event, by=by, lead_unit=target,
+                      cooperating_units=sorted(cooperating.values(), key=lambda u: u.name))
     return issue
+
+
+def _active_user_ids(user_ids) -> set[int]:
+    """Those of ``user_ids`` who are active: an inactive user is nobody's recipient."""
+    return set(get_user_model().objects.filter(pk__in={u for u in user_ids if u}, is_active=True)
+               .values_list("pk", flat=True))
+
+
+def _notify_hand_over(issue: Issue, *, event: IssueEvent, by, lead_unit: Unit, cooperating_units: list[Unit]) -> None:
+    """Tell the leader of the lead unit and of each cooperating unit, once per hand-over (keyed by its
+    timeline entry). A leader of several of the units is told once, in the lead role if theirs."""
+    roles = [(lead_unit, "lead")] + [(unit, "cooperating") for unit in cooperating_units]
+    active = _active_user_ids(unit.leader_id for unit, _role in roles)
+    told: set[int] = set()
+    base = {"id": issue.pk, "title": issue.title, "platform": issue.platform.name, "class": issue.issue_class,
+            "due": _json(issue.due_date), "by": user_display_name(by), "note": event.note,
+            "lead_unit": lead_unit.name, "cooperating_units": [unit.name for unit in cooperating_units]}
+    planned = []
+    for unit, role in roles:
+        leader_id = unit.leader_id
+        if leader_id not in active or leader_id in told or leader_id == by.pk:
+            continue
+        told.add(leader_id)
+        planned.append(outgoing(
+            key=f"handover:issue:{issue.pk}:event:{event.pk}:user:{leader_id}",
+            kind=Notification.Kind.ISSUE_HANDED_OVER, recipient_id=leader_id,
+            params={**base, "unit": unit.name, "role": role}, issue_id=issue.pk, platform_id=issue.platform_id,
+        ))
+    notifications_insert(planned, now=timezone.now())
+
+
+# --- a platform moved to another cadre ------------------------------------------------------------
+
+
+@transaction.atomic
+def issues_note_transfer(
+    *,
+    platform: Platform,
+    from_cadre: Cadre,
+    to_cadre: Cadre,
+    reason: str,
+    on: datetime.date,
+    assignment: Assignment,
+    by: User | None = None,
+) -> list[IssueEvent]:
+    """Record that ``platform`` moved from ``from_cadre`` to ``to_cadre`` on ``on`` (``assignment``
+    being the new one), for ``reason``, by ``by`` (None: not known).
+
+    Called when ``liaison`` sends ``platform_transferred``, inside its transaction. Each open issue
+    of the platform (its issues follow it: first-inquiry responsibility) gets a ``transferred``
+    timeline entry; the new cadre is told, once per assignment, of the platform's open issues and
+    of their contact duties. Returns the timeline entries.
+    """
+    open_issues = list(Issue.objects.open().filter(platform=platform).order_by(F("due_date").asc(nulls_last=True), "pk"))
+    now = timezone.now()
+    reason = reason.strip()
+    events = IssueEvent.objects.bulk_create([
+        IssueEvent(issue=issue, kind=Kind.TRANSFERRED, actor=by, at=now,
+                   before={"responsible_cadre": _json(from_cadre)},
+                   after={"responsible_cadre": _json(to_cadre), "transferred_on": on.isoformat()},
+                   note=reason)
+        for issue in open_issues
+    ])
+    new_cadre_user = to_cadre.user_id
+    if new_cadre_user in _active_user_ids([new_cadre_user]) and new_cadre_user != getattr(by, "pk", None):
+        first_contact_days = int(portal_setting("FIRST_CONTACT_DAYS"))
+        params = {
+            "platform": platform.name, "from_cadre": from_cadre.name, "start": on.isoformat(), "reason": reason,
+            "days": first_contact_days,
+            "first_contact_by": (on + datetime.timedelta(days=first_contact_days)).isoformat(),
+            "month_end": month_end(on).isoformat(),
+            "issues": [[issue.pk, issue.title, issue.issue_class, _json(issue.due_date)] for issue in open_issues],
+        }
+        notifications_insert([outgoing(
+            key=f"platform_transferred:assignment:{assignment.pk}:user:{new_cadre_user}",
+            kind=Notification.Kind.PLATFORM_TRANSFERRED, recipient_id=new_cadre_user, params=params,
+            assignment_id=assignment.pk, platform_id=platform.pk,
+        )], now=now)
+    return events
 
 
 # --- comments and system events ------------------------------------------------------------
@@ -389,6 +481,7 @@ def issue_comment(*, issue: Issue, by: User, text: str) -> IssueEvent:
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write the comment.")}, code="required")
+    require_text_lengths(text=(text, SHORT_TEXT_MAX_LENGTH))
     return _record(issue, Kind.COMMENTED, by=by, note=text)
 
 
@@ -425,7 +518,7 @@ def issue_request_extension(
         raise ValidationError(_("A class A issue has no deadline to extend."), code="class_a")
     _require_open(issue)
     reason = reason.strip()
-    errors = {}
+    errors = text_length_errors(reason=(reason, SHORT_TEXT_MAX_LENGTH))
     if not reason:
         errors["reason"] = _("Give the reason more time is needed.")
     if (new_due_date is None) == (extra_working_days is None):
@@ -495,6 +588,7 @@ def issue_decide_extension(
             code="decided",
         )
     note = note.strip()
+    require_text_lengths(note=(note, SHORT_TEXT_MAX_LENGTH))
     now = timezone.now()
     if not approve:
         if not note:
@@ -503,6 +597,7 @@ def issue_decide_extension(
         extension.decided_by, extension.decided_at, extension.decision_note = by, now, note
         extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         _record(issue, Kind.EXTENSION_REFUSED, by=by, after={"extension": extension.pk}, note=note)
+        _notify_extension_decided(issue, extension=extension, by=by)
         return extension
 
     _require_open(issue, _("The issue's clock has stopped; there is nothing to extend. Refuse the request instead."))
@@ -536,7 +631,22 @@ def issue_decide_extension(
     after = _snapshot(issue, *_DEADLINE_FIELDS)
     after["extension"] = extension.pk
     _record(issue, Kind.EXTENDED, by=by, before=before, after=after, note=note or extension.reason)
+    _notify_extension_decided(issue, extension=extension, by=by)
     return extension
+
+
+def _notify_extension_decided(issue: Issue, *, extension: ExtensionRequest, by) -> None:
+    """Tell whoever asked for the extension what was decided (once: a request is decided once)."""
+    requester_id = extension.requested_by_id
+    if requester_id == by.pk or requester_id not in _active_user_ids([requester_id]):
+        return
+    params = {"id": issue.pk, "title": issue.title, "approved": extension.status == ExtensionRequest.Status.APPROVED,
+              "due": _json(issue.due_date), "by": user_display_name(by), "note": extension.decision_note}
+    notifications_insert([outgoing(
+        key=f"extension_decided:extension:{extension.pk}:user:{requester_id}",
+        kind=Notification.Kind.EXTENSION_DECIDED, recipient_id=requester_id, params=params,
+        issue_id=issue.pk, platform_id=issue.platform_id,
+    )], now=timezone.now())
 
 
 # --- stopping the clock, reopening, rating -----------------------------------------------------
@@ -552,6 +662,7 @@ def issue_determine_solution(*, issue: Issue, by: User, solution: str) -> Issue:
     solution = solution.strip()
     if not solution:
         raise ValidationError({"solution": _("Describe the solution that was determined.")})
+    require_text_lengths(solution=(solution, LONG_TEXT_MAX_LENGTH))
     before = _snapshot(issue, "status")
     _stop_clock(issue, kind=Issue.ClosureKind.SOLUTION_DETERMINED, on=_today())
     issue.status = Status.SOLUTION_DETERMINED
@@ -577,6 +688,7 @@ def issue_resolve(*, issue: Issue, by: User, resolution: str) -> Issue:
     resolution = resolution.strip()
     if not resolution:
         raise ValidationError({"resolution": _("Say how the issue was resolved.")})
+    require_text_lengths(resolution=(resolution, LONG_TEXT_MAX_LENGTH))
     today = _today()
     before = _snapshot(issue, "status")
     if issue.is_open:
@@ -645,6 +757,7 @@ def issue_reopen(*, issue: Issue, by: User, reason: str) -> Issue:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for reopening the issue.")})
+    require_text_lengths(reason=(reason, SHORT_TEXT_MAX_LENGTH))
     return _reopen(issue, by=by, reason=reason)
 
 
@@ -663,7 +776,7 @@ def issue_rate(*, issue: Issue, by: User, rating: int, comment: str = "") -> Iss
     if issue.rating is not None:
         raise ValidationError(_("The platform has already rated this resolution."), code="rated")
     comment = comment.strip()
-    errors = {}
+    errors = text_length_errors(comment=(comment, SHORT_TEXT_MAX_LENGTH))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         errors["rating"] = _("Rate from 1 (poor) to 5 (very good).")
     elif rating <= REOPENING_RATING and not comment:
@@ -701,11 +814,15 @@ class CalendarChange:
     issues_recomputed: list[int] = field(default_factory=list)
 
 
-def _recompute_open_deadlines(*, by, note: str) -> list[int]:
+def _recompute_open_deadlines(*, by, change: CalendarChange) -> list[int]:
     """Recompute every open issue's deadline on the calendar as it now stands in this transaction.
 
-    Each issue whose due date or provisional flag moved gets a ``due_date_recomputed`` entry.
+    Each issue whose due date or provisional flag moved gets a ``due_date_recomputed`` entry, its
+    note saying what ``change`` did (rendered in each reader's language).
     """
+    message_params = _describe(change)
+    with translation.override(settings.LANGUAGE_CODE):
+        note = notices.event_message_text(notices.EventMessage.CALENDAR_CHANGED, message_params)
     calendar = load_calendar()
     issues = list(
         Issue.objects.open()
@@ -727,7 +844,8 @@ def _recompute_open_deadlines(*, by, note: str) -> list[int]:
             moved.append(issue)
             events.append(
                 IssueEvent(issue=issue, kind=Kind.DUE_DATE_RECOMPUTED, actor=by, at=now, before=before,
-                           after=_snapshot(issue, *_DEADLINE_FIELDS), note=note)
+                           after=_snapshot(issue, *_DEADLINE_FIELDS), note=note,
+                           message=notices.EventMessage.CALENDAR_CHANGED, message_params=message_params)
             )
     Issue.objects.bulk_update(moved, [*_DEADLINE_FIELDS, "updated_at"])
     IssueEvent.objects.bulk_create(events)
@@ -778,6 +896,8 @@ def calendar_set_days(
             errors.append(_("%(date)s: the kind must be holiday or workday.") % {"date": entry.date.isoformat()})
         elif seen.get(entry.date, entry.kind) != entry.kind:
             errors.append(_("%(date)s is entered twice, as different kinds.") % {"date": entry.date.isoformat()})
+        elif note_error := text_length_errors(note=(entry.note.strip(), CalendarDay._meta.get_field("note").max_length)):
+            errors.extend(f"{entry.date.isoformat()}: {message}" for message in note_error["note"].messages)
         seen[entry.date] = entry.kind
     for day in set(remove) & set(seen):
         errors.append(_("%(date)s is both entered and removed.") % {"date": day.isoformat()})
@@ -787,6 +907,7 @@ def calendar_set_days(
             errors.append(_("%(date)s has no entry to remove.") % {"date": day.isoformat()})
     if errors:
         raise ValidationError({"entries": errors})
+    require_text_lengths(source_note=(source_note.strip(), CalendarYear._meta.get_field("source_note").max_length))
     if any(not FIRST_DATE.year <= year <= LAST_DATE.year for year in years):
         raise ValidationError({"mark_years_loaded": _("Enter a year between 1900 and 9998.")})
 
@@ -794,7 +915,7 @@ def calendar_set_days(
     now = timezone.now()
     for entry in entries:
         row = existing.get(entry.date)
-        note = entry.note.strip()[:200]
+        note = entry.note.strip()
         if row is None:
             row = CalendarDay.objects.create(date=entry.date, kind=entry.kind, note=note, entered_by=by, entered_at=now)
             existing[entry.date] = row
@@ -820,7 +941,7 @@ def calendar_set_days(
         change.years_loaded = years
 
     if change.created or change.updated or change.removed or change.years_loaded:
-        change.issues_recomputed = _recompute_open_deadlines(by=by, note=_describe(change))
+        change.issues_recomputed = _recompute_open_deadlines(by=by, change=change)
     return change
 
 
@@ -849,26 +970,24 @@ def calendar_set_year_loaded(*, year: int, loaded: bool, by: User, source_note: 
         raise ValidationError({"year": _("Enter a year between 1900 and 9998.")})
     if loaded and (message := _check_year_loadable(year, load_calendar())):
         raise ValidationError({"year": message})
+    require_text_lengths(source_note=(source_note.strip(), CalendarYear._meta.get_field("source_note").max_length))
     current = CalendarYear.objects.filter(year=year).first()
     change = CalendarChange()
     if current is not None and current.loaded == loaded and not source_note.strip():
         return change
     _set_year_row(year=year, loaded=loaded, by=by, source_note=source_note, now=timezone.now())
     (change.years_loaded if loaded else change.years_unloaded).append(year)
-    change.issues_recomputed = _recompute_open_deadlines(by=by, note=_describe(change))
+    change.issues_recomputed = _recompute_open_deadlines(by=by, change=change)
     return change
 
 
-def _describe(change: CalendarChange) -> str:
-    parts = []
+def _describe(change: CalendarChange) -> dict:
+    """What the calendar change did, as the params of its timeline note (``notices.EventMessage``)."""
     days = sorted({*change.created, *change.updated})
-    if days:
-        parts.append(_("days entered: %(days)s") % {"days": ", ".join(d.isoformat() for d in days[:10])}
-                     + ("…" if len(days) > 10 else ""))
-    if change.removed:
-        parts.append(_("entries removed: %(days)s") % {"days": ", ".join(d.isoformat() for d in change.removed[:10])})
-    if change.years_loaded:
-        parts.append(_("years marked loaded: %(years)s") % {"years": ", ".join(map(str, change.years_loaded))})
-    if change.years_unloaded:
-        parts.append(_("years marked not loaded: %(years)s") % {"years": ", ".join(map(str, change.years_unloaded))})
-    return _("Working-day calendar changed (%(what)s).") % {"what": "; ".join(parts)}
+    return {
+        "days": [d.isoformat() for d in days[:10]],
+        "more_days": len(days) > 10,
+        "removed": [d.isoformat() for d in change.removed[:10]],
+        "years_loaded": list(change.years_loaded),
+        "years_unloaded": list(change.years_unloaded),
+    }

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -23,13 +24,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext, pgettext
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from liaison.access import get_visible_or_404, roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
-from . import access, notifications, services
+from . import access, notices, notifications, services
 from .forms import (
     CommentForm,
     DecideExtensionForm,
@@ -203,7 +205,7 @@ def _visible_issue(request, pk: int) -> Issue:
 def _action_form(name: str, issue: Issue, data=None, *, pending=None, cooperating_units=()):
     kwargs = {"issue": issue, "prefix": name}
     if name == "hand_over" and issue.issue_class == IssueClass.C:
-        kwargs["units"] = Unit.objects.order_by("name")
+        kwargs["units"] = Unit.objects.all()
         # Handing over again replaces the units: start from the current ones.
         kwargs["initial"] = {"lead_unit": issue.handed_to_unit_id, "cooperating_units": [u.pk for u in cooperating_units]}
     if name == "decide_extension" and pending is not None:
@@ -237,6 +239,8 @@ _EXTRA_LABELS = {
     "reminder": gettext_lazy("reminder (working days before the due date)"),
     "working_days_left": gettext_lazy("working days left"),
     "working_days_overdue": gettext_lazy("working days overdue"),
+    "responsible_cadre": gettext_lazy("responsible cadre"),
+    "transferred_on": gettext_lazy("responsible from"),
 }
 #: Timeline keys kept for the record and the exactly-once bookkeeping, not for people to read: the
 #: event's note already names whom a reminder or an escalation went to.
@@ -306,6 +310,7 @@ def _timeline(issue: Issue) -> list:
     for event in events:
         event.actor_name = _person(event.actor)
         event.changes = _changes(event)
+        event.note_text = notices.event_note(event)
     return events
 
 
@@ -318,7 +323,7 @@ def _detail(request, issue: Issue, *, bound=None, status: int = 200):
     for extension in extensions:
         extension.requested_by_name = _person(extension.requested_by)
         extension.decided_by_name = _person(extension.decided_by) if extension.decided_by_id else ""
-    cooperating_units = list(issue.cooperating_units.order_by("name"))
+    cooperating_units = list(issue.cooperating_units.all())
     forms = {}
     for name, action in ACTIONS.items():
         if bound is not None and bound.prefix == name:
@@ -475,6 +480,8 @@ def inbox(request):
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each notice in the reader's language, whatever language was active when it was written.
+    page.object_list = notifications.with_texts(page.object_list)
     return render(request, "issues/inbox.html", {"page": page, "unread_only": unread_only})
 
 
@@ -503,3 +510,16 @@ def inbox_mark_all_read(request):
         request, ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count) % {"count": count}
     )
     return _back_to_inbox(request)
+
+
+# --- the language switch -------------------------------------------------------------------------------
+
+
+def set_language(request):
+    """Django's language switch (the pages follow its cookie), also recording a signed-in user's
+    choice, in which the portal then e-mails them (``NotificationPreference``)."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        notifications.notification_preference_set_language(user=request.user, language=language)
+    return response

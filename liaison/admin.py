@@ -1,4 +1,4 @@
-"""The admin for units, cadres, assignments and contacts.
+"""The admin for units, cadres, assignments and contacts, and the user list's search by full name.
 
 Every change of state goes through liaison.services, as it does for pages and the API: the
 admin collects input, calls the service and shows its refusal as a form error or a message.
@@ -12,6 +12,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, ProtectedError, QuerySet, Subquery, Value
@@ -35,8 +37,10 @@ from .admin_forms import (
     TransferPlatformsForm,
     add_service_errors,
 )
-from .models import Assignment, Cadre, Contact, Unit, user_display_name
+from .models import Assignment, Cadre, Contact, Unit, user_display_name, user_full_name
 from .selectors import cadre_is_incomplete, incomplete_cadres
+
+User = get_user_model()
 
 # --- shared helpers ------------------------------------------------------------------------------
 
@@ -55,6 +59,32 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class PersonNameSearchMixin:
+    """Search finds people by their full name as written, family name then given name (董燕杰).
+
+    The names are two columns: searching each alone finds "燕杰" but never "董燕杰". The search
+    also covers each listed user's full name, which the autocomplete widgets use too.
+    """
+
+    #: The paths from the admin's model to the users searched by name ("" for the user model).
+    person_search_paths: tuple[str, ...] = ()
+
+    @staticmethod
+    def _full_name_alias(path: str) -> str:
+        return "_".join(["full_name", *path.split("__")]) if path else "full_name"
+
+    def get_search_fields(self, request):
+        aliases = [self._full_name_alias(path) for path in self.person_search_paths]
+        return [*super().get_search_fields(request), *aliases]
+
+    def get_search_results(self, request, queryset, search_term):
+        if self.person_search_paths:
+            queryset = queryset.alias(
+                **{self._full_name_alias(path): user_full_name(path) for path in self.person_search_paths}
+            )
+        return super().get_search_results(request, queryset, search_term)
 
 
 class ServiceDeleteMixin:
@@ -200,11 +230,12 @@ class PlatformAssignmentInline(_AssignmentHistoryInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(HistoryAdmin):
+class UnitAdmin(PersonNameSearchMixin, HistoryAdmin):
     list_display = ["name", "kind", "leader_name", "is_office", "cadre_count", "platform_count"]
     list_select_related = ["leader"]
     list_filter = ["kind", "is_office"]
     search_fields = ["name", "leader__username", "leader__last_name", "leader__first_name"]
+    person_search_paths = ("leader",)
     autocomplete_fields = ["leader"]
 
     def get_queryset(self, request):
@@ -254,13 +285,14 @@ class PlatformCountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cadre)
-class CadreAdmin(ServiceDeleteMixin, HistoryAdmin):
+class CadreAdmin(PersonNameSearchMixin, ServiceDeleteMixin, HistoryAdmin):
     list_display = [
         "name", "unit", "title", "phone", "active_platform_count", "is_incomplete", "is_active", "set_platforms_link"
     ]
     list_select_related = ["user", "unit"]
     list_filter = [PlatformCountFilter, "is_active", "unit__kind", "unit"]
     search_fields = ["user__username", "user__last_name", "user__first_name", "unit__name", "phone"]
+    person_search_paths = ("user",)
     autocomplete_fields = ["user", "unit"]
     fields = ["user", "unit", "title", "phone", "batch", "is_active"]
     readonly_fields = ["is_active"]
@@ -326,6 +358,7 @@ class CadreAdmin(ServiceDeleteMixin, HistoryAdmin):
                     platforms=form.cleaned_data["platforms"],
                     reason=form.cleaned_data["reason"],
                     start_date=form.cleaned_data["start_date"],
+                    by=request.user,
                 )
             except ValidationError as error:
                 add_service_errors(form, error, form.service_error_fields)
@@ -378,10 +411,10 @@ class CadreAdmin(ServiceDeleteMixin, HistoryAdmin):
             )
             if not handed_over:
                 raise ValidationError(gettext("The selected cadres serve no platforms."))
-            for assignment in handed_over:
-                services.assignment_transfer(
-                    platform=assignment.platform, to_cadre=to_cadre, reason=data["reason"], date=data["date"]
-                )
+            services.platforms_transfer(
+                platforms=[a.platform for a in handed_over], to_cadre=to_cadre, reason=data["reason"], date=data["date"],
+                by=request.user,
+            )
             for cadre in cadres:
                 self.log_change(request, cadre, gettext("Platforms transferred to %(cadre)s.") % {"cadre": to_cadre})
             return ngettext(
@@ -420,7 +453,7 @@ class AssignmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(HistoryAdmin):
+class AssignmentAdmin(PersonNameSearchMixin, HistoryAdmin):
     """Assignments are added through ``assignment_create`` and only ever ended, never deleted."""
 
     list_display = ["platform", "cadre", "cadre_unit", "start_date", "end_date", "end_reason", "active"]
@@ -433,6 +466,7 @@ class AssignmentAdmin(HistoryAdmin):
         "cadre__user__first_name",
         "cadre__unit__name",
     ]
+    person_search_paths = ("cadre__user",)
     autocomplete_fields = ["cadre", "platform"]
     actions = ["end_selected"]
 
@@ -460,7 +494,7 @@ class AssignmentAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         """Nothing to save: the form's service call has already written the assignment."""
 
-    @admin.display(description=_("unit"), ordering="cadre__unit__name")
+    @admin.display(description=_("unit"), ordering="cadre__unit__sort_key")
     def cadre_unit(self, assignment):
         return assignment.cadre.unit
 
@@ -490,7 +524,7 @@ class AssignmentAdmin(HistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(HistoryAdmin):
+class ContactAdmin(PersonNameSearchMixin, HistoryAdmin):
     """Contacts are the cadres' record: the admin reads them and may add one through the service."""
 
     list_display = ["date", "platform", "cadre", "kind", "people_met", "recorded_by"]
@@ -505,6 +539,7 @@ class ContactAdmin(HistoryAdmin):
         "summary",
         "needs",
     ]
+    person_search_paths = ("cadre__user",)
     date_hierarchy = "date"
     autocomplete_fields = ["platform", "cadre"]
 
@@ -534,3 +569,16 @@ class ContactAdmin(HistoryAdmin):
     @admin.display(description=_("recorded by"), ordering="created_by__last_name")
     def recorded_by(self, contact):
         return user_display_name(contact.created_by)
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+
+# Re-registered so that the user list and every user autocomplete (a cadre's user, a unit's
+# leader) find a person by the full name as written.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(PersonNameSearchMixin, UserAdmin):
+    person_search_paths = ("",)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.text_limits import LimitedFormField
 from platforms.models import Platform
 
 from . import services
@@ -129,7 +130,7 @@ class SetPlatformsForm(forms.Form):
         required=False,
         help_text=_("Choose 2 to 4 platforms."),
     )
-    reason = forms.CharField(
+    reason = LimitedFormField(
         label=_("reason for ending"),
         max_length=200,
         required=False,
@@ -148,7 +149,7 @@ class SetPlatformsForm(forms.Form):
 class ActionReasonForm(forms.Form):
     """The reason asked for by an admin action that ends assignments."""
 
-    reason = forms.CharField(label=_("reason"), max_length=200)
+    reason = LimitedFormField(label=_("reason"), max_length=200)
 
     service_error_fields = {"end_reason": "reason"}
 

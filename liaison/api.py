@@ -23,7 +23,7 @@ from .access import (
     units_visible_to,
 )
 from .filters import AssignmentFilter, CadreFilter, ContactFilter, UnitFilter
-from .models import Assignment, Cadre, Contact, Unit
+from .models import Assignment, Cadre, Contact, Unit, user_full_name
 from .serializers import (
     AssignmentCreateSerializer,
     AssignmentEndSerializer,
@@ -127,11 +127,12 @@ class CadreViewSet(viewsets.ModelViewSet):
     serializer_class = CadreSerializer
     permission_classes = [ReadOrAdmin]
     filterset_class = CadreFilter
-    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    # ``full_name``: the family name and given name as one (董燕杰), which neither column holds.
+    search_fields = ["user__username", "user__last_name", "user__first_name", "full_name"]
     ordering_fields = ["unit__name", "user__last_name", "active_platform_count", "batch"]
 
     def get_queryset(self):
-        return cadres_with_platforms(self.request.user)
+        return cadres_with_platforms(self.request.user).alias(full_name=user_full_name("user"))
 
     def perform_destroy(self, instance):
         services.cadre_delete(cadre=instance)
@@ -149,7 +150,8 @@ class CadreViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         with errors_renamed(cadre=NON_FIELD_ERRORS, platform="platforms", end_date="start_date"):
             services.cadre_set_platforms(
-                cadre=cadre, platforms=data["platforms"], reason=data["end_reason"], start_date=data["start_date"]
+                cadre=cadre, platforms=data["platforms"], reason=data["end_reason"], start_date=data["start_date"],
+                by=request.user,
             )
         return self._fresh(cadre)
 
@@ -176,11 +178,13 @@ class AssignmentViewSet(
     serializer_class = AssignmentSerializer
     permission_classes = [ReadOrAdmin]
     filterset_class = AssignmentFilter
-    search_fields = ["platform__name", "cadre__user__last_name", "cadre__user__first_name"]
+    search_fields = ["platform__name", "cadre__user__last_name", "cadre__user__first_name", "cadre_full_name"]
     ordering_fields = ["start_date", "end_date", "platform__name"]
 
     def get_queryset(self):
-        queryset = Assignment.objects.select_related("cadre__user", "cadre__unit", "platform")
+        queryset = Assignment.objects.select_related("cadre__user", "cadre__unit", "platform").alias(
+            cadre_full_name=user_full_name("cadre__user")
+        )
         return assignments_visible_to(self.request.user, queryset)
 
     def get_serializer_class(self):
@@ -192,7 +196,7 @@ class AssignmentViewSet(
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assignment = services.assignment_create(**serializer.validated_data)
+        assignment = services.assignment_create(**serializer.validated_data, by=request.user)
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)

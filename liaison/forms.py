@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, LimitedFormField
 from issues.models import WORKING_DAYS_BY_CLASS, Issue, IssueClass
 
 from .models import Contact
@@ -55,16 +56,16 @@ class ContactForm(PortalFormMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Contact.Kind.choices, widget=forms.RadioSelect, required=False,
     )
-    people_met = forms.CharField(
+    people_met = LimitedFormField(
         label=_("People met"), max_length=Contact._meta.get_field("people_met").max_length, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("e.g. Director Zhang, Dr. Li")}),
     )
-    summary = forms.CharField(
-        label=_("Situation and progress"), required=False, strip=False,
+    summary = LimitedFormField(
+        label=_("Situation and progress"), max_length=LONG_TEXT_MAX_LENGTH, required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    needs = forms.CharField(
-        label=_("Difficulties and needs raised"), required=False, strip=False,
+    needs = LimitedFormField(
+        label=_("Difficulties and needs raised"), max_length=LONG_TEXT_MAX_LENGTH, required=False, strip=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -81,7 +82,7 @@ class ContactForm(PortalFormMixin, forms.Form):
 class ContactIssueForm(PortalFormMixin, forms.Form):
     """One issue raised at the contact. A row left untouched is skipped."""
 
-    title = forms.CharField(
+    title = LimitedFormField(
         label=_("Issue"), max_length=Issue._meta.get_field("title").max_length, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -97,11 +98,13 @@ class ContactIssueForm(PortalFormMixin, forms.Form):
     service_area = forms.ChoiceField(
         label=_("Service area"), choices=[("", "—"), *Issue.ServiceArea.choices], required=False,
     )
-    description = forms.CharField(
-        label=_("Description"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}),
+    description = LimitedFormField(
+        label=_("Description"), max_length=LONG_TEXT_MAX_LENGTH, required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
-    answer = forms.CharField(
-        label=_("Answer given on the spot"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 2}),
+    answer = LimitedFormField(
+        label=_("Answer given on the spot"), max_length=LONG_TEXT_MAX_LENGTH, required=False, strip=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def as_issue(self) -> dict:

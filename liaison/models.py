@@ -1,10 +1,14 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, F, Q
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, LimitedCharField, LimitedTextField
 from platforms.models import Platform
+
+from .unit_order import SORT_KEY_MAX_LENGTH, unit_sort_key
 
 #: Members of this group are bureau staff (the city committee's office and the science bureau):
 #: they see everything and supervise late work.
@@ -17,6 +21,17 @@ def user_display_name(user) -> str:
     return full or user.get_username()
 
 
+def user_full_name(path: str = "") -> Concat:
+    """The full name as ``user_display_name`` writes it (董燕杰), as a database expression to search.
+
+    The family and given names are two columns, so a search of each column alone never finds the
+    full name someone types. ``path`` leads from the queried model to the user (``"cadre__user"``);
+    empty when querying users.
+    """
+    prefix = f"{path}__" if path else ""
+    return Concat(F(f"{prefix}last_name"), F(f"{prefix}first_name"), output_field=CharField())
+
+
 class Unit(models.Model):
     """A liaison unit (联点单位): a city department, a district or county, or a park."""
 
@@ -25,7 +40,7 @@ class Unit(models.Model):
         DISTRICT = "district", _("District or county")
         PARK = "park", _("Park")
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = LimitedCharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     #: Receives the first escalation of the unit's overdue issues.
     leader = models.ForeignKey(
@@ -38,19 +53,32 @@ class Unit(models.Model):
     )
     #: The office (市委科技办) is the unit that class D issues are handed over to.
     is_office = models.BooleanField(_("is the city committee's office"), default=False)
+    #: Derived from the three fields above by ``liaison.unit_order.unit_sort_key`` on every save:
+    #: the office, city departments, districts and counties, parks, each by pinyin.
+    sort_key = models.CharField(_("sort key"), max_length=SORT_KEY_MAX_LENGTH, editable=False, default="")
 
-    history = HistoricalRecords()
+    # The sort key is derived, not history worth keeping.
+    history = HistoricalRecords(excluded_fields=["sort_key"])
 
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        ordering = ["kind", "name"]
+        ordering = ["sort_key", "name"]
         constraints = [
             models.UniqueConstraint(fields=["is_office"], condition=Q(is_office=True), name="unit_single_office"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Every way a unit is written (admin, API, import, seed) saves it through here, so the key
+        # cannot drift from the name, the kind or the office flag.
+        self.sort_key = unit_sort_key(name=self.name, kind=self.kind, is_office=self.is_office)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"name", "kind", "is_office"}.isdisjoint(update_fields):
+            kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(*args, **kwargs)
 
 
 class Cadre(models.Model):
@@ -60,8 +88,8 @@ class Cadre(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="cadre"
     )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="cadres")
-    phone = models.CharField(_("phone"), max_length=50, blank=True)
-    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = LimitedCharField(_("phone"), max_length=50, blank=True)
+    title = LimitedCharField(_("job title"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
     batch = models.PositiveSmallIntegerField(_("batch"), default=1)
 
@@ -70,7 +98,7 @@ class Cadre(models.Model):
     class Meta:
         verbose_name = _("cadre")
         verbose_name_plural = _("cadres")
-        ordering = ["unit__name", "user__last_name", "user__first_name"]
+        ordering = ["unit__sort_key", "user__last_name", "user__first_name"]
 
     def __str__(self):
         return self.name
@@ -103,7 +131,7 @@ class Assignment(models.Model):
     start_date = models.DateField(_("start date"))
     #: The first day the cadre is no longer responsible; empty while the assignment is active.
     end_date = models.DateField(_("end date"), null=True, blank=True, db_index=True)
-    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    end_reason = LimitedCharField(_("reason for ending"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -145,9 +173,9 @@ class Contact(models.Model):
     cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="contacts")
     date = models.DateField(_("date"), db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    people_met = models.CharField(_("people met"), max_length=300, blank=True)
-    summary = models.TextField(_("situation and progress"))
-    needs = models.TextField(_("difficulties and needs raised"), blank=True)
+    people_met = LimitedCharField(_("people met"), max_length=300, blank=True)
+    summary = LimitedTextField(_("situation and progress"), max_length=LONG_TEXT_MAX_LENGTH)
+    needs = LimitedTextField(_("difficulties and needs raised"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

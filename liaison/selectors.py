@@ -327,11 +327,11 @@ def unit_overview(*, user, today: datetime.date | None = None) -> UnitOverview:
     units' open and overdue issues. A fixed number of queries."""
     today = today or timezone.localdate()
     unit_ids = roles_of(user).led_unit_ids
-    units = list(Unit.objects.filter(pk__in=unit_ids).order_by("name"))
+    units = list(Unit.objects.filter(pk__in=unit_ids))
     cadres = list(
         cadres_visible_to(user, Cadre.objects.filter(unit_id__in=unit_ids, is_active=True))
         .select_related("user", "unit")
-        .order_by("unit__name", "user__last_name", "user__first_name", "pk")
+        .order_by("unit__sort_key", "user__last_name", "user__first_name", "pk")
     )
     assignments = with_issue_figures(
         with_contact_figures(
@@ -431,7 +431,7 @@ def deadline_overview(*, user, today: datetime.date | None = None) -> DeadlineOv
             )
             for row in per_unit
         ),
-        key=lambda r: (-r.overdue, -r.due_soon, -r.open, r.unit.name if r.unit else ""),
+        key=lambda r: (-r.overdue, -r.due_soon, -r.open, r.unit.sort_key if r.unit else ""),
     )
     quarter_start, quarter_end = quarter_bounds(today)
     covered = Contact.objects.filter(platform_id=OuterRef("platform_id"), date__gte=quarter_start, date__lte=quarter_end)

@@ -10,6 +10,7 @@ renames the errors (``liaison.api.errors_renamed``).
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, LimitedSerializerField, LimitedTextSerializerMixin
 from platforms.models import Platform
 from platforms.serializers import PlatformBriefSerializer
 
@@ -18,7 +19,7 @@ from .models import Assignment, Cadre, Contact, Unit, user_display_name
 from .selectors import cadre_is_incomplete
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(LimitedTextSerializerMixin, serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     leader_name = serializers.SerializerMethodField()
 
@@ -32,7 +33,7 @@ class UnitSerializer(serializers.ModelSerializer):
         return user_display_name(unit.leader)
 
 
-class CadreSerializer(serializers.ModelSerializer):
+class CadreSerializer(LimitedTextSerializerMixin, serializers.ModelSerializer):
     """A cadre, with their active platforms.
 
     Lists annotate ``active_platform_count`` in the database; ``is_active`` is read-only because
@@ -89,7 +90,7 @@ class CadreSerializer(serializers.ModelSerializer):
 
 class CadreSetPlatformsSerializer(serializers.Serializer):
     platforms = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.all(), many=True)
-    end_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    end_reason = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
     start_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -126,7 +127,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
 
 
 class AssignmentEndSerializer(serializers.Serializer):
-    end_reason = serializers.CharField(max_length=200)
+    end_reason = LimitedSerializerField(max_length=200)
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -134,14 +135,14 @@ class PlatformTransferSerializer(serializers.Serializer):
     """Hand a platform to ``cadre`` on ``date``: the old assignment ends then, the new one starts."""
 
     cadre = serializers.PrimaryKeyRelatedField(queryset=Cadre.objects.select_related("user"))
-    end_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    end_reason = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
     date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class PlatformDeactivateSerializer(serializers.Serializer):
     """``end_reason`` ends the platform's active assignment, if it has one."""
 
-    end_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    end_reason = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -181,9 +182,9 @@ class ContactCreateSerializer(serializers.Serializer):
     platform = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.none())
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=Contact.Kind.choices)
-    people_met = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-    summary = serializers.CharField()
-    needs = serializers.CharField(required=False, allow_blank=True, default="")
+    people_met = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=300)
+    summary = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
+    needs = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,11 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from config.text_limits import LONG_TEXT_MAX_LENGTH, require_text_lengths, text_length_errors
 from issues import services as issue_services
 from platforms.models import Platform
 
 from .models import Assignment, Cadre, Contact
+from .signals import platform_transferred
 
 
 def _today() -> datetime.date:
@@ -52,16 +55,69 @@ def _check_platform_free(platform: Platform) -> None:
         )
 
 
-def _insert_assignment(*, cadre: Cadre, platform: Platform, start_date: datetime.date) -> Assignment:
+def _insert_assignment(*, cadre: Cadre, platform: Platform, start_date: datetime.date, by=None) -> Assignment:
     try:
         with transaction.atomic():
-            return Assignment.objects.create(cadre=cadre, platform=platform, start_date=start_date)
+            assignment = Assignment.objects.create(cadre=cadre, platform=platform, start_date=start_date)
     except IntegrityError:
         # The partial unique index is the last guard against a concurrent assignment.
         raise ValidationError(
             {"platform": _("%(platform)s already has a responsible cadre.") % {"platform": platform}},
             code="platform_taken",
         )
+    _announce_if_transferred(assignment, by=by)
+    return assignment
+
+
+def _announce_if_transferred(assignment: Assignment, *, by) -> None:
+    """Send ``platform_transferred`` if the platform's previous assignment was another cadre's.
+
+    Every path that starts an assignment comes through here, so a move is announced however it
+    was made: in one step, or ended first and assigned again later.
+    """
+    previous = (
+        Assignment.objects.filter(platform_id=assignment.platform_id, end_date__isnull=False)
+        .exclude(pk=assignment.pk)
+        .select_related("cadre__user")
+        .order_by("-end_date", "-start_date", "-pk")
+        .first()
+    )
+    if previous is None or previous.cadre_id == assignment.cadre_id:
+        return
+    platform_transferred.send(
+        sender=Assignment,
+        platform=assignment.platform,
+        from_cadre=previous.cadre,
+        to_cadre=assignment.cadre,
+        reason=previous.end_reason,
+        on=assignment.start_date,
+        assignment=assignment,
+        by=by,
+    )
+
+
+def _check_room_for(cadre: Cadre, *, incoming: int) -> None:
+    """Refuse ``incoming`` more platforms for ``cadre`` if they would take it past the maximum.
+
+    The message gives the count the cadre serves now, before any of the ``incoming`` is added:
+    a batch refused halfway must not report the count it reached before being rolled back.
+    """
+    serving = Assignment.objects.active().filter(cadre=cadre).count()
+    most = _max_platforms()
+    if serving + incoming <= most:
+        return
+    if incoming == 1 and serving == most:
+        message = _("%(cadre)s already serves %(count)d platforms, the most a cadre may serve.")
+    else:
+        message = ngettext(
+            "%(cadre)s serves %(count)d platform; %(count)d + %(incoming)d would exceed %(max)d.",
+            "%(cadre)s serves %(count)d platforms; %(count)d + %(incoming)d would exceed %(max)d.",
+            serving,
+        )
+    raise ValidationError(
+        {"cadre": message % {"cadre": cadre, "count": serving, "incoming": incoming, "max": most}},
+        code="too_many_platforms",
+    )
 
 
 def _check_assignable(*, cadre: Cadre, platform: Platform, start_date: datetime.date) -> None:
@@ -91,21 +147,21 @@ def _check_assignable(*, cadre: Cadre, platform: Platform, start_date: datetime.
 
 
 @transaction.atomic
-def assignment_create(*, cadre: Cadre, platform: Platform, start_date: datetime.date | None = None) -> Assignment:
-    """Make ``cadre`` responsible for ``platform``; a cadre never holds more than the maximum."""
+def assignment_create(
+    *, cadre: Cadre, platform: Platform, start_date: datetime.date | None = None, by=None
+) -> Assignment:
+    """Make ``cadre`` responsible for ``platform``; a cadre never holds more than the maximum.
+
+    ``by``, the user acting (None if not known), is named on the issues' timelines if this moves the
+    platform from another cadre (see ``signals.platform_transferred``); the same in the services below.
+    """
     start_date = start_date or _today()
     cadre = _lock_cadre(cadre)
     platform = _lock_platform(platform)
     _check_assignable(cadre=cadre, platform=platform, start_date=start_date)
-    active = Assignment.objects.active().filter(cadre=cadre).count()
-    if active >= _max_platforms():
-        raise ValidationError(
-            {"cadre": _("%(cadre)s already serves %(count)d platforms, the most a cadre may serve.")
-             % {"cadre": cadre, "count": active}},
-            code="too_many_platforms",
-        )
+    _check_room_for(cadre, incoming=1)
     _check_platform_free(platform)
-    return _insert_assignment(cadre=cadre, platform=platform, start_date=start_date)
+    return _insert_assignment(cadre=cadre, platform=platform, start_date=start_date, by=by)
 
 
 @transaction.atomic
@@ -117,6 +173,7 @@ def assignment_end(*, assignment: Assignment, reason: str, end_date: datetime.da
         raise ValidationError(_("This assignment has already ended."), code="already_ended")
     if not reason.strip():
         raise ValidationError({"end_reason": _("Give the reason for ending the assignment.")}, code="reason_required")
+    require_text_lengths(end_reason=(reason.strip(), Assignment._meta.get_field("end_reason").max_length))
     if end_date < assignment.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")}, code="end_before_start")
     if end_date > _today():
@@ -129,7 +186,7 @@ def assignment_end(*, assignment: Assignment, reason: str, end_date: datetime.da
 
 @transaction.atomic
 def assignment_transfer(
-    *, platform: Platform, to_cadre: Cadre, reason: str, date: datetime.date | None = None
+    *, platform: Platform, to_cadre: Cadre, reason: str, date: datetime.date | None = None, by=None
 ) -> Assignment:
     """Hand a platform over to another cadre (for example when its cadre leaves): one step."""
     date = date or _today()
@@ -139,20 +196,35 @@ def assignment_transfer(
     if current is not None and current.cadre_id == to_cadre.pk:
         raise ValidationError({"cadre": _("%(cadre)s is already responsible for this platform.") % {"cadre": to_cadre}})
     _check_assignable(cadre=to_cadre, platform=platform, start_date=date)
-    if Assignment.objects.active().filter(cadre=to_cadre).count() >= _max_platforms():
-        raise ValidationError(
-            {"cadre": _("%(cadre)s already serves %(count)d platforms, the most a cadre may serve.")
-             % {"cadre": to_cadre, "count": _max_platforms()}},
-            code="too_many_platforms",
-        )
+    _check_room_for(to_cadre, incoming=1)
     if current is not None:
         assignment_end(assignment=current, reason=reason, end_date=date)
-    return _insert_assignment(cadre=to_cadre, platform=platform, start_date=date)
+    return _insert_assignment(cadre=to_cadre, platform=platform, start_date=date, by=by)
+
+
+@transaction.atomic
+def platforms_transfer(
+    *, platforms: Iterable[Platform], to_cadre: Cadre, reason: str, date: datetime.date | None = None, by=None
+) -> list[Assignment]:
+    """Hand several platforms (a leaving cadre's) over to one cadre with ``assignment_transfer``:
+    all or none, and refused up front when the cadre could not take them all."""
+    platforms = sorted({p.pk: p for p in platforms}.values(), key=lambda p: p.pk)
+    to_cadre = _lock_cadre(to_cadre)
+    _check_room_for(to_cadre, incoming=len(platforms))
+    return [
+        assignment_transfer(platform=platform, to_cadre=to_cadre, reason=reason, date=date, by=by)
+        for platform in platforms
+    ]
 
 
 @transaction.atomic
 def cadre_set_platforms(
-    *, cadre: Cadre, platforms: Iterable[Platform], reason: str = "", start_date: datetime.date | None = None
+    *,
+    cadre: Cadre,
+    platforms: Iterable[Platform],
+    reason: str = "",
+    start_date: datetime.date | None = None,
+    by=None,
 ) -> list[Assignment]:
     """Set a cadre's platforms as one set of 2 to 4, atomically.
 
@@ -186,7 +258,7 @@ def cadre_set_platforms(
         if holder is not None:
             taken.append(_("%(platform)s (served by %(cadre)s)") % {"platform": platform, "cadre": holder.cadre})
             continue
-        _insert_assignment(cadre=cadre, platform=platform, start_date=start_date)
+        _insert_assignment(cadre=cadre, platform=platform, start_date=start_date, by=by)
     if taken:
         raise ValidationError(
             {"platforms": _("These platforms already have a responsible cadre: %(list)s.") % {"list": "; ".join(taken)}},
@@ -279,6 +351,13 @@ def contact_create(
         errors["kind"] = _("Choose the kind of contact.")
     if not summary.strip():
         errors["summary"] = _("Describe the platform's situation and progress.")
+    errors.update(
+        text_length_errors(
+            summary=(summary.strip(), LONG_TEXT_MAX_LENGTH),
+            needs=(needs.strip(), LONG_TEXT_MAX_LENGTH),
+            people_met=(people_met.strip(), Contact._meta.get_field("people_met").max_length),
+        )
+    )
     if errors:
         raise ValidationError(errors)
     return Contact.objects.create(

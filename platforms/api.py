@@ -66,6 +66,6 @@ class PlatformViewSet(viewsets.ModelViewSet):
         data = serializer.validated_data
         with errors_renamed(start_date="date", end_date="date", platform=NON_FIELD_ERRORS):
             services.assignment_transfer(
-                platform=platform, to_cadre=data["cadre"], reason=data["end_reason"], date=data["date"]
+                platform=platform, to_cadre=data["cadre"], reason=data["end_reason"], date=data["date"], by=request.user
             )
         return self._fresh(platform)

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.text_limits import TITLE_MAX_LENGTH, LimitedCharField
+
 
 class Platform(models.Model):
     """A high-level science and technology innovation platform served by the scheme."""
@@ -29,23 +31,23 @@ class Platform(models.Model):
         VISIT = "visit", _("Visit on site")
         MEETING = "meeting", _("Meeting")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = LimitedCharField(_("name"), max_length=TITLE_MAX_LENGTH, unique=True)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, db_index=True)
     category = models.CharField(_("category"), max_length=40, choices=Category.choices)
     #: The university, institute or firm that hosts the platform (依托单位).
-    host_institution = models.CharField(_("host institution"), max_length=200)
-    district = models.CharField(_("district or park"), max_length=100, db_index=True)
-    technology_field = models.CharField(_("technology field"), max_length=100, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    host_institution = LimitedCharField(_("host institution"), max_length=200)
+    district = LimitedCharField(_("district or park"), max_length=100, db_index=True)
+    technology_field = LimitedCharField(_("technology field"), max_length=100, blank=True)
+    address = LimitedCharField(_("address"), max_length=300, blank=True)
     #: The person at the platform the cadre should reach, and how and when they prefer it:
     #: service must not disturb the platform's daily work.
-    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    contact_person = LimitedCharField(_("contact person"), max_length=100, blank=True)
+    contact_phone = LimitedCharField(_("contact phone"), max_length=50, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     preferred_channel = models.CharField(
         _("preferred channel"), max_length=20, choices=Channel.choices, blank=True
     )
-    preferred_times = models.CharField(_("preferred times"), max_length=200, blank=True)
+    preferred_times = LimitedCharField(_("preferred times"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
     batch = models.PositiveSmallIntegerField(_("batch"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

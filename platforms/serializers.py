@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.text_limits import LimitedTextSerializerMixin
+
 from .models import Platform
 
 
@@ -24,7 +26,7 @@ class ResponsibleSerializer(serializers.Serializer):
     start_date = serializers.DateField()
 
 
-class PlatformSerializer(serializers.ModelSerializer):
+class PlatformSerializer(LimitedTextSerializerMixin, serializers.ModelSerializer):
     """A platform and its responsible cadre.
 
     ``is_active`` is read-only: taking a platform out of the scheme ends its assignment, so it

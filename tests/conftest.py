@@ -1,9 +1,40 @@
+import datetime
+import os
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from tests.liaison.factories import AssignmentFactory, BureauStaffFactory, CadreFactory, UnitFactory, UserFactory
 
 PASSWORD = "pass-1234-word"
+
+
+#: ``PORTAL_TEST_TODAY=2026-12-31 make test`` runs the suite as of that day (10:00 in Asia/Shanghai, the
+#: clock ticking from there): the suite must pass whatever today's date is, and CI runs the tests marked
+#: ``dated`` as of several awkward days (see .ci/run). Tests that move time themselves still do.
+TEST_TODAY_VARIABLE = "PORTAL_TEST_TODAY"
+
+
+def pytest_configure(config):
+    day = os.environ.get(TEST_TODAY_VARIABLE, "").strip()
+    if not day:
+        return
+    try:
+        moment = datetime.datetime.combine(
+            datetime.date.fromisoformat(day), datetime.time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")
+        )
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_TODAY_VARIABLE}={day!r} is not a date (YYYY-MM-DD)") from None
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    day = os.environ.get(TEST_TODAY_VARIABLE, "").strip()
+    return f"as of {day} (Asia/Shanghai), set by {TEST_TODAY_VARIABLE}" if day else None
 
 
 def pytest_collection_modifyitems(config, items):

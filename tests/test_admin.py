@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
-from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory
+from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory, UserFactory
 from tests.platforms.factories import PlatformFactory
 
 pytestmark = pytest.mark.django_db
@@ -411,6 +411,27 @@ def test_the_transfer_action_is_all_or_nothing(admin_client):
     assert len(active_platforms(successor)) == 3
 
 
+def test_the_transfer_action_refuses_with_the_colleagues_true_count(admin_client, english_pages):
+    leaving, colleague = cadre_with(3), cadre_with(2)
+    response = admin_client.post(
+        url("liaison_cadre_changelist"),
+        {
+            "action": "transfer_platforms",
+            "_selected_action": [leaving.pk],
+            "apply": "1",
+            "to_cadre": colleague.pk,
+            "reason": "原干部调离",
+        },
+    )
+    assert response.status_code == 200
+    # Not "already serves 4": the count the refusal reached halfway through was rolled back.
+    assert response.context["form"].errors["to_cadre"] == [
+        f"{colleague.name} serves 2 platforms; 2 + 3 would exceed 4."
+    ]
+    assert len(active_platforms(leaving)) == 3
+    assert len(active_platforms(colleague)) == 2
+
+
 # --- contacts ------------------------------------------------------------------------------------
 
 
@@ -439,3 +460,87 @@ def test_a_unit_shows_its_cadre_count(admin_client):
     counts = {u.pk: u.cadre_count for u in response.context["cl"].result_list}
     assert counts[unit.pk] == 2
     assert Unit.objects.count() == len(counts)
+
+
+# --- finding a person by the full name as written ------------------------------------------------
+
+
+@pytest.fixture
+def dong():
+    """董燕杰 (family name 董, given name 燕杰), beside 王燕杰, whom "董燕杰" must not find."""
+    found = CadreFactory(user=UserFactory(username="dongyj", last_name="董", first_name="燕杰"))
+    CadreFactory(user=UserFactory(username="wangyj", last_name="王", first_name="燕杰"))
+    return found
+
+
+def found_in(admin_client, changelist, term="董燕杰"):
+    response = admin_client.get(url(changelist), {"q": term})
+    assert response.status_code == 200
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+def test_every_admin_list_that_searches_people_finds_the_full_name(admin_client, dong):
+    wang = Cadre.objects.get(user__username="wangyj")
+    led_by_dong, _led_by_wang = UnitFactory(leader=dong.user), UnitFactory(leader=wang.user)
+    dongs_assignment, wangs_assignment = AssignmentFactory(cadre=dong), AssignmentFactory(cadre=wang)
+    dongs_contact = ContactFactory(cadre=dong, platform=dongs_assignment.platform)
+    ContactFactory(cadre=wang, platform=wangs_assignment.platform)
+
+    assert found_in(admin_client, "liaison_cadre_changelist") == {dong.pk}
+    assert found_in(admin_client, "liaison_unit_changelist") == {led_by_dong.pk}
+    assert found_in(admin_client, "liaison_assignment_changelist") == {dongs_assignment.pk}
+    assert found_in(admin_client, "liaison_contact_changelist") == {dongs_contact.pk}
+    assert found_in(admin_client, "auth_user_changelist") == {dong.user_id}
+    # The given name alone and the two names as separate words still work as before.
+    assert found_in(admin_client, "liaison_cadre_changelist", "燕杰") == {dong.pk, wang.pk}
+    assert found_in(admin_client, "liaison_cadre_changelist", "董 燕杰") == {dong.pk}
+
+
+@pytest.mark.parametrize(
+    "model_name, field_name, found",
+    [
+        ("cadre", "user", "user"),  # the user of a new cadre
+        ("unit", "leader", "user"),  # a unit's leader
+        ("assignment", "cadre", "cadre"),  # the cadre of an assignment, and the transfer's target
+        ("contact", "cadre", "cadre"),
+    ],
+)
+def test_every_autocomplete_of_a_person_finds_the_full_name(admin_client, dong, model_name, field_name, found):
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "liaison", "model_name": model_name, "field_name": field_name, "term": "董燕杰"},
+    )
+    assert response.status_code == 200
+    expected = dong.user_id if found == "user" else dong.pk
+    assert [row["id"] for row in response.json()["results"]] == [str(expected)]
+
+
+# --- free text within its limits ------------------------------------------------------------------
+
+
+def test_the_admin_refuses_a_20000_character_summary_with_the_plain_message(admin_client, english_pages, assignment):
+    response = admin_client.post(
+        url("liaison_contact_add"),
+        {
+            "platform": assignment.platform.pk,
+            "cadre": assignment.cadre.pk,
+            "date": "2026-04-02",
+            "kind": Contact.Kind.CALL,
+            "summary": "长" * 20000,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["summary"] == [
+        "At most 2000 characters (this has 20000): please shorten it."
+    ]
+    assert not Contact.objects.exists()
+
+
+def test_an_admin_action_refuses_an_over_long_reason(admin_client, english_pages, assignment):
+    response = admin_client.post(
+        url("liaison_assignment_changelist"),
+        {"action": "end_selected", "_selected_action": [assignment.pk], "apply": "1", "reason": "调" * 201},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == ["At most 200 characters (this has 201): please shorten it."]
+    assert Assignment.objects.active().filter(pk=assignment.pk).exists()

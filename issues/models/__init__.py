@@ -10,7 +10,7 @@ from .issue import (
     IssueEvent,
     IssueQuerySet,
 )
-from .notification import DispatchReport, Notification, SweepRun
+from .notification import DispatchReport, Notification, NotificationPreference, SweepRun
 
 __all__ = [
     "WORKING_DAYS_BY_CLASS",
@@ -24,5 +24,6 @@ __all__ = [
     "IssueEvent",
     "IssueQuerySet",
     "Notification",
+    "NotificationPreference",
     "SweepRun",
 ]

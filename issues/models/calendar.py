@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.text_limits import LimitedCharField
+
 
 class CalendarDay(models.Model):
     """An admin's entry for one date: a holiday or a makeup workday.
@@ -20,7 +22,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     #: The holiday's name or the notice it comes from, e.g. 春节调休.
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = LimitedCharField(_("note"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -55,7 +57,7 @@ class CalendarYear(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     loaded = models.BooleanField(_("loaded"), default=False)
     #: Where the schedule came from, e.g. the State Council notice's number.
-    source_note = models.CharField(_("source"), max_length=200, blank=True)
+    source_note = LimitedCharField(_("source"), max_length=200, blank=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -4,6 +4,13 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.text_limits import (
+    LONG_TEXT_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    LimitedCharField,
+    LimitedTextField,
+)
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
 
@@ -113,8 +120,8 @@ class Issue(models.Model):
         related_name="issues",
         help_text=_("The contact at which the platform raised the issue."),
     )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = LimitedCharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    description = LimitedTextField(_("description"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
     service_area = models.CharField(_("service area"), max_length=30, choices=ServiceArea.choices)
     issue_class = models.CharField(_("class"), max_length=1, choices=IssueClass.choices, db_index=True)
     recorded_on = models.DateField(_("recorded on"), db_index=True)
@@ -132,7 +139,7 @@ class Issue(models.Model):
 
     handed_to_unit = models.ForeignKey(
         Unit,
-        verbose_name=_("handed over to"),
+        verbose_name=_("lead unit"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -145,9 +152,9 @@ class Issue(models.Model):
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
 
     #: Class A: what the cadre answered on the spot.
-    answer = models.TextField(_("answer given on the spot"), blank=True)
-    solution = models.TextField(_("solution determined"), blank=True)
-    resolution = models.TextField(_("how it was resolved"), blank=True)
+    answer = LimitedTextField(_("answer given on the spot"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    solution = LimitedTextField(_("solution determined"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    resolution = LimitedTextField(_("how it was resolved"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
 
     #: When and how the clock stopped, and whether that was within the deadline.
     closed_on = models.DateField(_("clock stopped on"), null=True, blank=True)
@@ -165,7 +172,7 @@ class Issue(models.Model):
 
     #: The platform's rating of the result (1-5), entered by the cadre on its behalf.
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rating_comment = LimitedTextField(_("rating comment"), max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -282,6 +289,8 @@ class IssueEvent(models.Model):
         REOPENED = "reopened", _("Reopened")
         RATED = "rated", _("Rated")
         DUE_DATE_RECOMPUTED = "due_date_recomputed", _("Due date recomputed")
+        #: The platform moved to another responsible cadre (who, from whom, why), taking the issue along.
+        TRANSFERRED = "transferred", _("Platform transferred to another cadre")
 
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -298,7 +307,15 @@ class IssueEvent(models.Model):
     #: The fields the action changed, before and after (JSON-safe: dates as ISO strings).
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    #: A comment, a reason, or what was answered, determined or resolved: as long as the longest of them.
+    note = LimitedTextField(_("note"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    #: For a note the portal writes itself (a reminder, an escalation, a calendar change): its key
+    #: in ``issues.notices`` and what it is made of, so that each reader sees it in their language;
+    #: ``note`` then keeps it in the default language. Empty for a note a person typed.
+    message = models.CharField(_("message"), max_length=40, blank=True, db_default="")
+    message_params = models.JSONField(
+        _("message parameters"), default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
 
     class Meta:
         verbose_name = _("issue event")
@@ -324,6 +341,7 @@ class IssueEvent(models.Model):
                         "reopened",
                         "rated",
                         "due_date_recomputed",
+                        "transferred",
                     ]
                 ),
                 name="issueevent_kind_valid",
@@ -353,7 +371,7 @@ class ExtensionRequest(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    reason = models.TextField(_("reason"))
+    reason = LimitedTextField(_("reason"), max_length=SHORT_TEXT_MAX_LENGTH)
     requested_due_date = models.DateField(_("requested due date"), null=True, blank=True)
     requested_working_days = models.PositiveSmallIntegerField(_("requested extra working days"), null=True, blank=True)
     #: The due date in force when the request was made, for the decision's context.
@@ -368,7 +386,7 @@ class ExtensionRequest(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("reason for the decision"), blank=True)
+    decision_note = LimitedTextField(_("reason for the decision"), max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     granted_due_date = models.DateField(_("granted due date"), null=True, blank=True)
     granted_working_days = models.PositiveSmallIntegerField(_("granted extra working days"), null=True, blank=True)
 

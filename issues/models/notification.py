@@ -7,6 +7,7 @@
   which the report's notifications refer to.
 - ``SweepRun``: one row per sweep kind and day. A sweep locks its row first, so two sweeps of the
   same kind and day run one after the other, the second seeing what the first wrote.
+- ``NotificationPreference``: a user's language for e-mail, chosen with the language switch.
 """
 
 from django.conf import settings
@@ -62,6 +63,9 @@ class Notification(models.Model):
         FIRST_CONTACT = "first_contact", _("New assignment: first contact late")
         FIRST_VISIT = "first_visit", _("New assignment: first visit late")
         DISPATCH_REPORT = "dispatch_report", _("Periodic dispatch report")
+        ISSUE_HANDED_OVER = "issue_handed_over", _("Issue handed over to your unit")
+        EXTENSION_DECIDED = "extension_decided", _("Extension request decided")
+        PLATFORM_TRANSFERRED = "platform_transferred", _("Platform transferred to you")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("Waiting to be e-mailed")
@@ -78,8 +82,15 @@ class Notification(models.Model):
     #: What this is and for whom, e.g. ``reminder:3:issue:42:due:2026-05-15:user:7``: unique, so the
     #: same reminder for the same deadline never reaches the same person twice.
     key = models.CharField(_("key"), max_length=200, unique=True)
+    #: The text in the portal's default language as written: what the admin and searches read, and
+    #: what is shown when ``params`` is empty (a row written before texts had params).
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    #: What the text is made of: ``issues.notices`` renders the subject and body of ``kind`` from it
+    #: in the reader's language (the inbox) or the recipient's (the e-mail).
+    params = models.JSONField(
+        _("text parameters"), default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
 
     #: What it concerns (at most a few are set).
     issue = models.ForeignKey(
@@ -126,7 +137,8 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[
                     "issue_reminder", "issue_escalation", "quarter_contact", "quarter_contact_unit",
-                    "first_contact", "first_visit", "dispatch_report",
+                    "first_contact", "first_visit", "dispatch_report", "issue_handed_over", "extension_decided",
+                    "platform_transferred",
                 ]),
                 name="notification_kind_valid",
             ),
@@ -143,6 +155,30 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to be notified: for now, the language of their e-mail.
+
+    Recorded when a signed-in user uses the language switch (the pages follow the switch's cookie);
+    a user without one is e-mailed in the portal's default language.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self):
+        return f"{self.user_id} · {self.language}"
 
 
 class SweepRun(models.Model):

@@ -325,3 +325,19 @@ def test_the_issue_page_costs_the_same_queries_however_long_its_timeline(make_is
     many = count()
     assert Issue.objects.get(pk=issue.pk).events.count() >= 12
     assert many == few
+
+
+def test_the_years_page_counts_the_years_it_lists_not_an_empty_changelist(admin_client_en, admin_user, on):
+    # The table lists the package's years and this year and the next, while the changelist's own
+    # rows are only the years an admin marked: it used to say "0 calendar years" under a full table.
+    on(D(2026, 11, 26))
+    url = reverse("admin:issues_calendaryear_changelist")
+    page = admin_client_en.get(url).content.decode()
+    listed = page.count('<tr class="year-')
+    assert listed >= 2
+    assert f"{listed} years listed" in page
+    assert "0 calendar years" not in page and 'id="admin-marked-years"' not in page
+
+    services.calendar_set_days(entries=[DayEntry(D(2027, 1, 1), "holiday")], mark_years_loaded=[2027], by=admin_user)
+    page = admin_client_en.get(url).content.decode()
+    assert 'id="admin-marked-years"' in page and "1 calendar year" in page

@@ -944,3 +944,35 @@ def test_the_schema_documents_the_issue_and_calendar_endpoints_without_warnings(
     due = {p["name"] for p in schema["paths"]["/api/v1/calendar/due/"]["get"]["parameters"]}
     assert due == {"issue_class", "recorded_on"}
     assert {"IssueClassEnum", "IssueStatusEnum", "CalendarDayKindEnum"} <= set(schema["components"]["schemas"])
+
+
+@pytest.mark.parametrize(
+    "action, payload, field, limit",
+    [
+        ("comments", {"text": "催" * 501}, "text", 500),
+        ("resolve", {"resolution": "办" * 2001}, "resolution", 2000),
+    ],
+)
+def test_an_over_long_text_in_an_action_is_a_400_naming_the_field(
+    client_for, cadre, make_issue, action, payload, field, limit
+):
+    issue = make_issue()
+
+    response = client_for(cadre.user).post(f"/api/v1/issues/{issue.pk}/{action}/", payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {field: [f"At most {limit} characters (this has {limit + 1}): please shorten it."]}
+    assert not issue.events.filter(kind__in=["commented", "resolved"]).exists()
+
+
+def test_an_over_long_description_of_a_new_issue_is_a_400(client_for, cadre, platform):
+    response = client_for(cadre.user).post(
+        "/api/v1/issues/",
+        {"platform": platform.pk, "title": "用房紧张", "service_area": "condition_building", "issue_class": "B",
+         "description": "缺" * 2001},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"description": ["At most 2000 characters (this has 2001): please shorten it."]}
+    assert not Issue.objects.exists()

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from issues import enforcement, notifications, tasks
-from issues.models import Notification
+from issues.models import Notification, NotificationPreference
 from issues.notifications import MAX_EMAIL_ATTEMPTS, Outgoing, notifications_insert
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
@@ -244,3 +244,35 @@ def test_an_admin_requeues_failed_and_skipped_emails_but_not_sent_ones(cadre, ad
     assert Notification.objects.get(pk=failed.pk).attempts == 0
     assert client.get(reverse("admin:issues_notification_changelist")).status_code == 200
     assert client.get(reverse("admin:issues_sweeprun_changelist")).status_code == 200
+
+
+# --- the recipient's language --------------------------------------------------------------------------
+
+
+def test_the_language_switch_records_a_signed_in_users_choice_for_email(client, cadre):
+    client.force_login(cadre.user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert NotificationPreference.objects.get(user=cadre.user).language == "en"
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert NotificationPreference.objects.get(user=cadre.user).language == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert NotificationPreference.objects.get(user=cadre.user).language == "zh-hans"
+
+
+def test_an_email_goes_out_in_its_recipients_chosen_language(client, make_issue, cadre, unit_leader, on):
+    issue = make_issue("B", D(2026, 4, 29))  # due on Friday 2026-05-15
+    client.force_login(cadre.user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    on(D(2026, 5, 15), 9)  # the due day: the cadre is reminded
+    enforcement.sweep_deadlines()
+    on(D(2026, 5, 18), 9)  # the first overdue working day: escalated to the cadre's unit leader
+    enforcement.sweep_deadlines()
+
+    tasks.deliver_pending_notifications.apply().get()
+
+    to_cadre, = [m for m in mail.outbox if m.to == [cadre.user.email]]
+    to_leader, = [m for m in mail.outbox if m.to == [unit_leader.email]]
+    assert to_cadre.subject == f"Due today: issue #{issue.pk} 实验室用房紧张"
+    assert "It is due today, 2026-05-15." in to_cadre.body
+    # The leader chose nothing: the portal's default language, Chinese.
+    assert "问题" in to_leader.subject and "Overdue" not in to_leader.subject

@@ -3,11 +3,16 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from issues import services
-from issues.models import ExtensionRequest, Issue, IssueEvent
-from tests.liaison.factories import ContactFactory
+from issues.calendar import DayEntry
+from issues.models import ExtensionRequest, Issue, IssueEvent, Notification
+from issues.notices import event_note
+from issues.notifications import notification_text
+from tests.liaison.factories import ContactFactory, UserFactory
 from tests.platforms.factories import PlatformFactory
 
 D = datetime.date
@@ -542,3 +547,99 @@ def test_record_event_accepts_only_reminders_and_escalations(make_issue):
     assert event.actor is None and event.after == {"days_left": 3}
     with pytest.raises(ValueError):
         services.issue_record_event(issue=issue, kind="resolved")
+
+
+# --- who is told -----------------------------------------------------------------------------------
+
+
+def test_a_hand_over_tells_the_lead_and_cooperating_leaders_once_in_the_inbox_and_by_email(
+    make_issue, cadre, unit_leader, other_unit, third_unit, eager_celery, django_capture_on_commit_callbacks
+):
+    issue = make_issue("C")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit],
+                                 note="请牵头协调用地")
+    with pytest.raises(ValidationError, match="already handed over"), django_capture_on_commit_callbacks(execute=True):
+        services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit])
+
+    told = Notification.objects.filter(kind=Notification.Kind.ISSUE_HANDED_OVER, issue=issue).order_by("id")
+    assert [(n.recipient, n.params["role"], n.params["unit"]) for n in told] == [
+        (other_unit.leader, "lead", other_unit.name), (third_unit.leader, "cooperating", third_unit.name)
+    ]
+    assert all(n.email_status == "sent" for n in told)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([other_unit.leader.email, third_unit.leader.email])
+    # Nobody else: not the cadre's own unit's leader, not the cadre who handed it over.
+    assert not Notification.objects.exclude(recipient__in=[other_unit.leader, third_unit.leader]).exists()
+
+
+def test_handing_over_again_to_other_units_tells_the_new_leaders(make_issue, cadre, other_unit, third_unit, unit):
+    issue = make_issue("C")
+    services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit])
+    services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=third_unit, cooperating_units=[unit])
+
+    told = Notification.objects.filter(issue=issue).order_by("id")
+    assert [(n.recipient, n.params["role"]) for n in told] == [
+        (other_unit.leader, "lead"), (third_unit.leader, "cooperating"),
+        (third_unit.leader, "lead"), (unit.leader, "cooperating"),
+    ]
+
+
+def test_a_leader_who_hands_over_to_their_own_unit_is_not_told_what_they_did(make_issue, unit_leader):
+    services.issue_hand_over(issue=make_issue("B"), by=unit_leader)
+    assert not Notification.objects.exists()
+
+
+def test_a_decided_extension_tells_the_requester_whether_approved_or_refused(make_issue, cadre, bureau_user):
+    first = make_issue("B", D(2026, 4, 29))
+    second = make_issue("B", D(2026, 4, 29), title="设备采购受阻")
+    approved = services.issue_request_extension(issue=first, by=cadre.user, reason="需等待设备到货",
+                                                extra_working_days=5)
+    refused = services.issue_request_extension(issue=second, by=cadre.user, reason="人手不足",
+                                               new_due_date=D(2026, 5, 29))
+    services.issue_decide_extension(extension=approved, by=bureau_user, approve=True)
+    services.issue_decide_extension(extension=refused, by=bureau_user, approve=False, note="理由不充分")
+
+    told = {n.issue_id: n for n in Notification.objects.filter(kind=Notification.Kind.EXTENSION_DECIDED)}
+    assert set(told) == {first.pk, second.pk}
+    assert {n.recipient for n in told.values()} == {cadre.user}
+    assert told[first.pk].params["approved"] is True and told[first.pk].params["due"] == "2026-05-22"
+    assert told[second.pk].params["approved"] is False and told[second.pk].params["note"] == "理由不充分"
+    with translation.override("en"):
+        text = notification_text(told[second.pk])
+    assert text.subject == f"Extension refused: issue #{second.pk} 设备采购受阻"
+    assert "It is still due on 2026-05-15." in text.body and "Reason: 理由不充分" in text.body
+
+
+def test_a_calendar_change_note_is_kept_as_a_message_each_reader_sees_in_their_language(make_issue, db):
+    admin = UserFactory(username="calendar-admin", is_superuser=True, is_staff=True)
+    issue = make_issue("B", D(2026, 4, 29))
+    services.calendar_set_days(entries=[DayEntry(date=D(2026, 5, 6), kind="holiday", note="调休")], by=admin)
+
+    event = issue.events.get(kind="due_date_recomputed")
+    assert event.message == "calendar_changed" and event.message_params["days"] == ["2026-05-06"]
+    with translation.override("en"):
+        assert event_note(event) == "Working-day calendar changed (days entered: 2026-05-06)."
+    with translation.override("zh-hans"):
+        assert event_note(event) == event.note and "2026-05-06" in event.note and "Working-day" not in event.note
+
+
+@pytest.mark.parametrize(
+    "act, field, limit",
+    [
+        (lambda issue, by, text: services.issue_comment(issue=issue, by=by, text=text), "text", 500),
+        (lambda issue, by, text: services.issue_determine_solution(issue=issue, by=by, solution=text), "solution", 2000),
+        (lambda issue, by, text: services.issue_request_extension(issue=issue, by=by, reason=text,
+                                                                   extra_working_days=5), "reason", 500),
+    ],
+)
+def test_an_over_long_text_from_a_caller_that_skips_the_forms_is_refused_naming_the_field(
+    make_issue, cadre, act, field, limit
+):
+    issue = make_issue("B")
+    before = list(issue.events.values_list("pk", flat=True))
+
+    with pytest.raises(ValidationError) as refused:
+        act(issue, cadre.user, "长" * (limit + 1))
+
+    assert refused.value.message_dict[field] == [f"At most {limit} characters (this has {limit + 1}): please shorten it."]
+    assert list(issue.events.values_list("pk", flat=True)) == before

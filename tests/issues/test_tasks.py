@@ -21,6 +21,17 @@ D = datetime.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def named(task: str) -> str:
+    """The stored name of the periodic job that runs ``task``."""
+    return next(schedule.stored_name for schedule in SCHEDULES if schedule.task == task)
+
+
+SWEEP = "issues.tasks.sweep_deadlines"
+DUTIES = "issues.tasks.sweep_contact_duties"
+REPORT = "issues.tasks.send_dispatch_report"
+DELIVER = "issues.tasks.deliver_pending_notifications"
+
+
 def sync() -> dict[str, str]:
     out = io.StringIO()
     call_command("sync_schedules", stdout=out)
@@ -32,10 +43,10 @@ def sync() -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_the_migration_put_every_schedule_in_beats_tables():
-    names = {s.name for s in SCHEDULES}
+    names = {s.stored_name for s in SCHEDULES}
     assert set(PeriodicTask.objects.values_list("name", flat=True)) >= names
     for schedule in SCHEDULES:
-        task = PeriodicTask.objects.select_related("crontab").get(name=schedule.name)
+        task = PeriodicTask.objects.select_related("crontab").get(name=schedule.stored_name)
         assert task.enabled and task.task == schedule.task and task.task in celery_app.tasks
         crontab = task.crontab
         assert (crontab.minute, crontab.hour, crontab.day_of_week, crontab.day_of_month, crontab.month_of_year) == (
@@ -49,15 +60,15 @@ def test_the_migration_put_every_schedule_in_beats_tables():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name, after, expected", [
-    ("issues: deadline sweep", shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 16, 9, 0)),
-    ("issues: deadline sweep", shanghai(2026, 5, 15, 0, 30).astimezone(datetime.UTC), shanghai(2026, 5, 15, 9, 0)),
-    ("issues: periodic dispatch report", shanghai(2026, 5, 17, 12, 0), shanghai(2026, 5, 18, 8, 30)),
-    ("issues: periodic dispatch report", shanghai(2026, 5, 18, 8, 30), shanghai(2026, 5, 25, 8, 30)),
-    ("issues: deliver pending notifications", shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 15, 9, 1)),
+@pytest.mark.parametrize("task, after, expected", [
+    (SWEEP, shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 16, 9, 0)),
+    (SWEEP, shanghai(2026, 5, 15, 0, 30).astimezone(datetime.UTC), shanghai(2026, 5, 15, 9, 0)),
+    (REPORT, shanghai(2026, 5, 17, 12, 0), shanghai(2026, 5, 18, 8, 30)),
+    (REPORT, shanghai(2026, 5, 18, 8, 30), shanghai(2026, 5, 25, 8, 30)),
+    (DELIVER, shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 15, 9, 1)),
 ])
-def test_beat_runs_the_jobs_at_shanghai_times(name, after, expected):
-    crontab = PeriodicTask.objects.get(name=name).crontab
+def test_beat_runs_the_jobs_at_shanghai_times(task, after, expected):
+    crontab = PeriodicTask.objects.get(name=named(task)).crontab
     assert crontab.due_start_time(after, SHANGHAI) == expected
 
 
@@ -65,28 +76,46 @@ def test_beat_runs_the_jobs_at_shanghai_times(name, after, expected):
 def test_sync_schedules_is_idempotent_repairs_drift_and_leaves_the_admins_pause_alone():
     assert set(sync().values()) == {"unchanged"}
 
-    paused = PeriodicTask.objects.get(name="issues: periodic dispatch report")
+    paused = PeriodicTask.objects.get(name=named(REPORT))
     paused.enabled = False
     paused.save()
-    drifted = PeriodicTask.objects.get(name="issues: deadline sweep")
+    drifted = PeriodicTask.objects.get(name=named(SWEEP))
     drifted.crontab = CrontabSchedule.objects.create(minute="0", hour="10", timezone="UTC")
     drifted.task = "issues.tasks.renamed"
     drifted.save()
-    PeriodicTask.objects.get(name="issues: contact duties").delete()
+    PeriodicTask.objects.get(name=named(DUTIES)).delete()
     last_update = PeriodicTasks.last_change()
 
     outcome = sync()
 
-    assert outcome["issues: deadline sweep"] == "updated: task, crontab"
-    assert outcome["issues: contact duties"] == "created"
-    assert outcome["issues: periodic dispatch report"] == "unchanged"
+    assert outcome[named(SWEEP)] == "updated: task, crontab"
+    assert outcome[named(DUTIES)] == "created"
+    assert outcome[named(REPORT)] == "unchanged"
     drifted.refresh_from_db()
     assert (drifted.task, drifted.crontab.hour, str(drifted.crontab.timezone)) == (
         "issues.tasks.sweep_deadlines", "9", "Asia/Shanghai")
-    assert not PeriodicTask.objects.get(name="issues: periodic dispatch report").enabled
+    assert not PeriodicTask.objects.get(name=named(REPORT)).enabled
     assert PeriodicTasks.last_change() > last_update  # beat reloads
     assert set(sync().values()) == {"unchanged"}
-    assert PeriodicTask.objects.filter(name__startswith="issues: ").count() == len(SCHEDULES)
+    assert PeriodicTask.objects.filter(task__startswith="issues.tasks.").count() == len(SCHEDULES)
+
+
+@pytest.mark.django_db
+def test_the_jobs_are_named_in_chinese_and_a_job_stored_under_its_old_english_name_is_renamed_in_place():
+    assert set(PeriodicTask.objects.filter(task__startswith="issues.tasks.").values_list("name", flat=True)) >= {
+        "截止日期检查", "联系任务检查", "定期调度报告"}
+    old = PeriodicTask.objects.get(task=SWEEP)
+    old.name, old.description, old.enabled = "issues: deadline sweep", "Reminders before due dates", False
+    old.save()
+
+    outcome = sync()
+
+    assert outcome["截止日期检查"] == "updated: name, description"
+    renamed = PeriodicTask.objects.get(pk=old.pk)
+    assert renamed.name == "截止日期检查"
+    assert renamed.description == next(s.stored_description for s in SCHEDULES if s.task == SWEEP)
+    assert not renamed.enabled  # the admin's pause survives the rename
+    assert PeriodicTask.objects.filter(task=SWEEP).count() == 1
 
 
 # --- the tasks ---------------------------------------------------------------------------------------

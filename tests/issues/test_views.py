@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from issues import services
+from issues import enforcement, services
 from issues.models import ExtensionRequest, Issue, IssueEvent
+from liaison.services import assignment_transfer
 from tests.issues.factories import IssueFactory
 from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory
 
@@ -640,3 +641,56 @@ def test_an_issue_reminded_and_escalated_by_the_sweep_opens_for_every_role_who_m
         assert response.status_code == 200, user
         page = html(response)
         assert "working days left" in page and "working days overdue" in page
+
+
+# --- the timeline in the reader's language --------------------------------------------------------------
+
+
+def test_a_transfer_shows_on_the_timeline_from_whom_to_whom_and_why(issue, cadre, other_cadre, client):
+    assignment_transfer(platform=issue.platform, to_cadre=other_cadre, reason="干部退休", by=cadre.unit.leader)
+
+    client.force_login(other_cadre.user)
+    response = client.get(detail_url(issue))
+    assert response.status_code == 200
+    timeline = html(response)[html(response).index('id="issue-timeline"'):]
+    event = timeline[timeline.index('data-kind="transferred"'):]
+    event = event.split('class="timeline-event"')[0]  # up to the next entry, if any
+    assert "Platform transferred to another cadre" in event and cadre.unit.leader.last_name in event
+    assert "responsible cadre" in event and cadre.name in event and other_cadre.name in event
+    assert "responsible from" in event and TODAY.isoformat() in event
+    assert "干部退休" in event
+
+
+def test_a_reminder_written_in_chinese_reads_in_english_on_the_timeline_and_in_the_api(issue, cadre, signed_in, on,
+                                                                                         client_for):
+    on(datetime.date(2026, 5, 15), 9)
+    enforcement.sweep_deadlines()
+    assert issue.events.get(kind="reminded").note == f"已向{cadre.name}发送提醒。"
+
+    page = html(signed_in.get(detail_url(issue)))
+    assert f"Reminder sent to {cadre.name}." in page and "发送提醒" not in page
+    api = client_for(cadre.user)
+    events = api.get(f"/api/v1/issues/{issue.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [e["note"] for e in events if e["kind"] == "reminded"] == [f"Reminder sent to {cadre.name}."]
+
+
+# --- long texts folded ------------------------------------------------------------------------------
+
+
+def test_a_long_description_and_a_long_comment_are_folded_on_the_issue_page(signed_in, cadre, make_issue, on):
+    description, comment = "缺少实验用房" * 300, "请尽快协调" * 90
+    issue = make_issue("B", description=description)
+    on(TODAY)
+    services.issue_comment(issue=issue, by=cadre.user, text=comment)
+
+    page = html(signed_in.get(detail_url(issue)))
+
+    folds = re.findall(
+        r'<details class="folded-text"><summary>(.*?)</summary><div class="folded-text-full">(.*?)</div></details>',
+        page,
+        re.S,
+    )
+    assert [full for _preview, full in folds] == [description, comment]
+    assert all(len(re.sub(r"<[^>]+>", "", preview)) < 200 for preview, _full in folds)
+    # Each text is on the page once: inside its fold, not also in the open.
+    assert page.count(description) == page.count(comment) == 1

@@ -6,10 +6,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from issues import enforcement
 from issues.models import Notification
+from issues.notices import notification_text
+from issues.notifications import Outgoing, notifications_insert
 from tests.liaison.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -152,3 +157,46 @@ def test_user_without_a_role_has_an_empty_inbox(client):
     response = client.get(reverse("issues:inbox"))
     assert response.status_code == 200
     assert 'id="inbox-empty"' in response.content.decode()
+
+
+# --- in the reader's language --------------------------------------------------------------------
+
+
+def test_a_notice_written_in_chinese_reads_in_english_for_a_reader_who_chose_english(client, make_issue, cadre, on):
+    issue = make_issue("B", datetime.date(2026, 4, 29))  # due on Friday 2026-05-15
+    on(datetime.date(2026, 5, 15), 9)
+    enforcement.sweep_deadlines()  # the sweeps write in the portal's default language, Chinese
+    stored = Notification.objects.get(issue=issue)
+    assert stored.subject == f"【提醒】问题今日到期：#{issue.pk} 实验室用房紧张"
+
+    client.force_login(cadre.user)
+    page = client.get(reverse("issues:inbox")).content.decode()
+
+    assert f"Due today: issue #{issue.pk} 实验室用房紧张" in page
+    assert "It is due today, 2026-05-15." in page
+    assert "问题今日到期" not in page and "截止日期为今天" not in page
+
+
+def test_a_notice_written_in_english_reads_in_chinese_for_a_reader_of_the_default_language(make_issue, cadre):
+    issue = make_issue("B", datetime.date(2026, 4, 29))
+    params = {"id": issue.pk, "title": issue.title, "platform": issue.platform.name, "class": "B",
+              "due": "2026-05-15", "days": 0}
+    with translation.override("en"):
+        subject, body = notification_text(Notification.Kind.ISSUE_REMINDER, params)
+        notifications_insert([Outgoing(key="reminder:en", kind=Notification.Kind.ISSUE_REMINDER,
+                                       recipient_id=cadre.user.pk, subject=subject, body=body, params=params,
+                                       issue_id=issue.pk)], now=timezone.now())
+
+    chinese = Client()  # no language cookie: the portal's default, Chinese
+    chinese.force_login(cadre.user)
+    page = chinese.get(reverse("issues:inbox")).content.decode()
+
+    assert f"【提醒】问题今日到期：#{issue.pk} 实验室用房紧张" in page and "截止日期为今天（2026-05-15）。" in page
+    assert "Due today" not in page
+
+
+def test_an_older_notice_without_params_shows_the_text_it_was_stored_with(client, cadre):
+    notify(cadre.user, 1)
+    client.force_login(cadre.user)
+    page = client.get(reverse("issues:inbox")).content.decode()
+    assert "提醒1" in page and "问题即将到期 1" in page

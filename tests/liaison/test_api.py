@@ -498,3 +498,33 @@ def test_a_list_costs_the_same_queries_for_3_rows_as_for_30(client_for, bureau_u
 
     assert (few_rows, many_rows) == (3, 30)
     assert few == many
+
+
+# --- issue 8: full names and text limits --------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_cadre_and_assignment_searches_find_the_full_name(client_for, bureau_user):
+    dong = CadreFactory(user=UserFactory(last_name="董", first_name="燕杰"))
+    wang = CadreFactory(user=UserFactory(last_name="王", first_name="燕杰"))
+    dongs = AssignmentFactory(cadre=dong)
+    AssignmentFactory(cadre=wang)
+    client = client_for(bureau_user)
+
+    assert ids(client.get("/api/v1/cadres/", {"search": "董燕杰"})) == {dong.pk}
+    assert ids(client.get("/api/v1/assignments/", {"search": "董燕杰"})) == {dongs.pk}
+    assert ids(client.get("/api/v1/cadres/", {"search": "燕杰"})) == {dong.pk, wang.pk}
+
+
+@pytest.mark.django_db
+def test_a_20000_character_summary_is_a_400_in_plain_chinese(client_for, cadre, platform):
+    response = client_for(cadre.user).post(
+        "/api/v1/contacts/",
+        {**CONTACT, "platform": platform.pk, "summary": "长" * 20000},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["summary"] == ["最多 2000 字（现有 20000 字），请精简后再提交。"]
+    assert not Contact.objects.exists()

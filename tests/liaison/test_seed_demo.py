@@ -15,7 +15,17 @@ from django.utils import timezone
 
 from issues import access as issue_access
 from issues.calendar import load_calendar
-from issues.models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass, IssueEvent
+from issues.models import (
+    WORKING_DAYS_BY_CLASS,
+    DispatchReport,
+    ExtensionRequest,
+    Issue,
+    IssueClass,
+    IssueEvent,
+    Notification,
+    SweepRun,
+)
+from issues.schedules import SWEEP_TIME
 from liaison import services
 from liaison.access import roles_of
 from liaison.demo import DEMO_LOGINS, LAUNCH_DATE, _IssueDraw, build_scheme
@@ -131,6 +141,11 @@ def snapshot():
         "history": [
             model.history.count() for model in (Platform, Unit, Cadre, Assignment, Contact)
         ],
+        # What the caught-up sweeps wrote: a second seed sweeps no day twice.
+        "notifications": sorted(Notification.objects.values_list("key", flat=True)),
+        "events": IssueEvent.objects.count(),
+        "sweep runs": sorted(SweepRun.objects.values_list("kind", "day", "runs", "notifications_created")),
+        "dispatch reports": sorted(DispatchReport.objects.values_list("period_start", "period_end")),
         "issues": sorted(
             Issue.objects.values_list(
                 "platform__name", "title", "issue_class", "status", "recorded_on", "due_date", "handed_to_unit__name",
@@ -275,16 +290,23 @@ def test_a_due_date_reaching_an_unloaded_year_is_provisional_when_today_allows_o
     assert Issue.objects.open().filter(due_date_provisional=True).exists()
 
 
-def test_the_deadline_sweep_finds_reminders_and_escalations():
-    calendar = load_calendar()
-    today = timezone.localdate()
-    day = today if calendar.is_working_day(today) else calendar.add_working_days(today, 1)[0]
+def test_the_seed_ran_the_deadline_sweep_as_beat_would_have_reminders_and_escalations_sent():
+    keys = list(Notification.objects.values_list("key", flat=True))
+    assert any(key.startswith("reminder:") for key in keys)
+    assert any(key.startswith("escalation:1:") for key in keys)
+    assert any(key.startswith("escalation:2:") for key in keys)  # one issue is late enough for the office
+    assert Issue.objects.open().filter(escalation_level=2).exists()
+    # Nothing is left for this morning's sweep to send about what the seed knew of.
     out = io.StringIO()
-    call_command("enforce", "--dry-run", "--only", "deadlines", "--at", day.isoformat(), stdout=out)
-    printed = out.getvalue()
-    assert "[reminder:" in printed
-    assert "[escalation:1:" in printed
-    assert "[escalation:2:" in printed  # one issue is late enough for the office
+    call_command("enforce", "--dry-run", "--only", "deadlines", "--at", _last_sweep_moment().isoformat(), stdout=out)
+    assert "[escalation:" not in out.getvalue() and "[reminder:" not in out.getvalue()
+
+
+def _last_sweep_moment() -> datetime.datetime:
+    """The latest moment beat's daily sweeps were due by now (today at 09:00, or yesterday's)."""
+    now = timezone.localtime()
+    moment = now.replace(hour=SWEEP_TIME.hour, minute=SWEEP_TIME.minute, second=0, microsecond=0)
+    return moment if moment <= now else moment - datetime.timedelta(days=1)
 
 
 def test_the_command_prints_the_issues_by_class_and_status(seeded):
@@ -315,6 +337,26 @@ def test_the_homes_show_the_seeded_issues():
     demo_cadre = Cadre.objects.get(user__username=LOGINS["cadre"])
     mine = first_due.with_responsible_cadre().filter(responsible_cadre_id=demo_cadre.pk)
     assert shown("cadre", "issues:list", mine.first())
+
+
+@pytest.mark.parametrize("role", ["cadre", "leader", "bureau"])
+def test_the_demo_inboxes_are_not_empty_after_the_seed(role):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=LOGINS[role]))
+    response = client.get(reverse("issues:inbox"))
+    assert response.status_code == 200
+    assert response.content.decode().count('data-testid="notification"') >= 1
+
+
+def test_the_seed_caught_up_the_recent_working_days_and_the_latest_report(seeded):
+    calendar = load_calendar()
+    swept = set(SweepRun.objects.filter(kind=SweepRun.Kind.DEADLINES).values_list("day", flat=True))
+    assert len(swept) == 10 and all(calendar.is_working_day(day) for day in swept)
+    assert swept == set(SweepRun.objects.filter(kind=SweepRun.Kind.CONTACT_DUTIES).values_list("day", flat=True))
+    assert max(swept) <= timezone.localdate()
+    assert DispatchReport.objects.count() == 1
+    assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT, recipient__username=LOGINS["bureau"])
+    assert "sweeps caught up for 10 working days" in seeded
 
 
 def test_the_issues_are_drawn_the_same_every_time():

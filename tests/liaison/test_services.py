@@ -7,6 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from issues import services as issue_services
+from issues.models import IssueEvent, Notification
+from issues.notifications import notification_text
 from liaison import services
 from liaison.models import Assignment, Cadre, Contact
 from platforms.models import Platform
@@ -409,3 +412,145 @@ def test_two_cadres_setting_the_same_platforms_in_opposite_orders_leave_one_owne
     assert "platforms" in refused[0].message_dict
     winner = first if isinstance(outcomes[0], list) else second
     assert set(Assignment.objects.values_list("cadre", "platform")) == {(winner.pk, p.pk) for p in platforms}
+
+
+# --- a transfer on the issues' timelines and in the new cadre's inbox ------------------------------------
+
+
+def raise_issues(platform, cadre):
+    """Two open issues and a resolved one, recorded through the issue service."""
+
+    def record(title, issue_class, **kwargs):
+        return issue_services.issue_create(by=cadre.user, platform=platform, title=title, issue_class=issue_class,
+                                           service_area="condition_building", recorded_on=TODAY, **kwargs)
+
+    return [record("实验室用房紧张", "B"), record("跨区用地协调", "C"), record("政策口径咨询", "A", answer="已当场解答")]
+
+
+@pytest.mark.django_db
+def test_a_transfer_puts_one_entry_on_each_open_issue_and_tells_the_new_cadre_once(platform, cadre, other_cadre):
+    space, land, answered = raise_issues(platform, cadre)
+    by = CadreFactory().user
+
+    new = services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部退休", by=by)
+
+    events = IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSFERRED).order_by("issue_id")
+    assert [e.issue for e in events] == [space, land]
+    assert {(e.before["responsible_cadre"]["id"], e.after["responsible_cadre"]["id"], e.note, e.actor)
+            for e in events} == {(cadre.pk, other_cadre.pk, "干部退休", by)}
+    assert events[0].after["transferred_on"] == TODAY.isoformat()
+    told = Notification.objects.get(kind=Notification.Kind.PLATFORM_TRANSFERRED)
+    assert (told.recipient, told.assignment, told.platform) == (other_cadre.user, new, platform)
+    assert [row[0] for row in told.params["issues"]] == [space.pk, land.pk]
+    assert (told.params["from_cadre"], told.params["first_contact_by"], told.params["month_end"]) == (
+        cadre.name, "2026-06-22", "2026-06-30"
+    )
+    assert not Notification.objects.exclude(pk=told.pk).exists()
+    assert not answered.events.filter(kind=IssueEvent.Kind.TRANSFERRED).exists()
+
+
+@pytest.mark.django_db
+def test_the_transfer_notice_names_the_open_issues_and_the_contact_duties(platform, cadre, other_cadre):
+    space, land, _answered = raise_issues(platform, cadre)
+    services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部退休")
+
+    text = notification_text(Notification.objects.get(kind=Notification.Kind.PLATFORM_TRANSFERRED))
+    assert text.subject == f"You are now responsible for {platform.name}"
+    assert f"- #{space.pk} 实验室用房紧张 (class B, due on {space.due_date.isoformat()})" in text.body
+    assert f"- #{land.pk} 跨区用地协调 (class C, due on {land.due_date.isoformat()})" in text.body
+    assert "a first contact by 2026-06-22 (within 7 days)" in text.body
+    assert "a first visit on site by the end of the month (2026-06-30)" in text.body
+    assert "at least once every quarter" in text.body and "Reason: 干部退休" in text.body
+
+
+@pytest.mark.django_db
+def test_a_transfer_in_two_steps_is_recorded_too_but_a_first_assignment_is_no_transfer(platform, cadre, other_cadre):
+    space, land, _answered = raise_issues(platform, cadre)
+    services.assignment_end(assignment=Assignment.objects.active().get(platform=platform), reason="干部调岗")
+    services.cadre_set_platforms(cadre=other_cadre, platforms=[platform, PlatformFactory()])
+
+    events = IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSFERRED)
+    assert {(e.issue_id, e.before["responsible_cadre"]["id"], e.note) for e in events} == {
+        (space.pk, cadre.pk, "干部调岗"), (land.pk, cadre.pk, "干部调岗")
+    }
+    # The other platform had never been assigned: nothing to say, to anyone.
+    assert list(Notification.objects.values_list("kind", "platform_id")) == [("platform_transferred", platform.pk)]
+
+
+@pytest.mark.django_db
+def test_a_refused_transfer_leaves_no_trace(platform, cadre, other_cadre):
+    raise_issues(platform, cadre)
+    assign(other_cadre, 4)
+    with pytest.raises(ValidationError):
+        services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部调岗")
+    assert not IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSFERRED).exists()
+    assert not Notification.objects.exists()
+
+
+# --- refusals that say what is true (issue 8) ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_moving_three_platforms_to_a_colleague_with_two_gives_the_colleagues_real_count(cadre, other_cadre):
+    leaving = [a.platform for a in assign(cadre, 3)]
+    assign(other_cadre, 2)
+
+    with pytest.raises(ValidationError) as refused:
+        services.platforms_transfer(platforms=leaving, to_cadre=other_cadre, reason="干部调离")
+
+    assert refused.value.message_dict["cadre"] == [f"{other_cadre.name} serves 2 platforms; 2 + 3 would exceed 4."]
+    assert active_platform_ids(cadre) == {p.pk for p in leaving}
+    assert len(active_platform_ids(other_cadre)) == 2
+
+
+@pytest.mark.django_db
+def test_moving_platforms_to_a_colleague_with_room_moves_them_all(cadre, other_cadre):
+    leaving = [a.platform for a in assign(cadre, 2)]
+    assign(other_cadre, 2)
+
+    services.platforms_transfer(platforms=leaving, to_cadre=other_cadre, reason="干部调离")
+
+    assert active_platform_ids(cadre) == set()
+    assert len(active_platform_ids(other_cadre)) == 4
+
+
+@pytest.mark.django_db
+def test_a_transfer_to_a_cadre_over_the_maximum_says_how_many_they_serve(platform, other_cadre):
+    # A cadre may hold more than the maximum from before the rule (an import): say the real count.
+    for _ in range(5):
+        AssignmentFactory(cadre=other_cadre)
+
+    with pytest.raises(ValidationError) as refused:
+        services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部调岗")
+
+    assert refused.value.message_dict["cadre"] == [f"{other_cadre.name} serves 5 platforms; 5 + 1 would exceed 4."]
+
+
+# --- free text within its limits (issue 8) ------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field, limit", [("summary", 2000), ("needs", 2000), ("people_met", 300)]
+)
+def test_a_contact_with_an_over_long_text_is_refused_naming_the_field(platform, cadre, field, limit):
+    texts = {"summary": "了解进展", field: "长" * (limit + 1)}
+
+    with pytest.raises(ValidationError) as refused:
+        services.contact_create(
+            cadre=cadre, platform=platform, date=TODAY, kind=Contact.Kind.CALL, by=cadre.user, **texts
+        )
+
+    assert refused.value.message_dict[field] == [
+        f"At most {limit} characters (this has {limit + 1}): please shorten it."
+    ]
+    assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_over_long_reason_for_ending_is_refused(assignment):
+    with pytest.raises(ValidationError) as refused:
+        services.assignment_end(assignment=assignment, reason="调" * 201)
+
+    assert refused.value.message_dict["end_reason"] == ["At most 200 characters (this has 201): please shorten it."]
+    assert Assignment.objects.get(pk=assignment.pk).end_date is None

@@ -6,6 +6,7 @@ Labour Day holiday: a class B issue recorded that day is due on 2026-05-19 (Satu
 """
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -301,7 +302,7 @@ def test_one_bad_issue_saves_nothing_and_shows_the_error_in_place_keeping_what_w
     assert not response.context["formset"].forms[0].errors
     # The error sits with its field, and everything typed is still there.
     assert 'id="id_issues-1-answer_error"' in page
-    assert 'name="issues-1-answer" cols="40" rows="2" class="form-control form-control-lg" aria-invalid="true"' in page
+    assert 'name="issues-1-answer" cols="40" rows="2" maxlength="2000" class="form-control form-control-lg" aria-invalid="true"' in page
     for typed in ["新引进青年骨干3人", "张主任", "希望对接风险投资", ISSUE_B["title"], "缺200平方米", "人才公寓申请"]:
         assert typed in page
     assert 'name="issues-1-issue_class" value="A" class="btn-check" id="id_issues-1-issue_class_0" checked' in page
@@ -489,3 +490,50 @@ def test_api_clients_may_ask_for_a_language(api_client, db):
     response = api_client.get("/api/v1/platforms/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert response.headers["Content-Language"] == "en"
+
+
+# --- long free text: refused when over its limit, folded when shown ------------------------------
+
+
+def folded(page: str, text: str) -> str:
+    """The preview of ``text`` shown while its fold is closed, after checking that the page holds
+    the whole text once, inside a closed <details> (a browser lays nothing of it out)."""
+    assert page.count(text) == 1
+    fold = re.search(
+        r'<details class="folded-text"><summary>(.*?)</summary><div class="folded-text-full">(.*?)</div></details>',
+        page,
+        re.S,
+    )
+    assert fold is not None and text in fold.group(2)
+    return fold.group(1)
+
+
+def test_a_20000_character_summary_is_refused_on_the_form_with_the_limit(as_cadre, platform):
+    response = as_cadre.post(reverse("contact_new"), contact_post(platform, summary="长" * 20000))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["summary"] == [
+        "At most 2000 characters (this has 20000): please shorten it."
+    ]
+    assert "At most 2000 characters (this has 20000): please shorten it." in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+def test_the_contact_form_tells_the_browser_the_limits(as_cadre, platform):
+    page = as_cadre.get(reverse("contact_new")).content.decode()
+    assert re.search(r'<textarea name="summary"[^>]*maxlength="2000"', page)
+    assert re.search(r'<textarea name="needs"[^>]*maxlength="2000"', page)
+
+
+def test_a_long_summary_is_folded_on_the_contact_page_and_the_platform_page(as_cadre, cadre, platform):
+    # Kept from before the limit: a contact already as long as the one that made the page 30,000 px tall.
+    summary = "平台进展" * 5000
+    contact = ContactFactory(cadre=cadre, platform=platform, date=TODAY, summary=summary, needs="需要人才公寓")
+
+    for url in (reverse("contact_detail", args=[contact.pk]), reverse("platforms:detail", args=[platform.pk])):
+        page = as_cadre.get(url).content.decode()
+        preview = folded(page, summary)
+        assert len(re.sub(r"<[^>]+>", "", preview)) < 200
+        assert "Show all" in preview
+        # A short text stays as it is, unfolded.
+        assert "需要人才公寓" in page and page.count('class="folded-text"') == 1

@@ -1,0 +1,331 @@
+"""The texts of notifications and of the timeline notes the portal writes itself, in the reader's language.
+
+A notification stores its ``kind`` and the JSON ``params`` its text is made of; a timeline entry
+the system wrote stores a ``message`` key and ``message_params``. The text is rendered when it is
+read, in the language active then: the inbox and the issue page in the reader's language, the API
+in the language the client asked for, an e-mail in its recipient's chosen language (see
+``issues.notifications``). The rows also keep the text rendered in the portal's default language
+when they were written: the admin and searches read it, and it is what a row without params (one
+written before they existed) or with a kind this module no longer knows shows.
+
+The sweeps render thousands of rows: each template is translated once per language and variant
+(cached), and each row only fills it in.
+"""
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+from . import reports
+from .models import EscalationLevel, Notification
+
+Kind = Notification.Kind
+
+#: The longest list of issues a transfer notice spells out; the rest are counted.
+TRANSFER_ISSUES_LISTED = 20
+
+
+class Text(NamedTuple):
+    subject: str
+    body: str
+
+
+def _language() -> str:
+    return translation.get_language() or ""
+
+
+def _names(names: list[str]) -> str:
+    return pgettext("list separator", ", ").join(names)
+
+
+# --- the deadline sweep ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _reminder_templates(language: str, left: int) -> tuple[str, str]:
+    if left == 0:
+        subject = _("Due today: issue #%(id)d %(title)s")
+        when = _("It is due today, %(due)s.")
+    else:
+        subject = ngettext(
+            "Due in %(days)d working day (%(due)s): issue #%(id)d %(title)s",
+            "Due in %(days)d working days (%(due)s): issue #%(id)d %(title)s",
+            left,
+        )
+        when = ngettext("It is due on %(due)s, in %(days)d working day.",
+                        "It is due on %(due)s, in %(days)d working days.", left)
+    body = "\n".join([
+        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s)."),
+        when,
+        _("Stop the clock in time: resolve it or record the solution determined, or ask bureau staff for an "
+          "extension. Once overdue it is escalated to your unit's leader.").replace("%", "%%"),
+    ])
+    return subject, body
+
+
+def _reminder(params: dict) -> Text:
+    """``params``: id, title, platform, class, due, days (working days left; 0 on the due day)."""
+    subject, body = _reminder_templates(_language(), params["days"])
+    return Text(subject % params, body % params)
+
+
+@lru_cache(maxsize=256)
+def _escalation_templates(language: str, level: int, overdue: int) -> tuple[str, str]:
+    if level == EscalationLevel.UNIT_LEADER:
+        subject = _("Overdue, escalated to you as unit leader: issue #%(id)d %(title)s")
+        why = _("It is escalated to you as the leader of %(unit)s.")
+    else:
+        subject = _("Overdue, escalated to the office: issue #%(id)d %(title)s")
+        why = _("It is escalated to the city committee's office for supervision.").replace("%", "%%")
+    body = "\n".join([
+        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s), is the responsibility of "
+          "%(cadre)s (%(unit)s)."),
+        ngettext("It was due on %(due)s and is %(days)d working day overdue.",
+                 "It was due on %(due)s and is %(days)d working days overdue.", overdue),
+        why,
+    ])
+    return subject, body
+
+
+def _escalation(params: dict) -> Text:
+    """``params``: those of a reminder (``days`` overdue), and level, cadre, unit."""
+    subject, body = _escalation_templates(_language(), params["level"], params["days"])
+    return Text(subject % params, body % params)
+
+
+# --- contact duties --------------------------------------------------------------------------------
+
+
+def _quarter_contact(params: dict) -> Text:
+    """``params``: platform, quarter, end."""
+    return Text(
+        _("Not yet contacted this quarter: %(platform)s") % params,
+        _("You have not contacted %(platform)s yet in %(quarter)s, which ends on %(end)s. Every platform "
+          "is contacted at least once a quarter: get in touch (by its preferred channel) and log the "
+          "contact.") % params,
+    )
+
+
+def _quarter_contact_unit(params: dict) -> Text:
+    """``params``: unit, quarter, end, count, and platforms: [platform name, cadre name or ""]."""
+    listing = "\n".join(f"- {platform}" + (f" ({cadre})" if cadre else "") for platform, cadre in params["platforms"])
+    return Text(
+        ngettext("%(unit)s: %(count)d platform not contacted in %(quarter)s",
+                 "%(unit)s: %(count)d platforms not contacted in %(quarter)s", params["count"]) % params,
+        "\n".join([
+            _("These platforms of %(unit)s had no contact in %(quarter)s (which ends on %(end)s), "
+              "with their cadres:") % params,
+            listing,
+        ]),
+    )
+
+
+def _first_contact(params: dict) -> Text:
+    """``params``: platform, start, days (the first-contact limit), month_end."""
+    return Text(
+        _("First contact late: %(platform)s") % params,
+        _("You were assigned %(platform)s on %(start)s. The first contact is due within %(days)d days; none is "
+          "logged yet. Get in touch and log the contact.") % params,
+    )
+
+
+def _first_visit(params: dict) -> Text:
+    """``params``: as for the first contact."""
+    return Text(
+        _("First visit due by the end of the month: %(platform)s") % params,
+        _("You were assigned %(platform)s on %(start)s. The first visit on site is due by the end of that "
+          "month, %(month_end)s; none is logged yet.") % params,
+    )
+
+
+def _dispatch_report(params: dict) -> Text:
+    """``params``: ``reports.report_text_figures`` of the report's figures."""
+    return Text(reports.report_subject(params), reports.report_body(params))
+
+
+# --- what people did ---------------------------------------------------------------------------
+
+
+def _handed_over(params: dict) -> Text:
+    """``params``: id, title, platform, class, due, by, unit (the recipient's unit), lead_unit,
+    cooperating_units (names), role ("lead" or "cooperating"), note (as typed, may be empty)."""
+    if params["role"] == "lead":
+        subject = _("Handed over to %(unit)s to lead: issue #%(id)d %(title)s") % params
+        duty = _("As the leader of %(unit)s, the lead unit, see that it is resolved or a solution determined "
+                 "by %(due)s.") % params
+    else:
+        subject = _("Handed over to %(unit)s to cooperate: issue #%(id)d %(title)s") % params
+        duty = _("As the leader of %(unit)s, a cooperating unit, support the lead unit, %(lead_unit)s, in "
+                 "solving it by %(due)s.") % params
+    lines = [
+        _("Issue #%(id)d, %(title)s, raised by %(platform)s (class %(class)s), was handed over by %(by)s.")
+        % params,
+        _("Lead unit: %(unit)s.") % {"unit": params["lead_unit"]},
+    ]
+    if params["cooperating_units"]:
+        lines.append(_("Cooperating units: %(units)s.") % {"units": _names(params["cooperating_units"])})
+    lines.append(duty)
+    if params["note"]:
+        lines.append(_("Note: %(note)s") % params)
+    return Text(subject, "\n".join(lines))
+
+
+def _extension_decided(params: dict) -> Text:
+    """``params``: id, title, approved (bool), due (the due date in force after the decision), by, note."""
+    if params["approved"]:
+        subject = _("Extension approved: issue #%(id)d %(title)s is now due on %(due)s") % params
+        lines = [_("%(by)s approved your extension request for issue #%(id)d, %(title)s. It is now due on "
+                   "%(due)s.") % params]
+        if params["note"]:
+            lines.append(_("Note: %(note)s") % params)
+    else:
+        subject = _("Extension refused: issue #%(id)d %(title)s") % params
+        lines = [
+            _("%(by)s refused your extension request for issue #%(id)d, %(title)s. It is still due on %(due)s.")
+            % params,
+            _("Reason: %(note)s") % params,
+        ]
+    return Text(subject, "\n".join(lines))
+
+
+def _platform_transferred(params: dict) -> Text:
+    """``params``: platform, from_cadre, start, reason, days (the first-contact limit), first_contact_by,
+    month_end, and issues: [id, title, class, due] of the platform's open issues."""
+    lines = [_("%(platform)s was transferred to you from %(from_cadre)s on %(start)s.") % params]
+    if params["reason"]:
+        lines.append(_("Reason: %(note)s") % {"note": params["reason"]})
+    lines.append(
+        ngettext(
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d day), a first visit "
+            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d days), a first visit "
+            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
+            params["days"],
+        ) % params
+    )
+    issues = params["issues"]
+    if issues:
+        lines.append(ngettext(
+            "Its %(count)d open issue is now yours to see through (first-inquiry responsibility):",
+            "Its %(count)d open issues are now yours to see through (first-inquiry responsibility):",
+            len(issues),
+        ) % {"count": len(issues)})
+        lines += [
+            "- " + _("#%(id)d %(title)s (class %(class)s, due on %(due)s)")
+            % {"id": issue_id, "title": title, "class": issue_class, "due": due}
+            for issue_id, title, issue_class, due in issues[:TRANSFER_ISSUES_LISTED]
+        ]
+        if len(issues) > TRANSFER_ISSUES_LISTED:
+            more = len(issues) - TRANSFER_ISSUES_LISTED
+            lines.append(ngettext("and %(count)d more: see the platform's page.",
+                                  "and %(count)d more: see the platform's page.", more) % {"count": more})
+    else:
+        lines.append(_("It has no open issues."))
+    return Text(_("You are now responsible for %(platform)s") % params, "\n".join(lines))
+
+
+_NOTIFICATIONS: dict[str, Callable[[dict], Text]] = {
+    Kind.ISSUE_REMINDER: _reminder,
+    Kind.ISSUE_ESCALATION: _escalation,
+    Kind.QUARTER_CONTACT: _quarter_contact,
+    Kind.QUARTER_CONTACT_UNIT: _quarter_contact_unit,
+    Kind.FIRST_CONTACT: _first_contact,
+    Kind.FIRST_VISIT: _first_visit,
+    Kind.DISPATCH_REPORT: _dispatch_report,
+    Kind.ISSUE_HANDED_OVER: _handed_over,
+    Kind.EXTENSION_DECIDED: _extension_decided,
+    Kind.PLATFORM_TRANSFERRED: _platform_transferred,
+}
+
+
+def notification_text(kind: str, params: dict) -> Text | None:
+    """The subject and body of a notification of ``kind`` made of ``params``, in the active language.
+
+    None when there is nothing to render from (no params, or a kind without a template): the
+    caller shows the text stored with the row.
+    """
+    render = _NOTIFICATIONS.get(kind)
+    if render is None or not params:
+        return None
+    return render(params)
+
+
+# --- timeline notes --------------------------------------------------------------------------------
+
+
+class EventMessage:
+    """The keys of the timeline notes the portal writes itself (``IssueEvent.message``)."""
+
+    REMINDER_SENT = "reminder_sent"
+    ESCALATED_TO_LEADER = "escalated_to_leader"
+    ESCALATED_TO_OFFICE = "escalated_to_office"
+    CALENDAR_CHANGED = "calendar_changed"
+
+
+@lru_cache(maxsize=8)
+def event_note_templates(language: str) -> tuple[str, str, str, str]:
+    """The reminder and escalation notes' templates in ``language`` (the active one): reminded,
+    escalated to the leader, escalated to the office, and the word for nobody."""
+    return (
+        _("Reminder sent to %(name)s."),
+        _("Escalated to the leader of %(unit)s: %(names)s"),
+        _("Escalated to the office: %(names)s"),
+        _("nobody (no leader or office member is set)"),
+    )
+
+
+def _reminder_sent(params: dict) -> str:
+    """``params``: name."""
+    return event_note_templates(_language())[0] % params
+
+
+def _escalated(params: dict, *, to_leader: bool) -> str:
+    """``params``: unit (for the leader), names (of those told; empty when nobody was)."""
+    _reminded, leader, office, nobody = event_note_templates(_language())
+    names = _names(params["names"]) or nobody
+    return (leader if to_leader else office) % {"unit": params.get("unit", ""), "names": names}
+
+
+def _calendar_changed(params: dict) -> str:
+    """``params``: days (entered, at most 10 listed), more_days (bool), removed, years_loaded, years_unloaded."""
+    parts = []
+    if params["days"]:
+        parts.append(_("days entered: %(days)s") % {"days": ", ".join(params["days"])}
+                     + ("…" if params["more_days"] else ""))
+    if params["removed"]:
+        parts.append(_("entries removed: %(days)s") % {"days": ", ".join(params["removed"])})
+    if params["years_loaded"]:
+        parts.append(_("years marked loaded: %(years)s") % {"years": ", ".join(map(str, params["years_loaded"]))})
+    if params["years_unloaded"]:
+        parts.append(
+            _("years marked not loaded: %(years)s") % {"years": ", ".join(map(str, params["years_unloaded"]))}
+        )
+    return _("Working-day calendar changed (%(what)s).") % {"what": "; ".join(parts)}
+
+
+_EVENT_MESSAGES: dict[str, Callable[[dict], str]] = {
+    EventMessage.REMINDER_SENT: _reminder_sent,
+    EventMessage.ESCALATED_TO_LEADER: lambda params: _escalated(params, to_leader=True),
+    EventMessage.ESCALATED_TO_OFFICE: lambda params: _escalated(params, to_leader=False),
+    EventMessage.CALENDAR_CHANGED: _calendar_changed,
+}
+
+
+def event_message_text(message: str, params: dict) -> str | None:
+    """The timeline note ``message`` made of ``params``, in the active language (None: unknown key)."""
+    render = _EVENT_MESSAGES.get(message)
+    return None if render is None else render(params)
+
+
+def event_note(event) -> str:
+    """What an ``IssueEvent``'s note says, in the active language: rendered from its message key
+    when the system wrote it, else the note as stored (typed by a person, or an older entry)."""
+    if event.message:
+        rendered = event_message_text(event.message, event.message_params)
+        if rendered is not None:
+            return rendered
+    return event.note
