@@ -246,6 +246,9 @@ class CalendarViewSet(viewsets.GenericViewSet):
     pagination_class = None
     filter_backends = []
     serializer_class = CalendarDueSerializer
+    #: The admin's entries, which ``days`` lists. The browsable API asks every list view for its
+    #: queryset (to offer filters): without one, ``days`` and ``years`` answered 500 in a browser.
+    queryset = CalendarDay.objects.all()
 
     @extend_schema(
         summary=_("The due date an issue of a class recorded on a date would get"),
@@ -307,7 +310,7 @@ class CalendarViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get", "post"])
     def days(self, request):
         if request.method == "GET":
-            days = CalendarDay.objects.all()
+            days = self.get_queryset()
             year = request.query_params.get("year")
             if year:
                 # A date's year runs from 1 to 9999: anything else cannot name entries (and would

@@ -28,10 +28,13 @@ class Roles:
     is_bureau_staff: bool
     cadre: Cadre | None
     led_unit_ids: frozenset[int]
+    #: Leads the office (市委科技办), which is over all units and receives every office escalation.
+    leads_office: bool = False
 
     @property
     def sees_everything(self) -> bool:
-        return self.is_admin or self.is_bureau_staff
+        # The office's leader is told of any unit's overdue issue, so must be able to open it.
+        return self.is_admin or self.is_bureau_staff or self.leads_office
 
     @property
     def is_unit_leader(self) -> bool:
@@ -65,11 +68,13 @@ def roles_of(user) -> Roles:
     if cached is not None:
         return cached
     cadre = Cadre.objects.select_related("unit", "user").filter(user=user, is_active=True).first()
+    led = dict(Unit.objects.filter(leader=user).values_list("id", "is_office"))
     roles = Roles(
         is_admin=user.is_superuser,
         is_bureau_staff=user.groups.filter(name=BUREAU_STAFF_GROUP).exists(),
         cadre=cadre,
-        led_unit_ids=frozenset(Unit.objects.filter(leader=user).values_list("id", flat=True)),
+        led_unit_ids=frozenset(led),
+        leads_office=any(led.values()),
     )
     user._portal_roles = roles
     return roles

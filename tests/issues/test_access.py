@@ -40,3 +40,19 @@ def test_anonymous_sees_nothing(make_issue, db):
 
     make_issue("B")
     assert not issues_visible_to(AnonymousUser()).exists()
+
+
+def test_the_offices_leader_opens_every_issue_escalated_to_the_office(client, make_issue, office, on):
+    """Regression (found by the journey test): the office's leader receives every office escalation
+    but saw only the issues handed to the office, so the notice's link answered 404."""
+    import io
+
+    from django.core.management import call_command
+
+    issue = make_issue("B", D(2026, 4, 29))  # due 2026-05-15
+    on(D(2026, 5, 26))  # 7 working days overdue: escalated to the leader, then the office
+    call_command("enforce", stdout=io.StringIO())
+    assert issue.notifications.filter(recipient=office.leader).exists()
+    assert list(issues_visible_to(office.leader)) == [issue]
+    client.force_login(office.leader)
+    assert client.get(f"/issues/{issue.pk}/").status_code == 200

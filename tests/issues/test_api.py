@@ -976,3 +976,13 @@ def test_an_over_long_description_of_a_new_issue_is_a_400(client_for, cadre, pla
     assert response.status_code == 400
     assert response.json() == {"description": ["At most 2000 characters (this has 2001): please shorten it."]}
     assert not Issue.objects.exists()
+
+
+@pytest.mark.parametrize("route", ["/api/v1/calendar/days/", "/api/v1/calendar/years/"])
+def test_the_calendar_lists_open_in_the_browsable_api(client, cadre, route):
+    """Regression (found by the journey test): a browser asking for HTML got a 500, the browsable
+    API wanting the viewset's queryset for its filter form."""
+    client.force_login(cadre.user)
+    response = client.get(route, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")

@@ -200,3 +200,19 @@ def test_an_older_notice_without_params_shows_the_text_it_was_stored_with(client
     client.force_login(cadre.user)
     page = client.get(reverse("issues:inbox")).content.decode()
     assert "提醒1" in page and "问题即将到期 1" in page
+
+
+def test_a_contact_duty_notice_opens_its_platform(client, cadre, platform):
+    """Regression (found by the journey test): a notice about a platform (a contact duty) had no link
+    at all; the cadre could not get from the reminder to the platform it names."""
+    note = Notification.objects.create(
+        recipient=cadre.user, kind=Notification.Kind.QUARTER_CONTACT, key=f"test:duty:{platform.pk}",
+        subject="本季度尚未联系", body="请联系平台", platform=platform,
+    )
+    client.force_login(cadre.user)
+    page = client.get(reverse("issues:inbox")).content.decode()
+    target = reverse("platforms:detail", args=[platform.pk])
+    assert f'name="next" value="{target}"' in page and 'data-testid="open-platform"' in page
+    response = client.post(reverse("issues:inbox_mark_read", args=[note.pk]), {"next": target}, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == target
+    assert Notification.objects.get(pk=note.pk).read_at is not None

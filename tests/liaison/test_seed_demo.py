@@ -260,7 +260,7 @@ def test_the_demo_cadre_has_open_issues_one_overdue_and_one_due_within_3_working
     today = timezone.localdate()
     cadre = Cadre.objects.get(user__username=LOGINS["cadre"])
     mine = Issue.objects.open().with_responsible_cadre().filter(responsible_cadre_id=cadre.pk)
-    assert mine.count() >= 3
+    assert mine.count() >= 2  # the overdue one and the one due soon, as the seed promises; others as drawn
     assert mine.filter(due_date__lt=today).exists()
     assert mine.filter(due_date__gte=today, due_date__lte=due_soon_until(today)).exists()
 

@@ -1,0 +1,712 @@
+"""The portal lived through a quarter, day by day.
+
+Unit tests check each piece; this module checks the lived sequence, which is where the portal broke
+before (every reminded issue's page answered 500 after the first morning sweep). It seeds the demo,
+then moves the clock through ``DAYS`` days, from ``START`` across a month end, the quarter end of
+30 September, the Mid-Autumn and National Day holidays and their makeup workdays (Sunday 20 and
+Saturday 10 October). Each day:
+
+- beat's jobs run as beat would run them: every enabled periodic task in django-celery-beat's tables
+  whose crontab fires that day, at its time, through Celery (``apply``), in time order; the frequent
+  ones (e-mail delivery, every minute) after each other job and after the users have acted;
+- the demo's people act as real users would, through the pages and the API: cadres log contacts
+  with issues of every class, cadres and leaders hand issues over, handlers record solutions and
+  resolutions (some late), cadres ask for extensions and bureau staff decide them, platforms' ratings
+  are entered (some low, which reopens the issue), and one cadre leaves mid-quarter: an admin moves
+  each of their platforms to a colleague with room and deactivates them.
+
+After each simulated week, every page of the URL conf is visited as every role (anonymous, a cadre,
+another unit's cadre, a unit leader, bureau staff, an admin) with real ids from the data, and so is
+every issue page that exists, and the test asserts: no 5xx anywhere; 403 or 404 where the role may
+not see the record; every link of every inbox opens; and the scheme's invariants hold.
+
+The URL conf is enumerated, not listed: a page added later is visited without editing this test.
+A route whose parameters it cannot fill fails the test, naming the route, so that the filler below
+learns the new parameter.
+
+Run it alone with ``.venv/bin/pytest tests/test_journey.py`` (``-m journey``); ``make test`` runs it.
+"""
+
+import datetime
+import io
+import os
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db.models import Count, F, Q
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from issues.access import issues_visible_to
+from issues.admin import ISSUE_ACTIONS
+from issues.calendar import load_calendar
+from issues.models import ExtensionRequest, Issue, IssueClass, Notification
+from liaison.access import (
+    assignments_visible_to,
+    cadres_visible_to,
+    contacts_visible_to,
+    platforms_visible_to,
+    roles_of,
+    units_visible_to,
+)
+from liaison.demo import DEMO_LOGINS
+from liaison.forms import ISSUES_PREFIX
+from liaison.models import Assignment, Cadre, Contact, Unit
+from platforms.models import Platform
+
+pytestmark = [pytest.mark.django_db, pytest.mark.journey]
+
+START = datetime.date(2026, 9, 1)  # a Tuesday
+DAYS = int(os.environ.get("JOURNEY_DAYS", 70))  # to Monday 9 November: a month end, the quarter end, two holidays, two makeup workdays
+SHANGHAI = timezone.get_fixed_timezone(8 * 60)
+#: A job that fires more often than this a day runs after every step instead, not at each tick.
+FREQUENT = 24
+#: The day the leaving cadre leaves.
+LEAVING_DAY = datetime.date(2026, 10, 14)
+
+LOGIN = {login["role"]: login["username"] for login in DEMO_LOGINS}
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+# --- beat ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str
+    kwargs: dict
+    times: tuple  # (hour, minute) of each run on the day
+
+
+def beat_jobs(day: datetime.date) -> tuple[list[Job], list[Job]]:
+    """The enabled periodic tasks that fire on ``day`` as django-celery-beat holds them:
+    (the jobs with their times, the frequent jobs)."""
+    timed, frequent = [], []
+    cron_weekday = day.isoweekday() % 7  # cron counts from Sunday = 0
+    for task in PeriodicTask.objects.filter(enabled=True).select_related("crontab", "interval"):
+        kwargs = json.loads(task.kwargs or "{}")
+        if task.crontab is None:
+            frequent.append(Job(task.name, task.task, kwargs, ()))  # an interval: treat as frequent
+            continue
+        cron = task.crontab.schedule
+        if day.month not in cron.month_of_year or day.day not in cron.day_of_month or (
+            cron_weekday not in cron.day_of_week
+        ):
+            continue
+        times = tuple((h, m) for h in sorted(cron.hour) for m in sorted(cron.minute))
+        (frequent if len(times) > FREQUENT else timed).append(Job(task.name, task.task, kwargs, times))
+    return timed, frequent
+
+
+def run_job(job: Job) -> None:
+    celery_app.loader.import_default_modules()  # what a worker does at start: find every app's tasks
+    result = celery_app.tasks[job.task].apply(kwargs=job.kwargs)
+    result.get(propagate=True)  # a job that fails fails the journey
+
+
+# --- the people ----------------------------------------------------------------------------------
+
+
+class People:
+    """The demo logins, another unit's cadre, and signed-in clients for each (pages and API)."""
+
+    def __init__(self):
+        User = get_user_model()
+        self.users = {role: User.objects.get(username=username) for role, username in LOGIN.items()}
+        demo_cadre = self.users["cadre"].cadre
+        other = (
+            Cadre.objects.filter(is_active=True).exclude(unit=demo_cadre.unit).exclude(user__led_units__isnull=False)
+            .order_by("pk").first()
+        )
+        self.users["other_cadre"] = other.user
+        self._pages: dict[int, Client] = {}
+        self._api: dict[int, APIClient] = {}
+
+    def roles(self) -> dict:
+        return {"anonymous": None, **self.users}
+
+    def page(self, user) -> Client:
+        if user is None:
+            return Client()
+        if user.pk not in self._pages:
+            client = Client()
+            client.force_login(user)
+            self._pages[user.pk] = client
+        return self._pages[user.pk]
+
+    def api(self, user) -> APIClient:
+        if user.pk not in self._api:
+            client = APIClient()
+            client.force_authenticate(user)
+            self._api[user.pk] = client
+        return self._api[user.pk]
+
+
+def form_errors(response) -> str:
+    context = response.context or {}
+    found = []
+    for name in ("form", "formset", "bound"):
+        form = context.get(name)
+        if form is not None and getattr(form, "errors", None):
+            found.append(f"{name}: {form.errors}")
+    return "; ".join(found) or response.content.decode()[:2000]
+
+
+class Users:
+    """What the demo's people do each day. Deterministic: one seeded random source."""
+
+    def __init__(self, people: People, rng: random.Random):
+        self.people, self.rng = people, rng
+        self.calendar = load_calendar()
+        self.counts = Counter()
+
+    # each working day
+    def act(self, today: datetime.date) -> None:
+        self.log_contacts(today)
+        self.hand_over(today)
+        self.decide_extensions(today)
+        self.work_on_issues(today)
+        self.rate(today)
+        if today == LEAVING_DAY:
+            self.a_cadre_leaves(today)
+
+    def log_contacts(self, today):
+        """A few cadres log a contact, often with issues of any class (through the contact page)."""
+        active = list(
+            Assignment.objects.active().filter(cadre__is_active=True, platform__is_active=True)
+            .select_related("cadre__user").order_by("pk")
+        )
+        demo_cadre = self.people.users["cadre"].cadre
+        chosen = self.rng.sample(active, 4) + [a for a in active if a.cadre_id == demo_cadre.pk][:1]
+        for assignment in chosen:
+            issues = []
+            for n in range(self.rng.choice([0, 1, 1, 2])):
+                klass = self.rng.choice(IssueClass.values)
+                issues.append({
+                    "title": f"旅程问题 {today.isoformat()} {assignment.platform_id}-{n}",
+                    "issue_class": klass,
+                    "service_area": self.rng.choice(Issue.ServiceArea.values),
+                    "description": "平台反映的困难和需求。",
+                    "answer": "已当场解答。" if klass == IssueClass.A else "",
+                })
+            data = {
+                "platform": assignment.platform_id,
+                "date": today.isoformat(),
+                "kind": self.rng.choice(Contact.Kind.values),
+                "people_met": "平台联系人",
+                "summary": "了解平台近期建设进展和困难需求。",
+                "needs": "",
+                f"{ISSUES_PREFIX}-TOTAL_FORMS": str(len(issues)),
+                f"{ISSUES_PREFIX}-INITIAL_FORMS": "0",
+                f"{ISSUES_PREFIX}-MIN_NUM_FORMS": "0",
+                f"{ISSUES_PREFIX}-MAX_NUM_FORMS": "1000",
+            }
+            for index, issue in enumerate(issues):
+                data.update({f"{ISSUES_PREFIX}-{index}-{key}": value for key, value in issue.items()})
+            response = self.people.page(assignment.cadre.user).post("/contacts/new/", data)
+            assert response.status_code == 302, form_errors(response)
+            self.counts["contacts"] += 1
+            self.counts["issues logged"] += len(issues)
+
+    def _open(self):
+        return Issue.objects.open().exclude(issue_class=IssueClass.A).select_related("platform").order_by("pk")
+
+    def hand_over(self, today):
+        """Issues recorded before today and not handed over yet: the cadre or the unit leader hands
+        most of them over (through the issue page); a few wait, as some do."""
+        waiting = self._open().filter(handed_to_unit__isnull=True, recorded_on__lt=today)
+        units = list(Unit.objects.order_by("pk"))
+        for issue in waiting:
+            if self.rng.random() < 0.2:
+                continue
+            cadre = _responsible(issue)
+            if cadre is None:
+                continue
+            actor = cadre.user
+            if cadre.unit.leader_id and self.rng.random() < 0.4:
+                actor = cadre.unit.leader
+            data = {"hand_over-note": "请按期办理。"}
+            if issue.issue_class == IssueClass.C:
+                candidates = [u for u in units if not u.is_office]
+                lead = self.rng.choice(candidates)
+                cooperating = [u.pk for u in self.rng.sample(candidates, 2) if u.pk != lead.pk]
+                data.update({"hand_over-lead_unit": lead.pk, "hand_over-cooperating_units": cooperating})
+            response = self.people.page(actor).post(f"/issues/{issue.pk}/hand-over/", data)
+            assert response.status_code == 302, form_errors(response)
+            self.counts["handed over"] += 1
+
+    def work_on_issues(self, today):
+        """Handlers record solutions and resolutions; some ask for an extension; some are left late."""
+        staff_api = self.people.api(self.people.users["bureau"])
+        for issue in self._open().filter(handed_to_unit__isnull=False):
+            roll = self.rng.random()
+            if issue.due_date and issue.due_date < today and roll < 0.15:
+                # late, and resolved at last (through the API, as bureau staff follow it up)
+                response = staff_api.post(f"/api/v1/issues/{issue.pk}/resolve/", {"resolution": "已协调解决（逾期）。"})
+                assert response.status_code == 200, response.content
+                self.counts["resolved late"] += 1
+            elif roll < 0.06:
+                cadre = _responsible(issue)
+                user = cadre.user if cadre else self.people.users["bureau"]
+                response = self.people.page(user).post(
+                    f"/issues/{issue.pk}/resolve/", {"resolve-resolution": "已协调解决。"}
+                )
+                assert response.status_code == 302, form_errors(response)
+                self.counts["resolved"] += 1
+            elif roll < 0.09:
+                response = staff_api.post(
+                    f"/api/v1/issues/{issue.pk}/determine-solution/", {"solution": "已确定解决方案，按计划推进。"}
+                )
+                assert response.status_code == 200, response.content
+                self.counts["solution determined"] += 1
+            elif roll < 0.11 and not issue.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+                cadre = _responsible(issue)
+                if cadre is None:
+                    continue
+                response = self.people.page(cadre.user).post(
+                    f"/issues/{issue.pk}/request-extension/",
+                    {"request_extension-extra_working_days": "5", "request_extension-reason": "需协调省级部门。"},
+                )
+                # Refused in place (400, the form with its message) when no extension may be given now.
+                assert response.status_code in (302, 400), response.status_code
+                self.counts["extensions asked"] += response.status_code == 302
+
+    def decide_extensions(self, today):
+        """Bureau staff decide each pending extension on the issue page: most approved."""
+        staff = self.people.page(self.people.users["bureau"])
+        for extension in ExtensionRequest.objects.filter(status=ExtensionRequest.Status.PENDING).order_by("pk"):
+            approve = self.rng.random() < 0.7
+            data = {
+                "decide_extension-extension": extension.pk,
+                "decide_extension-decision": "approve" if approve else "refuse",
+                "decide_extension-note": "" if approve else "请按原期限办结。",
+            }
+            response = staff.post(f"/issues/{extension.issue_id}/decide-extension/", data)
+            assert response.status_code == 302, form_errors(response)
+            self.counts["extensions decided"] += 1
+
+    def rate(self, today):
+        """The platform's rating of a resolved issue, entered by its cadre; now and then a low one."""
+        done = Issue.objects.filter(status=Issue.Status.RESOLVED, rating__isnull=True).exclude(issue_class=IssueClass.A)
+        for issue in done.order_by("pk"):
+            if self.rng.random() < 0.5:
+                continue
+            cadre = _responsible(issue)
+            if cadre is None:
+                continue
+            rating = self.rng.choice([5, 5, 5, 4, 4, 4, 3, 2, 1])
+            response = self.people.page(cadre.user).post(
+                f"/issues/{issue.pk}/rate/",
+                {"rate-rating": rating, "rate-comment": "平台反馈：仍未解决。" if rating <= 2 else "满意。"},
+            )
+            assert response.status_code == 302, form_errors(response)
+            self.counts["rated low, reopened" if rating <= 2 else "rated"] += 1
+
+    def a_cadre_leaves(self, today):
+        """A cadre with open issues leaves: an admin moves each platform to a colleague with room
+        (through the API), then deactivates them."""
+        admin_api = self.people.api(self.people.users["admin"])
+        demo_cadre = self.people.users["cadre"].cadre
+        leaving = (
+            Cadre.objects.filter(is_active=True, assignments__platform__issues__status=Issue.Status.OPEN)
+            .exclude(pk__in=[demo_cadre.pk, self.people.users["other_cadre"].cadre.pk])
+            .distinct().order_by("pk").first()
+        )
+        for assignment in Assignment.objects.active().filter(cadre=leaving).order_by("pk"):
+            successor = (
+                Cadre.objects.filter(is_active=True).exclude(pk=leaving.pk)
+                .annotate(n=Count("assignments", filter=Q(assignments__end_date__isnull=True)))
+                .filter(n__lt=4).order_by("-unit_id", "n", "pk")
+            )
+            successor = successor.filter(unit=leaving.unit).first() or successor.first()
+            response = admin_api.post(
+                f"/api/v1/platforms/{assignment.platform_id}/transfer/",
+                {"cadre": successor.pk, "end_reason": "原干部调岗", "date": today.isoformat()},
+            )
+            assert response.status_code == 200, response.content
+            self.counts["platforms moved"] += 1
+        response = admin_api.post(f"/api/v1/cadres/{leaving.pk}/deactivate/", {})
+        assert response.status_code == 200, response.content
+        self.left = leaving
+
+
+def _responsible(issue: Issue) -> Cadre | None:
+    assignment = Assignment.objects.active().filter(platform=issue.platform_id).select_related(
+        "cadre__user", "cadre__unit__leader"
+    ).first()
+    return assignment.cadre if assignment else None
+
+
+# --- the URL conf, every page --------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    pattern: str  # as Django prints it, for messages
+    name: str
+    regex: re.Pattern
+    converters: dict
+    callback: object
+    admin_model: type | None = None
+
+
+def routes() -> list[Route]:
+    """Every URL pattern of the project, flattened, with the admin's model where it has one."""
+    found = []
+    admin_models = {(m._meta.app_label, m._meta.model_name): m for m in admin.site._registry}
+
+    def walk(patterns, prefix_parts, namespace, converters):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix_parts + [p.pattern], p.namespace or namespace,
+                     {**converters, **p.pattern.converters})
+                continue
+            parts = prefix_parts + [p.pattern]
+            text = "".join(str(part) for part in parts)
+            regex = "".join(part.regex.pattern.lstrip("^").rstrip("$").removesuffix(r"\Z") for part in parts)
+            model = None
+            match = re.match(r"admin/(\w+)/(\w+)/", text)
+            if match:
+                model = admin_models.get((match[1], match[2]))
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+            found.append(Route(text, name, re.compile(regex), {**converters, **p.pattern.converters}, p.callback,
+                               model))
+
+    walk(get_resolver().url_patterns, [], None, {})
+    return found
+
+
+def api_model(route: Route):
+    """The model of an API route: its viewset's queryset, or the model named by its basename."""
+    cls = getattr(route.callback, "cls", None)
+    queryset = getattr(cls, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    basename = route.name.split("-")[0]
+    return next((m for m in apps.get_models() if m._meta.model_name == basename), None)
+
+
+#: The model whose ids fill ``pk`` in the portal's own pages, by URL name.
+PAGE_MODELS = {
+    "issues:": Issue,
+    "issues:inbox_mark_read": Notification,
+    "platforms:detail": Platform,
+    "contact_detail": Contact,
+}
+#: Who may see a record of these models: the shared access checks the pages and the API use.
+VISIBLE = {
+    Issue: issues_visible_to,
+    Platform: platforms_visible_to,
+    Contact: contacts_visible_to,
+    Cadre: cadres_visible_to,
+    Unit: units_visible_to,
+    Assignment: assignments_visible_to,
+}
+#: Pages anyone may open without signing in.
+PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
+
+
+def model_for(route: Route):
+    if route.admin_model is not None:
+        return route.admin_model
+    if route.pattern.startswith("api/"):
+        return api_model(route)
+    if route.name in PAGE_MODELS:
+        return PAGE_MODELS[route.name]
+    for prefix, model in PAGE_MODELS.items():
+        if prefix.endswith(":") and route.name.startswith(prefix):
+            return model
+    return None
+
+
+def sample_ids(model, viewer) -> list:
+    """Ids to visit a route of ``model`` with, as ``viewer``: one the viewer may see and one they may
+    not (where such exist), so both answers are checked."""
+    manager = model._default_manager
+    if model is Notification:
+        mine = manager.filter(recipient=viewer).order_by("-pk").values_list("pk", flat=True)[:1] if viewer else []
+        others = manager.exclude(recipient=viewer).order_by("-pk") if viewer else manager.order_by("-pk")
+        return list(mine) + list(others.values_list("pk", flat=True)[:1])
+    ids = []
+    check = VISIBLE.get(model)
+    if check is not None and viewer is not None:
+        visible = check(viewer)
+        ids += list(visible.order_by("-pk").values_list("pk", flat=True)[:1])
+        ids += list(manager.exclude(pk__in=visible.values("pk")).order_by("-pk").values_list("pk", flat=True)[:1])
+    else:
+        ids += list(manager.order_by("-pk").values_list("pk", flat=True)[:1])
+    return ids
+
+
+def fill(route: Route, viewer) -> list[tuple[str, object]]:
+    """Concrete URLs for ``route``: (url, the record it shows or None). Fails on an unknown parameter."""
+    names = list(route.regex.groupindex)
+    model = model_for(route)
+    if route.regex.groups > len(names):
+        return history_urls(route, model, viewer)
+    primary = next((name for name in ("pk", "object_id", "id") if name in names), None)
+    fixed = {}
+    for name in names:
+        if name in (primary, "extension_pk", "app_label"):
+            continue
+        if name == "content_type_id":  # the admin's "view on site": a platform's page
+            fixed[name] = ContentType.objects.get_for_model(Platform).pk
+            model = Platform
+            continue
+        if name == "format":
+            fixed[name] = "json"
+        elif name == "action" and route.name == "admin:issues_issue_act":
+            fixed[name] = sorted(ISSUE_ACTIONS)[0]  # the admin's action pages on one issue
+        elif name == "url":
+            fixed[name] = "no-such-page/"  # the admin's catch-all
+        elif name == "path" and not route.name:
+            return []  # media files, served in DEBUG only
+        else:
+            pytest.fail(f"cannot fill {name!r} in the route {route.pattern!r}: teach tests/test_journey.py")
+    if primary and model is None:
+        pytest.fail(f"no model known for {primary!r} in the route {route.pattern!r}: teach tests/test_journey.py")
+    labels = sorted({m._meta.app_label for m in admin.site._registry}) if "app_label" in names else [None]
+    urls = []
+    for value in sample_ids(model, viewer) if primary else [None]:
+        record = model._default_manager.filter(pk=value).first() if primary else None
+        for label in labels:
+            kwargs = dict(fixed)
+            if primary:
+                kwargs[primary] = value
+            if label:
+                kwargs["app_label"] = label
+            if "extension_pk" in names:
+                extension = ExtensionRequest.objects.filter(issue_id=value).order_by("-pk").first()
+                if extension is None:
+                    continue
+                kwargs["extension_pk"] = extension.pk
+            urls.append((build(route, kwargs), record))
+    if not names and re.search(r"[\^$()\[\]*+?|]", urls[0][0]):
+        pytest.fail(f"cannot fill the route {route.pattern!r}: teach tests/test_journey.py its parameters")
+    return urls
+
+
+def history_urls(route: Route, model, viewer) -> list[tuple[str, object]]:
+    """django-simple-history's "one past version" page: ``(object id)/history/(history id)/``."""
+    if not route.name.endswith("_simple_history") or not hasattr(model, "history"):
+        pytest.fail(f"cannot fill the route {route.pattern!r}: teach tests/test_journey.py its parameters")
+    urls = []
+    for pk in sample_ids(model, viewer):
+        version = model.history.filter(id=pk).order_by("-history_id").first()
+        if version is not None:
+            text = route.regex.pattern.replace("^", "").replace("$", "")
+            text = text.replace("([^/]+)", str(pk), 1).replace("([^/]+)", str(version.history_id), 1)
+            urls.append(("/" + text.replace("\\", ""), model._default_manager.get(pk=pk)))
+    return urls
+
+
+def build(route: Route, kwargs: dict) -> str:
+    """The route's regex with its groups replaced by ``kwargs``."""
+    text = route.regex.pattern
+    for name, value in kwargs.items():
+        text = re.sub(r"\(\?P<%s>(?:[^()]|\([^()]*\))*\)" % name, str(value), text, count=1)
+    text = re.sub(r"\\(.)", r"\1", text)
+    text = text.replace("/?", "/")
+    return "/" + text
+
+
+def expected_hidden(route: Route, record, viewer) -> bool:
+    """Whether ``viewer`` may not see ``record`` through the portal's pages and API."""
+    if record is None or viewer is None or route.admin_model is not None:
+        return False  # the admin's pages are for admins, who see every record
+    if isinstance(record, Notification):
+        return record.recipient_id != viewer.pk
+    check = VISIBLE.get(type(record))
+    if check is None:
+        return False
+    return not check(viewer).filter(pk=record.pk).exists()
+
+
+def visit_every_page(people: People, today: datetime.date) -> Counter:
+    """Every route as every role; returns the status counts. Asserts as it goes."""
+    seen = Counter()
+    problems = []
+    all_routes = routes()
+    for role, user in people.roles().items():
+        client = people.page(user) if user else Client()
+        for route in all_routes:
+            for url, record in fill(route, user):
+                response = client.get(url, HTTP_ACCEPT="text/html")
+                status = response.status_code
+                seen[status] += 1
+                where = f"{role} GET {url} ({route.pattern})"
+                if status >= 500:
+                    problems.append(f"{where}: {status}")
+                    continue
+                # Any 2xx shows something: a hidden record must answer 403 or 404 (or a 405 for a
+                # GET on an action, which shows nothing either).
+                if expected_hidden(route, record, user) and 200 <= status < 300:
+                    problems.append(f"{where}: {status}, but the role may not see record {record.pk}")
+                if user is None and route.name not in PUBLIC and 200 <= status < 300:
+                    problems.append(f"{where}: 200 for an anonymous visitor")
+    assert not problems, f"as of {today}:\n" + "\n".join(problems[:50])
+    return seen
+
+
+def visit_every_issue(people: People, today: datetime.date, *, since: datetime.datetime | None) -> int:
+    """Issue pages as every signed-in role: 200 where the role may see it, else 403 or 404.
+
+    Every issue as bureau staff (who see them all), and as every other role the issues changed since
+    ``since`` or with a timeline entry since (all of them when ``since`` is None): a page's answer
+    changes when its issue or its timeline does.
+    """
+    problems, visits = [], 0
+    every = list(Issue.objects.order_by("pk").values_list("pk", flat=True))
+    changed = every if since is None else list(
+        Issue.objects.filter(Q(updated_at__gte=since) | Q(events__at__gte=since))
+        .distinct().order_by("pk").values_list("pk", flat=True)
+    )
+    for role, user in people.users.items():
+        visible = set(issues_visible_to(user).values_list("pk", flat=True))
+        client = people.page(user)
+        for pk in every if role == "bureau" else changed:
+            status = client.get(f"/issues/{pk}/").status_code
+            visits += 1
+            expected = (200,) if pk in visible else (403, 404)
+            if status not in expected:
+                problems.append(f"{role} /issues/{pk}/: {status}, expected {expected}")
+    assert not problems, f"as of {today}:\n" + "\n".join(problems[:50])
+    return visits
+
+
+def follow_every_inbox_link(people: People, today: datetime.date) -> int:
+    """Every notice's link in every inbox (every page of it), as its recipient, the way the inbox
+    opens it: marked read, then on to the issue or the platform it is about."""
+    problems, followed = [], 0
+    recipients = get_user_model().objects.filter(notifications__isnull=False, is_active=True).distinct()
+    for user in recipients.order_by("pk"):
+        client = people.page(user)
+        targets, page_number = set(), 1
+        while True:
+            page = client.get("/issues/inbox/", {"page": page_number})
+            if page.status_code != 200:
+                problems.append(f"{user.username} inbox page {page_number}: {page.status_code}")
+                break
+            html = page.content.decode()
+            targets |= set(re.findall(r'action="(/issues/inbox/\d+/read/)">.*?name="next" value="(/[^"]+)"',
+                                      html, flags=re.S))
+            if 'rel="next"' not in html:
+                break
+            page_number += 1
+        for action, target in sorted(targets):
+            if target.startswith("/issues/inbox"):
+                continue  # "mark read" and stay: not a link to anything
+            response = client.post(action, {"next": target}, follow=True)
+            followed += 1
+            if response.status_code != 200 or response.redirect_chain[-1][0] != target:
+                problems.append(f"{user.username}'s inbox links {target}: {response.status_code}")
+    assert not problems, f"as of {today}:\n" + "\n".join(problems[:50])
+    return followed
+
+
+# --- the invariants ------------------------------------------------------------------------------
+
+
+def check_invariants(people: People, today: datetime.date, last_sweep_day: datetime.date | None) -> None:
+    calendar = load_calendar()
+    active = Assignment.objects.active()
+    # one cadre per platform
+    doubled = active.values("platform").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not doubled.exists(), list(doubled)
+    # each active cadre serves 2 to 4 platforms, or is flagged (the API's ``incomplete`` filter)
+    loads = dict(
+        Cadre.objects.filter(is_active=True)
+        .annotate(n=Count("assignments", filter=Q(assignments__end_date__isnull=True)))
+        .values_list("pk", "n")
+    )
+    assert max(loads.values()) <= 4
+    outside = {pk for pk, n in loads.items() if not 2 <= n <= 4}
+    response = people.api(people.users["admin"]).get("/api/v1/cadres/", {"incomplete": "true", "page_size": 1000})
+    assert response.status_code == 200, response.content
+    flagged = {row["id"] for row in response.json()["results"]}
+    assert flagged == outside, (flagged, outside)
+    # every notification key unique
+    keys = Notification.objects.values("key").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not keys.exists()
+    # no due date before the day the issue was recorded
+    assert not Issue.objects.filter(due_date__lt=F("recorded_on")).exists()
+    # every overdue open issue escalated as the rules say, as of the last sweep
+    if last_sweep_day is not None:
+        from issues.enforcement import portal_setting  # the setting's value, not its logic
+
+        office_after = int(portal_setting("OFFICE_ESCALATION_WORKING_DAYS"))
+        for issue in Issue.objects.open().filter(due_date__lt=last_sweep_day):
+            overdue = calendar.working_days_between(issue.due_date, last_sweep_day)
+            wanted = 2 if overdue >= 1 + office_after else 1
+            assert issue.escalation_level >= wanted, (
+                f"issue {issue.pk} due {issue.due_date}, {overdue} working days overdue on {last_sweep_day}, "
+                f"escalation level {issue.escalation_level}, wanted {wanted}"
+            )
+
+
+# --- the journey ---------------------------------------------------------------------------------
+
+
+def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SESSION_COOKIE_AGE = 365 * 24 * 3600  # the same signed-in clients live through the quarter
+    time_machine.move_to(at(START, 7), tick=False)
+    call_command("seed_demo", stdout=io.StringIO())
+    people = People()
+    users = Users(people, random.Random(20260901))
+    calendar = load_calendar()
+    last_sweep_day = None
+    weekly = Counter()
+    week_start = timezone.now()
+
+    for offset in range(DAYS):
+        today = START + datetime.timedelta(days=offset)
+        timed, frequent = beat_jobs(today)
+        runs = sorted(((t, job) for job in timed for t in job.times), key=lambda run: (run[0], run[1].name))
+        for (hour, minute), job in runs:
+            time_machine.move_to(at(today, hour, minute), tick=False)
+            run_job(job)
+            for other in frequent:
+                run_job(other)
+        if calendar.is_working_day(today):
+            last_sweep_day = today
+            time_machine.move_to(at(today, 14), tick=False)
+            users.act(today)
+            for job in frequent:
+                run_job(job)
+        time_machine.move_to(at(today, 20), tick=False)
+        if today.weekday() == 6 or offset == DAYS - 1:
+            check_invariants(people, today, last_sweep_day)
+            weekly.update(visit_every_page(people, today))
+            last = offset == DAYS - 1
+            weekly["issue pages"] += visit_every_issue(people, today, since=None if last else week_start)
+            week_start = timezone.now()
+            weekly["inbox links"] += follow_every_inbox_link(people, today)
+
+    # The quarter did happen: each kind of event took place, and the jobs delivered.
+    for what in ("contacts", "issues logged", "handed over", "resolved", "resolved late", "solution determined",
+                 "extensions decided", "rated", "rated low, reopened", "platforms moved"):
+        assert users.counts[what] > 0, (what, users.counts)
+    assert Notification.objects.filter(kind=Notification.Kind.ISSUE_ESCALATION).exists()
+    assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT).count() >= 9
+    assert not Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).exists()
+    assert len(mailoutbox) == Notification.objects.filter(email_status=Notification.EmailStatus.SENT).count()
+    assert weekly[200] > 0 and weekly["issue pages"] > 0 and weekly["inbox links"] > 0
+    assert not Cadre.objects.filter(pk=users.left.pk, is_active=True).exists()
