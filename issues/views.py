@@ -27,7 +27,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
-from liaison.access import get_visible_or_404, roles_of
+from liaison.access import get_visible_or_404, platforms_visible_to, roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
@@ -482,7 +482,24 @@ def inbox(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     # Each notice in the reader's language, whatever language was active when it was written.
     page.object_list = notifications.with_texts(page.object_list)
+    _mark_openable(request.user, page.object_list)
     return render(request, "issues/inbox.html", {"page": page, "unread_only": unread_only})
+
+
+def _mark_openable(user, rows) -> None:
+    """Set ``openable`` on each notice: whether the reader may still open what it is about.
+
+    A cadre who has left, or whose platform has moved, keeps their old notices; a link from them
+    would answer 404, so the inbox says why there is none instead. Two queries for the whole page.
+    """
+    issue_ids = {row.issue_id for row in rows if row.issue_id}
+    platform_ids = {row.platform_id for row in rows if row.platform_id and not row.issue_id}
+    issues_open = set(access.issues_visible_to(user).filter(pk__in=issue_ids).values_list("pk", flat=True)) \
+        if issue_ids else set()
+    platforms_open = set(platforms_visible_to(user).filter(pk__in=platform_ids).values_list("pk", flat=True)) \
+        if platform_ids else set()
+    for row in rows:
+        row.openable = row.issue_id in issues_open if row.issue_id else row.platform_id in platforms_open
 
 
 def _back_to_inbox(request):

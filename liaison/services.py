@@ -274,7 +274,11 @@ def cadre_deactivate(*, cadre: Cadre) -> Cadre:
     held = Assignment.objects.active().filter(cadre=cadre).count()
     if held:
         raise ValidationError(
-            _("%(cadre)s still serves %(count)d platforms. Transfer them to other cadres first.")
+            ngettext(
+                "%(cadre)s still serves %(count)d platform. Transfer it to another cadre first.",
+                "%(cadre)s still serves %(count)d platforms. Transfer them to other cadres first.",
+                held,
+            )
             % {"cadre": cadre, "count": held},
             code="cadre_has_platforms",
         )

@@ -216,3 +216,20 @@ def test_a_contact_duty_notice_opens_its_platform(client, cadre, platform):
     response = client.post(reverse("issues:inbox_mark_read", args=[note.pk]), {"next": target}, follow=True)
     assert response.status_code == 200 and response.redirect_chain[-1][0] == target
     assert Notification.objects.get(pk=note.pk).read_at is not None
+
+
+def test_a_notice_about_a_platform_that_moved_away_offers_no_dead_link(client, cadre, colleague, platform, on):
+    """Regression (found by the journey test): after a transfer the old cadre's notices linked to a
+    platform they may no longer open (404); the inbox now says so instead of linking."""
+    from liaison.services import assignment_transfer
+
+    Notification.objects.create(
+        recipient=cadre.user, kind=Notification.Kind.QUARTER_CONTACT, key=f"test:moved:{platform.pk}",
+        subject="本季度尚未联系", body="请联系平台", platform=platform,
+    )
+    on(datetime.date(2026, 5, 6))
+    assignment_transfer(platform=platform, to_cadre=colleague, reason="工作调整")
+    client.force_login(cadre.user)
+    page = client.get(reverse("issues:inbox")).content.decode()
+    assert 'data-testid="open-platform"' not in page
+    assert "You no longer serve this platform." in page
