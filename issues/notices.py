@@ -264,6 +264,7 @@ class EventMessage:
     ESCALATED_TO_LEADER = "escalated_to_leader"
     ESCALATED_TO_OFFICE = "escalated_to_office"
     CALENDAR_CHANGED = "calendar_changed"
+    REOPENED_BY_RATING = "reopened_by_rating"
 
 
 @lru_cache(maxsize=8)
@@ -307,11 +308,17 @@ def _calendar_changed(params: dict) -> str:
     return _("Working-day calendar changed (%(what)s).") % {"what": "; ".join(parts)}
 
 
+def _reopened_by_rating(params: dict) -> str:
+    """``params``: rating (1 or 2), comment (the platform's words, kept as written)."""
+    return _("The platform rated the result %(rating)d of 5: %(comment)s") % params
+
+
 _EVENT_MESSAGES: dict[str, Callable[[dict], str]] = {
     EventMessage.REMINDER_SENT: _reminder_sent,
     EventMessage.ESCALATED_TO_LEADER: lambda params: _escalated(params, to_leader=True),
     EventMessage.ESCALATED_TO_OFFICE: lambda params: _escalated(params, to_leader=False),
     EventMessage.CALENDAR_CHANGED: _calendar_changed,
+    EventMessage.REOPENED_BY_RATING: _reopened_by_rating,
 }
 
 

@@ -93,9 +93,14 @@ def _snapshot(issue: Issue, *fields: str) -> dict:
     return values
 
 
-def _record(issue: Issue, kind: str, *, by, before=None, after=None, note: str = "") -> IssueEvent:
+def _record(
+    issue: Issue, kind: str, *, by, before=None, after=None, note: str = "", message: str = "", message_params=None
+) -> IssueEvent:
+    """One timeline entry. A note the portal writes itself also gives its ``message`` key and
+    params, so that it reads in each reader's language (``notices.event_note``)."""
     return IssueEvent.objects.create(
-        issue=issue, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
+        issue=issue, kind=kind, actor=by, before=before or {}, after=after or {}, note=note,
+        message=message, message_params=message_params or {},
     )
 
 
@@ -705,7 +710,7 @@ def issue_resolve(*, issue: Issue, by: User, resolution: str) -> Issue:
     return issue
 
 
-def _reopen(issue: Issue, *, by, reason: str) -> Issue:
+def _reopen(issue: Issue, *, by, reason: str, message: str = "", message_params=None) -> Issue:
     fields = ("status", "issue_class", "closed_on", "closure_kind", "on_time", "resolved_on", "rating",
               *_DEADLINE_FIELDS)
     before = _snapshot(issue, *fields)
@@ -722,7 +727,7 @@ def _reopen(issue: Issue, *, by, reason: str) -> Issue:
             by=by,
             before={"issue_class": IssueClass.A},
             after={"issue_class": IssueClass.B, "clock_started_on": issue.clock_started_on.isoformat()},
-            note=reason,
+            note=reason, message=message, message_params=message_params,
         )
     else:
         issue.status = Status.HANDED_OVER if issue.handed_to_unit_id else Status.OPEN
@@ -742,7 +747,8 @@ def _reopen(issue: Issue, *, by, reason: str) -> Issue:
           "closure_kind", "on_time", "resolved_on", "solution", "resolution", "rating", "rating_comment", "rated_at",
           "reopen_count",
           *_DEADLINE_FIELDS)
-    _record(issue, Kind.REOPENED, by=by, before=before, after=_snapshot(issue, *fields), note=reason)
+    _record(issue, Kind.REOPENED, by=by, before=before, after=_snapshot(issue, *fields), note=reason,
+            message=message, message_params=message_params)
     return issue
 
 
@@ -793,6 +799,7 @@ def issue_rate(*, issue: Issue, by: User, rating: int, comment: str = "") -> Iss
             issue,
             by=by,
             reason=_("The platform rated the result %(rating)d of 5: %(comment)s") % {"rating": rating, "comment": comment},
+            message=notices.EventMessage.REOPENED_BY_RATING, message_params={"rating": rating, "comment": comment},
         )
     return issue
 

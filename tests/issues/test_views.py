@@ -392,6 +392,15 @@ def test_a_low_rating_reopens(signed_in, issue):
     assert events(issue)[-2:] == ["rated", "reopened"]
 
 
+def test_the_reopening_note_reads_in_each_readers_language(signed_in, issue, settings):
+    """Regression: the note was stored in the rater's language, so a reader of the other read it so."""
+    act(signed_in, "resolve", issue, {"resolution": "已解决"})
+    act(signed_in, "rate", issue, {"rating": "2", "comment": "未真正解决"})
+    assert "The platform rated the result 2 of 5: 未真正解决" in html(signed_in.get(detail_url(issue)))
+    signed_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "平台对办理结果评分2分（满分5分）：未真正解决" in html(signed_in.get(detail_url(issue)))
+
+
 def test_a_state_error_shows_on_top_of_the_form(signed_in, issue):
     act(signed_in, "resolve", issue, {"resolution": "已解决"})
     # A second tab still shows the resolve form.
