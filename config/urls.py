@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from issues.views import set_language
+from issues.views import PortalLoginView, set_language
 
 admin.site.site_header = _("Liaison portal administration")
 admin.site.site_title = _("Liaison portal")
@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Django's switch (django.conf.urls.i18n), wrapped to record a signed-in user's choice for e-mail.
     path("i18n/setlang/", set_language, name="set_language"),
+    # Sign-in, which also brings a user's saved language to a browser that has none yet.
+    path("login/", PortalLoginView.as_view(), name="login"),
     path("api/v1/", include("config.api_urls")),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),

@@ -106,6 +106,11 @@ def with_texts(rows: Iterable[Notification]) -> list[Notification]:
 # --- the recipient's language ----------------------------------------------------------------------
 
 
+def saved_language(user) -> str:
+    """The language ``user`` chose with the switch when signed in, or "" if they never did."""
+    return NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+
+
 def recipient_language(user_id: int) -> str:
     """The language ``user_id`` reads their e-mail in: their choice, else the portal's default."""
     chosen = NotificationPreference.objects.filter(user_id=user_id).values_list("language", flat=True).first()

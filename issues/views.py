@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
@@ -540,3 +541,23 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         notifications.notification_preference_set_language(user=request.user, language=language)
     return response
+
+
+class PortalLoginView(LoginView):
+    """Sign-in. On a browser that has never used the language switch (a new phone, say), the pages
+    then follow the language the user chose before, as their e-mail already does."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
+            chosen = notifications.saved_language(form.get_user())
+            if chosen:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME, chosen, max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                    secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                )
+        return response

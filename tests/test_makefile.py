@@ -1,5 +1,6 @@
 """``make run`` as a newcomer types it: on PORT (default 8000), through honcho's -p to the web process."""
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -13,7 +14,13 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make i
 
 def run_recipe(*args: str) -> str:
     """The commands ``make run`` would execute (``-n``: printed, not run)."""
-    done = subprocess.run(["make", "-n", "run", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    # Run as a newcomer would, not as a sub-make of ``make test``: a parent make's flags would add
+    # its "Entering/Leaving directory" lines (and any -j or -k) to what this one prints.
+    environment = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES"}}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", "run", *args],
+        cwd=ROOT, capture_output=True, text=True, check=True, env=environment,
+    )
     return done.stdout.splitlines()[-1]
 
 

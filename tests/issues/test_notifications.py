@@ -276,3 +276,21 @@ def test_an_email_goes_out_in_its_recipients_chosen_language(client, make_issue,
     assert "It is due today, 2026-05-15." in to_cadre.body
     # The leader chose nothing: the portal's default language, Chinese.
     assert "问题" in to_leader.subject and "Overdue" not in to_leader.subject
+
+
+def test_a_new_browser_gets_the_language_chosen_before_at_sign_in(client, cadre, settings):
+    from tests.conftest import PASSWORD
+
+    client.force_login(cadre.user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    fresh_phone = type(client)()
+    response = fresh_phone.post("/login/", {"username": cadre.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert "My platforms" in fresh_phone.get("/my/platforms/").content.decode()
+
+    # A browser that already chose keeps its own choice.
+    chosen_here = type(client)()
+    chosen_here.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = chosen_here.post("/login/", {"username": cadre.user.username, "password": PASSWORD})
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies

@@ -167,7 +167,7 @@ def test_a_cadre_holding_platforms_cannot_be_deactivated_or_deleted(client_for, 
 
     deactivate = client.post(f"/api/v1/cadres/{cadre.pk}/deactivate/")
     assert deactivate.status_code == 400
-    assert "Transfer them to other cadres first" in deactivate.json()["non_field_errors"][0]
+    assert "Transfer it to another cadre first" in deactivate.json()["non_field_errors"][0]
     delete = client.delete(f"/api/v1/cadres/{cadre.pk}/")
     assert delete.status_code == 400
     assert "deactivate the cadre instead" in delete.json()["non_field_errors"][0]

@@ -265,7 +265,7 @@ def test_set_platforms_needs_a_reason_to_remove_platforms(cadre):
 def test_a_cadre_holding_platforms_cannot_be_deactivated(platform, cadre, other_cadre):
     with pytest.raises(ValidationError) as refused:
         services.cadre_deactivate(cadre=cadre)
-    assert "Transfer them to other cadres first" in refused.value.messages[0]
+    assert "Transfer it to another cadre first" in refused.value.messages[0]
     assert Cadre.objects.get(pk=cadre.pk).is_active
 
     services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部退休")
