@@ -26,11 +26,13 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.urls import reverse
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from config.celery import app as celery_app
 
 from . import notices
 from .models import Notification, NotificationPreference
@@ -48,6 +50,8 @@ MAX_BACKOFF = timedelta(hours=2)
 BROKER_TIMEOUT = 2
 #: Ids per delivery task message.
 ENQUEUE_CHUNK = 500
+#: The task that e-mails given notifications (``issues.tasks.deliver_notifications``).
+DELIVER_TASK = "issues.tasks.deliver_notifications"
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -247,22 +251,23 @@ def enqueue_delivery(notification_ids: Sequence[int]) -> None:
     ids = list(notification_ids)
 
     def send():
-        from .tasks import deliver_notifications
-
         for start in range(0, len(ids), ENQUEUE_CHUNK):
-            enqueue_safely(deliver_notifications, notification_ids=ids[start:start + ENQUEUE_CHUNK])
+            enqueue_safely(DELIVER_TASK, notification_ids=ids[start:start + ENQUEUE_CHUNK])
 
     transaction.on_commit(send)
 
 
-def enqueue_safely(task, **kwargs) -> bool:
-    """Send ``task`` with ``kwargs`` to the broker; on any failure log it and return False.
+def enqueue_safely(task_name: str, **kwargs) -> bool:
+    """Send the task named ``task_name`` with ``kwargs`` to the broker; on any failure log it and
+    return False.
 
     Callers are web requests and sweeps whose work is already committed: a broker that is down
     or slow must not fail them or hold them up. So: one connection attempt with short timeouts,
     no publish retries. What was not enqueued is picked up by ``deliver_pending_notifications``.
+    The task is named, not imported: ``tasks`` uses this module, and this module must not use it.
     """
-    app = task.app
+    app = celery_app
+    task = app.signature(task_name)
     try:
         if app.conf.task_always_eager:
             task.apply_async(kwargs=kwargs)
@@ -276,7 +281,7 @@ def enqueue_safely(task, **kwargs) -> bool:
         return True
     except Exception as error:  # noqa: BLE001 - whatever the broker does, the caller carries on
         logger.warning(
-            "Could not enqueue %s (%s); the periodic delivery will pick the work up.", task.name, error
+            "Could not enqueue %s (%s); the periodic delivery will pick the work up.", task_name, error
         )
         return False
 
