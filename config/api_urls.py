@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from achievements.api import AchievementViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
@@ -15,6 +16,7 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("calendar", CalendarViewSet, basename="calendar")
+router.register("achievements", AchievementViewSet, basename="achievement")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "platforms",
     "liaison",
     "issues",
+    "achievements",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,9 @@ SPECTACULAR_SETTINGS = {
         # An issue's class is ``issue_class`` on the issue and ``new_class`` when reclassifying.
         "IssueClassEnum": "issues.models.IssueClass",
         "CalendarDayKindEnum": "issues.models.CalendarDay.Kind",
+        # An achievement's stage is ``stage`` and ``dropped_from``; a mode is recommended and then recorded.
+        "AchievementStageEnum": "achievements.models.Stage",
+        "TransformationModeEnum": "achievements.models.TransformationMode",
     },
 }
 

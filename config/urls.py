@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),
     path("issues/", include("issues.urls")),
+    path("achievements/", include("achievements.urls")),
 ]
 
 if settings.DEBUG:

@@ -4,11 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from achievements.selectors import platform_achievements
 from liaison import selectors
 from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to
 
 #: Timeline entries shown before "show all".
 TIMELINE_LENGTH = 50
+#: The platform's newest achievements shown on its page; the list has them all.
+ACHIEVEMENTS_SHOWN = 5
 
 
 @login_required
@@ -20,11 +23,16 @@ def platform_detail(request, pk):
     timeline = selectors.platform_timeline(
         user=request.user, platform=platform, limit=None if show_all else TIMELINE_LENGTH, today=today
     )
+    achievements, achievement_count = platform_achievements(
+        user=request.user, platform=platform, limit=ACHIEVEMENTS_SHOWN
+    )
     return render(
         request,
         "platforms/detail.html",
         {
             "platform": platform,
+            "achievements": achievements,
+            "achievement_count": achievement_count,
             "assignment": assignment,
             "timeline": timeline,
             # The buttons to log a contact or record an issue: the same rule as the contact form's.

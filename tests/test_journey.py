@@ -49,6 +49,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
+from achievements.access import achievements_visible_to
+from achievements.models import Achievement
 from config.celery import app as celery_app
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
@@ -409,6 +411,7 @@ PAGE_MODELS = {
     "issues:inbox_mark_read": Notification,
     "platforms:detail": Platform,
     "contact_detail": Contact,
+    "achievements:": Achievement,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -418,6 +421,7 @@ VISIBLE = {
     Cadre: cadres_visible_to,
     Unit: units_visible_to,
     Assignment: assignments_visible_to,
+    Achievement: achievements_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}

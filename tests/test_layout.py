@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-ROOMS = ["config", "platforms", "liaison", "issues"]
+ROOMS = ["config", "platforms", "liaison", "issues", "achievements"]
 
 
 def project_modules() -> dict[str, Path]:

@@ -8,11 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from achievements.models import Achievement, AchievementEvent
 from issues import access as issue_access
 from issues.calendar import load_calendar
 from issues.models import (
@@ -125,6 +126,18 @@ def test_the_command_prints_the_demo_logins(seeded):
         assert login["username"] in seeded and login["password"] in seeded
 
 
+def test_the_launched_platforms_have_achievements_in_every_stage(seeded):
+    stages = dict(Achievement.objects.values_list("stage").annotate(n=Count("pk")).order_by())
+    assert set(stages) == set(Achievement.Stage.values)
+    assert 150 <= sum(stages.values()) <= 400
+    assert "achievements:" in seeded
+    # Credited to the cadre who served the platform, and written through the services (a timeline each).
+    assert not Achievement.objects.filter(events__isnull=True).exists()
+    served = Assignment.objects.filter(platform=OuterRef("platform_id"), cadre=OuterRef("collected_by_id"))
+    assert not Achievement.objects.exclude(Exists(served)).exists()
+    assert not Achievement.objects.filter(stage="transformed", contract_amount__isnull=True).exists()
+
+
 def snapshot():
     User = get_user_model()
     return {
@@ -144,6 +157,11 @@ def snapshot():
         # What the caught-up sweeps wrote: a second seed sweeps no day twice.
         "notifications": sorted(Notification.objects.values_list("key", flat=True)),
         "events": IssueEvent.objects.count(),
+        "achievements": sorted(
+            Achievement.objects.values_list("platform__name", "title", "stage", "collected_on", "stage_entered_on",
+                                            "updated_at")
+        ),
+        "achievement events": AchievementEvent.objects.count(),
         "sweep runs": sorted(SweepRun.objects.values_list("kind", "day", "runs", "notifications_created")),
         "dispatch reports": sorted(DispatchReport.objects.values_list("period_start", "period_end")),
         "issues": sorted(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from achievements.demo import seed_achievements
 from issues.enforcement import catch_up_sweeps
 from issues.models import Issue, IssueClass
 from liaison.demo import DEMO_LOGINS, DUE_SOON_WORKING_DAYS, issue_summary, seed_demo
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo is for development only; it refuses to run with DJANGO_ENV=production.")
         started = time.monotonic()
         report = seed_demo()
+        # Here rather than in liaison.demo: achievements are a room of their own, which liaison does not call.
+        achievements = seed_achievements()
         # Here rather than in liaison.demo: the sweeps belong to issues, which liaison does not call.
         sweeps = catch_up_sweeps()
         elapsed = time.monotonic() - started
@@ -32,10 +35,12 @@ class Command(BaseCommand):
             created, updated = report.created.get(what, 0), report.updated.get(what, 0)
             if created or updated:
                 self.stdout.write(f"  {what}: {created} created, {updated} updated")
-        for warning in report.warnings:
+        if achievements.created:
+            self.stdout.write(f"  achievements: {achievements.created} created")
+        for warning in [*report.warnings, *achievements.warnings]:
             self.stdout.write(self.style.WARNING(f"  {warning}"))
         self._write_sweeps(sweeps)
-        if report.changed_anything or any(result.notifications or result.escalations for result in sweeps):
+        if report.changed_anything or achievements.created or any(result.notifications or result.escalations for result in sweeps):
             self.stdout.write(self.style.SUCCESS(f"Demo data seeded in {elapsed:.1f}s."))
         else:
             self.stdout.write(self.style.SUCCESS(f"Demo data already in place, nothing changed ({elapsed:.1f}s)."))

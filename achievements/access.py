@@ -1,0 +1,94 @@
+"""Who may see an achievement and who may act on it: the predicates every service, page and API
+view uses.
+
+Roles come from ``liaison.access.roles_of``. The stewards of an achievement are the platform's
+responsible cadre now, the cadre who collected it (credited with it for good), the leader of the
+responsible cadre's unit, bureau staff and admins.
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liaison.access import roles_of
+from liaison.models import Assignment, Cadre
+from platforms.models import Platform
+
+from .models import Achievement
+
+
+def achievements_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Achievements the user may see.
+
+    Bureau staff, admins and the office's leader: all. A cadre: those of the platforms they serve
+    now, and those they collected. A unit leader: those of their units' cadres' platforms, those
+    their units' cadres collected, and those landing in their units.
+    """
+    queryset = Achievement.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
+    condition = Q(pk__in=[])
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(collected_by=roles.cadre)
+    if roles.is_unit_leader:
+        units = roles.led_unit_ids
+        condition |= (
+            Exists(active.filter(cadre__unit_id__in=units))
+            | Q(collected_by__unit_id__in=units)
+            | Q(landing_unit_id__in=units)
+        )
+    return queryset.filter(condition)
+
+
+def responsible_cadre(achievement: Achievement) -> Cadre | None:
+    """The platform's current responsible cadre (one query, cached on the achievement object)."""
+    if not hasattr(achievement, "_responsible_cadre"):
+        assignment = (
+            Assignment.objects.active().filter(platform_id=achievement.platform_id).select_related("cadre__user").first()
+        )
+        achievement._responsible_cadre = assignment.cadre if assignment else None
+    return achievement._responsible_cadre
+
+
+def _supervises(user) -> bool:
+    roles = roles_of(user)
+    return roles.is_bureau_staff or roles.is_admin
+
+
+def _is_steward(user, achievement: Achievement) -> bool:
+    roles = roles_of(user)
+    if _supervises(user):
+        return True
+    current = responsible_cadre(achievement)
+    if roles.cadre is not None and (
+        roles.cadre.pk == achievement.collected_by_id or (current is not None and current.pk == roles.cadre.pk)
+    ):
+        return True
+    return current is not None and current.unit_id in roles.led_unit_ids
+
+
+def can_view_achievement(user, achievement: Achievement) -> bool:
+    return achievements_visible_to(user).filter(pk=achievement.pk).exists()
+
+
+def can_collect_achievement(user, *, platform: Platform, on: datetime.date) -> bool:
+    """Only the cadre responsible for the platform on the day collects its achievements."""
+    cadre = roles_of(user).cadre
+    return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
+
+
+def can_change_achievement(user, achievement: Achievement) -> bool:
+    """Update, assess, advance, transform, drop and step back: the stewards."""
+    return _is_steward(user, achievement)
+
+
+def can_comment_on_achievement(user, achievement: Achievement) -> bool:
+    return can_view_achievement(user, achievement)
+
+
+def can_export_achievements(user) -> bool:
+    """The Excel export is for bureau staff and unit leaders."""
+    roles = roles_of(user)
+    return roles.sees_everything or roles.is_unit_leader

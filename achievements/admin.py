@@ -1,0 +1,112 @@
+"""The achievements admin: the stage, assessment and transformation read-only, the timeline inline;
+what the achievement is (title, type, field, numbers, description) corrected through
+``achievement_update``. Every other change is an action on the portal's pages or the API, through
+``achievements.services``."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from liaison.admin import HistoryAdmin, ReadOnlyInline
+
+from . import services
+from .models import Achievement, AchievementEvent
+from .selectors import achievement_list
+
+_EDITABLE = services.DESCRIPTIVE_FIELDS
+
+
+class AchievementEventInline(ReadOnlyInline):
+    model = AchievementEvent
+    fields = ("at", "kind", "actor", "note", "before", "after")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    verbose_name_plural = _("timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class AchievementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Achievement
+        fields = list(_EDITABLE)
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) or "" for name in _EDITABLE}
+        values = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+        for name, error in services.descriptive_errors(**values).items():
+            self.add_error(name if name in self.fields else None, error)
+        return cleaned
+
+
+@admin.register(Achievement)
+class AchievementAdmin(HistoryAdmin):
+    form = AchievementAdminForm
+    list_display = ("id", "title", "platform", "technology_field", "stage", "readiness_level", "judgement",
+                    "collected_by", "collected_on", "contract_amount")
+    list_display_links = ("id", "title")
+    list_filter = ("stage", "technology_field", "judgement", "readiness_level", "achievement_type",
+                   "transformation_mode", "landing_unit")
+    search_fields = ("title", "sub_field", "platform__name", "counterpart_enterprise")
+    date_hierarchy = "collected_on"
+    list_select_related = ("platform", "collected_by__user")
+    inlines = [AchievementEventInline]
+    fieldsets = [
+        (None, {"fields": ("platform", "collected_by", "collected_on", "contact", *_EDITABLE)}),
+        (_("Stage"), {"fields": ("stage", "stage_entered_on", "drop_reason", "dropped_from")}),
+        (_("Assessment of transformability"), {"fields": (
+            "readiness_level", "ip_status", "market_prospects", "judgement", "recommended_mode", "assessed_by",
+            "assessed_at")}),
+        (_("Transformation"), {"fields": (
+            "transformation_mode", "counterpart_enterprise", "landing_unit", "contract_amount", "transformed_on")}),
+    ]
+
+    def get_queryset(self, request):
+        return achievement_list(user=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        every = [f for group in self.fieldsets for f in group[1]["fields"]]
+        if obj is not None and obj.is_active:
+            return [f for f in every if f not in _EDITABLE]
+        return every
+
+    def has_add_permission(self, request):
+        # Achievements are collected by their cadre on the portal, through achievement_collect.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not form.has_changed():
+            return
+        current = Achievement.objects.get(pk=obj.pk)
+        try:
+            services.achievement_update(
+                achievement=current, by=request.user, **{name: form.cleaned_data[name] or "" for name in _EDITABLE}
+            )
+        except ValidationError as error:  # refused after the form's checks (it moved on meanwhile)
+            self.message_user(request, " ".join(error.messages), level="error")
+
+
+@admin.register(AchievementEvent)
+class AchievementEventAdmin(admin.ModelAdmin):
+    """The timelines, read-only: entries are written by the services."""
+
+    list_display = ("at", "achievement", "kind", "actor")
+    list_filter = ("kind",)
+    search_fields = ("achievement__title", "note")
+    list_select_related = ("achievement", "actor")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,131 @@
+"""The API for achievements, their actions and timeline.
+
+Reads are scoped by ``achievements.access.achievements_visible_to`` (through
+``achievement_list``): an achievement the user may not see is a 404, never a 403. Every change goes
+through one service in ``achievements.services``, which decides who may make it (a
+``PermissionDenied`` is a 403 with the service's message) and raises ``ValidationError`` for the
+rest (a 400 with field messages, by ``config.api.exception_handler``). Every action answers with the
+achievement as it now stands.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import services
+from .filters import AchievementFilter
+from .selectors import achievement_list, achievement_timeline
+from .serializers import (
+    AchievementAdvanceSerializer,
+    AchievementAssessSerializer,
+    AchievementCollectSerializer,
+    AchievementCommentSerializer,
+    AchievementDropSerializer,
+    AchievementEventSerializer,
+    AchievementReasonSerializer,
+    AchievementSerializer,
+    AchievementTransformSerializer,
+)
+
+_DENIED = OpenApiResponse(description=_("The user may not take this action (the message says why)."))
+_NOT_VISIBLE = OpenApiResponse(description=_("No such achievement among those the user may see."))
+_INVALID = OpenApiResponse(description=_("Invalid input: the messages are listed per field."))
+
+
+def _action_schema(request, *, summary, responses_code=200):
+    return extend_schema(
+        summary=summary,
+        request=request,
+        responses={responses_code: AchievementSerializer, 400: _INVALID, 403: _DENIED, 404: _NOT_VISIBLE},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("The achievements the user may see")),
+    retrieve=extend_schema(summary=_("One achievement")),
+    create=extend_schema(
+        summary=_("Collect an achievement (as the platform's responsible cadre on the day)"),
+        request=AchievementCollectSerializer,
+        responses={201: AchievementSerializer, 400: _INVALID, 403: _DENIED},
+    ),
+)
+class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Achievements (成果转化). They are never edited field by field or deleted: each change is an
+    action with its own service and its own entry on the timeline."""
+
+    serializer_class = AchievementSerializer
+    filterset_class = AchievementFilter
+    search_fields = ["title", "sub_field"]
+    ordering_fields = ["collected_on", "stage_entered_on", "readiness_level", "contract_amount"]
+
+    def get_queryset(self):
+        return achievement_list(user=self.request.user).order_by("-collected_on", "-pk")
+
+    def get_serializer_class(self):
+        if self.action in {"create", "list"} and self.request.method == "POST":
+            return AchievementCollectSerializer
+        return super().get_serializer_class()
+
+    def _fresh(self, achievement, status_code=status.HTTP_200_OK):
+        return Response(AchievementSerializer(self.get_queryset().get(pk=achievement.pk)).data, status=status_code)
+
+    def _input(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request):
+        achievement = services.achievement_collect(by=request.user, **self._input(request))
+        return self._fresh(achievement, status.HTTP_201_CREATED)
+
+    @_action_schema(AchievementAssessSerializer, summary=_("Assess the achievement (collected -> assessed, or again)"))
+    @action(detail=True, methods=["post"], serializer_class=AchievementAssessSerializer)
+    def assess(self, request, pk=None):
+        achievement = services.achievement_assess(achievement=self.get_object(), by=request.user,
+                                                  **self._input(request))
+        return self._fresh(achievement)
+
+    @_action_schema(AchievementAdvanceSerializer, summary=_("Move forward one stage: assessed -> matched -> negotiating"))
+    @action(detail=True, methods=["post"], serializer_class=AchievementAdvanceSerializer)
+    def advance(self, request, pk=None):
+        achievement = services.achievement_advance(achievement=self.get_object(), by=request.user,
+                                                   **self._input(request))
+        return self._fresh(achievement)
+
+    @_action_schema(AchievementTransformSerializer, summary=_("Record the transformation (from matched or negotiating)"))
+    @action(detail=True, methods=["post"], serializer_class=AchievementTransformSerializer)
+    def transform(self, request, pk=None):
+        achievement = services.achievement_transform(achievement=self.get_object(), by=request.user,
+                                                     **self._input(request))
+        return self._fresh(achievement)
+
+    @_action_schema(AchievementDropSerializer, summary=_("Drop the achievement, with the reason"))
+    @action(detail=True, methods=["post"], serializer_class=AchievementDropSerializer)
+    def drop(self, request, pk=None):
+        achievement = services.achievement_drop(achievement=self.get_object(), by=request.user,
+                                                **self._input(request))
+        return self._fresh(achievement)
+
+    @_action_schema(AchievementReasonSerializer, summary=_("Step back one stage, with the reason"))
+    @action(detail=True, methods=["post"], url_path="step-back", serializer_class=AchievementReasonSerializer)
+    def step_back(self, request, pk=None):
+        achievement = services.achievement_step_back(achievement=self.get_object(), by=request.user,
+                                                     **self._input(request))
+        return self._fresh(achievement)
+
+    @_action_schema(AchievementCommentSerializer, summary=_("Comment on the achievement's timeline"), responses_code=201)
+    @action(detail=True, methods=["post"], serializer_class=AchievementCommentSerializer)
+    def comments(self, request, pk=None):
+        achievement = self.get_object()
+        services.achievement_comment(achievement=achievement, by=request.user, **self._input(request))
+        return self._fresh(achievement, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("The achievement's timeline, oldest first"),
+        responses={200: AchievementEventSerializer(many=True), 404: _NOT_VISIBLE},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def timeline(self, request, pk=None):
+        return Response(AchievementEventSerializer(achievement_timeline(self.get_object()), many=True).data)

@@ -1,0 +1,57 @@
+"""The achievement list's filters, one set for the pages, the export and the API.
+
+``unit`` means the unit of the platform's current responsible cadre, or the district or park where
+the achievement lands. The platforms offered are those the user may see.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from liaison.access import platforms_visible_to
+from liaison.models import Assignment, Unit
+
+from .models import READINESS_MAX, READINESS_MIN, Achievement, Judgement, Stage, TechnologyField
+
+
+def _platforms(request):
+    if request is None:
+        return platforms_visible_to(None).none()
+    return platforms_visible_to(request.user).order_by("name")
+
+
+class AchievementFilter(django_filters.FilterSet):
+    technology_field = django_filters.ChoiceFilter(
+        choices=TechnologyField.choices, label=_("Technology field"), empty_label=_("All fields")
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("Stage"), empty_label=_("All stages"))
+    readiness_level = django_filters.ChoiceFilter(
+        choices=[(n, str(n)) for n in range(READINESS_MIN, READINESS_MAX + 1)],
+        label=_("Readiness level"),
+        empty_label=_("Any level"),
+    )
+    judgement = django_filters.ChoiceFilter(
+        choices=Judgement.choices, label=_("Judgement"), empty_label=_("Any judgement")
+    )
+    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform"), empty_label=_("All platforms"))
+    unit = django_filters.ModelChoiceFilter(
+        field_name="platform__assignments__cadre__unit", queryset=Unit.objects.all(), method="filter_unit",
+        label=_("Unit"), empty_label=_("All units"),
+    )
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"), max_length=100)
+
+    class Meta:
+        model = Achievement
+        fields = ["technology_field", "stage", "readiness_level", "judgement", "platform", "unit"]
+
+    def filter_unit(self, queryset, name, value):
+        active = Assignment.objects.active().filter(platform=OuterRef("platform_id"), cadre__unit=value)
+        return queryset.filter(Exists(active) | Q(landing_unit=value))
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(sub_field__icontains=value) | Q(counterpart_enterprise__icontains=value)
+        )

@@ -1,0 +1,165 @@
+"""Forms for the achievement pages: each collects one service's arguments.
+
+The rules live in ``achievements.services``; a form here only turns input into typed values and
+shows the service's field errors in place. Field names match the services' argument names, so a
+service's ``ValidationError`` lands on the field that collected the value.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedFormField
+from liaison.models import Unit
+
+from .models import AchievementType, Judgement, TechnologyField, TransformationMode, readiness_choices
+
+_WIDGET_CLASS = {
+    "select": "form-select",
+    "radioselect": "form-check-input",
+    "checkboxinput": "form-check-input",
+}
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: field messages on their fields, the rest
+    (and messages about arguments the form does not collect) on top."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class PortalForm(forms.Form):
+    """Bootstrap classes on every widget, and ``is-invalid`` on a field once it has an error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = _WIDGET_CLASS.get(type(field.widget).__name__.lower(), "form-control")
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs["class"]:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+def _textarea(rows=3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _blank(label, choices):
+    return [("", label), *choices]
+
+
+class DescriptionForm(PortalForm):
+    """What the achievement is: ``achievement_collect``'s and ``achievement_update``'s arguments."""
+
+    title = LimitedFormField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    achievement_type = forms.ChoiceField(label=_("Type of achievement"), choices=_blank(_("Choose…"), AchievementType.choices))
+    technology_field = forms.ChoiceField(
+        label=_("Technology field"), choices=_blank(_("Choose…"), TechnologyField.choices),
+        help_text=_("One of the eight fields of the national list of high-tech fields."),
+    )
+    sub_field = LimitedFormField(label=_("Sub-field"), max_length=100, required=False)
+    registration_numbers = LimitedFormField(
+        label=_("Patent or registration numbers"), max_length=SHORT_TEXT_MAX_LENGTH, required=False,
+        help_text=_("Patent, software copyright, variety or registration numbers, separated by commas."),
+    )
+    description = LimitedFormField(
+        label=_("Description"), max_length=LONG_TEXT_MAX_LENGTH, required=False, widget=_textarea(4)
+    )
+
+
+class CollectForm(DescriptionForm):
+    platform = forms.ModelChoiceField(label=_("Platform"), queryset=None, empty_label=_("Choose…"))
+    contact = forms.ModelChoiceField(
+        label=_("Brought up at the contact"), queryset=None, required=False, empty_label=_("None"),
+    )
+    collected_on = forms.DateField(label=_("Collected on"), required=False, widget=_date_input(),
+                                   help_text=_("Leave empty for the contact's date, or today."))
+
+    field_order = ["platform", "contact", "collected_on", "title", "achievement_type", "technology_field",
+                   "sub_field", "registration_numbers", "description"]
+
+    def __init__(self, *args, platforms, contacts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = platforms
+        self.fields["contact"].queryset = contacts.select_related("platform").order_by("-date", "-id")
+        self.fields["contact"].label_from_instance = lambda c: f"{c.date:%Y-%m-%d} · {c.platform.name} · {c.get_kind_display()}"
+
+
+class UpdateForm(DescriptionForm):
+    def __init__(self, *args, achievement, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(achievement, name) for name in (
+            "title", "achievement_type", "technology_field", "sub_field", "registration_numbers", "description")})
+        super().__init__(*args, **kwargs)
+
+
+class AssessForm(PortalForm):
+    readiness_level = forms.TypedChoiceField(
+        label=_("Technology readiness level"), coerce=int, choices=[],
+        help_text=_("As GB/T 22900 defines the technology readiness levels."),
+    )
+    judgement = forms.ChoiceField(label=_("Overall judgement"), choices=_blank(_("Choose…"), Judgement.choices))
+    ip_status = LimitedFormField(label=_("IP status"), max_length=SHORT_TEXT_MAX_LENGTH, required=False,
+                                 widget=_textarea(2))
+    market_prospects = LimitedFormField(label=_("Market prospects"), max_length=SHORT_TEXT_MAX_LENGTH,
+                                        required=False, widget=_textarea(2))
+    recommended_mode = forms.ChoiceField(
+        label=_("Recommended mode of transformation"), choices=_blank(_("None yet"), TransformationMode.choices),
+        required=False,
+    )
+
+    def __init__(self, *args, achievement=None, **kwargs):
+        if achievement is not None and achievement.readiness_level:
+            kwargs.setdefault("initial", {name: getattr(achievement, name) for name in (
+                "readiness_level", "judgement", "ip_status", "market_prospects", "recommended_mode")})
+        super().__init__(*args, **kwargs)
+        self.fields["readiness_level"].choices = _blank(_("Choose…"), readiness_choices())
+
+
+class AdvanceForm(PortalForm):
+    note = LimitedFormField(label=_("What happened"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2))
+
+    def __init__(self, *args, achievement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class TransformForm(PortalForm):
+    transformation_mode = forms.ChoiceField(
+        label=_("Mode of transformation"), choices=_blank(_("Choose…"), TransformationMode.choices)
+    )
+    counterpart_enterprise = LimitedFormField(label=_("Counterpart enterprise"), max_length=TITLE_MAX_LENGTH)
+    landing_unit = forms.ModelChoiceField(
+        label=_("District or park where it lands"), queryset=Unit.objects.exclude(kind=Unit.Kind.CITY_DEPARTMENT),
+        required=False, empty_label=_("Outside the city, or not known"),
+    )
+    contract_amount = forms.DecimalField(label=_("Contract amount (10,000 yuan)"), max_digits=12, decimal_places=2)
+    transformed_on = forms.DateField(label=_("Transformed on"), required=False, widget=_date_input(),
+                                     help_text=_("Leave empty for today."))
+    note = LimitedFormField(label=_("Note"), max_length=SHORT_TEXT_MAX_LENGTH, required=False, widget=_textarea(2))
+
+    def __init__(self, *args, achievement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ReasonForm(PortalForm):
+    reason = LimitedFormField(label=_("Reason"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2))
+
+    def __init__(self, *args, achievement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class CommentForm(PortalForm):
+    text = LimitedFormField(label=_("Comment"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2))
+
+    def __init__(self, *args, achievement=None, **kwargs):
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,56 @@
+"""Reads about achievements that are more than a one-line filter.
+
+``achievement_list`` is what every list, page and API view starts from: scoped to the user, the
+related rows joined and the platform's current cadre annotated, so a page's query count does not
+grow with its rows.
+"""
+
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
+
+from liaison.models import Assignment
+from platforms.models import Platform
+
+from .access import achievements_visible_to
+from .models import Achievement, AchievementEvent, Stage
+
+
+def achievement_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """The achievements ``user`` may see, ready for a list: platform, collecting cadre, contact and
+    landing unit joined, annotated with ``responsible_cadre_id``, ``responsible_unit_id`` and
+    ``responsible_cadre_name`` (the platform's current cadre; empty when it has none)."""
+    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
+    name = Concat(F("cadre__user__last_name"), F("cadre__user__first_name"))
+    return (
+        achievements_visible_to(user, queryset)
+        .annotate(
+            responsible_cadre_id=Subquery(active.values("cadre_id")[:1]),
+            responsible_unit_id=Subquery(active.values("cadre__unit_id")[:1]),
+            responsible_cadre_name=Coalesce(Subquery(active.annotate(n=name).values("n")[:1]), Value("")),
+        )
+        .select_related("platform", "collected_by__user", "collected_by__unit", "landing_unit", "assessed_by")
+    )
+
+
+def achievement_timeline(achievement: Achievement) -> QuerySet:
+    """The achievement's timeline, oldest first, with who acted."""
+    return AchievementEvent.objects.filter(achievement=achievement).select_related("actor").order_by("at", "id")
+
+
+def platform_achievements(*, user, platform: Platform, limit: int) -> tuple[list[Achievement], int]:
+    """The newest ``limit`` achievements of a platform the user may see, and how many there are."""
+    queryset = achievements_visible_to(user).filter(platform=platform)
+    rows = list(queryset.select_related("collected_by__user").order_by("-collected_on", "-id")[:limit])
+    # Always counted, so the page's query count is the same with few or many.
+    return rows, queryset.count()
+
+
+def stage_counts(queryset: QuerySet) -> dict[str, int]:
+    """How many achievements of ``queryset`` are in each stage, in one query."""
+    counts = dict.fromkeys(Stage.values, 0)
+    for row in queryset.order_by().values("stage").annotate(n=Count("pk")):
+        counts[row["stage"]] = row["n"]
+    return counts
+
+
+__all__ = ["achievement_list", "achievement_timeline", "platform_achievements", "stage_counts"]

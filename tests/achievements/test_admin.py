@@ -1,0 +1,66 @@
+"""The achievements admin: pages render; the details change through achievement_update; the stage,
+assessment and transformation are read-only."""
+
+import pytest
+from django.urls import reverse
+
+from achievements.models import Achievement
+
+pytestmark = pytest.mark.django_db
+
+
+#: The read-only timeline inline's management form, which every change form posts.
+INLINE = {"events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "events-MIN_NUM_FORMS": "0",
+          "events-MAX_NUM_FORMS": "0"}
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def test_the_pages_render(admin_client, at_stage):
+    a = at_stage("transformed")
+    event = a.events.first()
+    version = a.history.first().history_id
+    for url in [
+        reverse("admin:achievements_achievement_changelist"),
+        reverse("admin:achievements_achievement_changelist") + "?stage=transformed",
+        reverse("admin:achievements_achievement_change", args=[a.pk]),
+        reverse("admin:achievements_achievement_history", args=[a.pk]),
+        reverse("admin:achievements_achievement_simple_history", args=[a.pk, version]),
+        reverse("admin:achievements_achievementevent_changelist"),
+        reverse("admin:achievements_achievementevent_change", args=[event.pk]),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+    assert admin_client.get(reverse("admin:achievements_achievement_add")).status_code == 403
+
+
+def test_correcting_the_title_goes_through_the_service(admin_client, admin_user, at_stage):
+    a = at_stage("assessed")
+    response = admin_client.post(reverse("admin:achievements_achievement_change", args=[a.pk]), {
+        "title": "更正后的标题", "achievement_type": "patent", "technology_field": "new_materials",
+        "sub_field": "", "registration_numbers": "", "description": "", **INLINE,
+    })
+    assert response.status_code == 302
+    a.refresh_from_db()
+    assert a.title == "更正后的标题" and a.stage == "assessed"
+    event = a.events.last()
+    assert (event.kind, event.actor, event.after["title"]) == ("updated", admin_user, "更正后的标题")
+
+
+def test_an_invalid_field_is_refused_on_the_form(admin_client, at_stage):
+    a = at_stage("collected")
+    response = admin_client.post(reverse("admin:achievements_achievement_change", args=[a.pk]), {
+        "title": "x", "achievement_type": "patent", "technology_field": "new_materials", "description": "长" * 2001, **INLINE,
+    })
+    assert response.status_code == 200 and "description" in response.context["adminform"].form.errors
+    assert Achievement.objects.get(pk=a.pk).title != "x"
+
+
+def test_a_transformed_achievement_is_read_only(admin_client, at_stage):
+    a = at_stage("transformed")
+    response = admin_client.get(reverse("admin:achievements_achievement_change", args=[a.pk]))
+    assert "title" in response.context["adminform"].readonly_fields
+    assert "stage" in response.context["adminform"].readonly_fields
