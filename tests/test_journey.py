@@ -12,8 +12,9 @@ Saturday 10 October). Each day:
 - the demo's people act as real users would, through the pages and the API: cadres log contacts
   with issues of every class, cadres and leaders hand issues over, handlers record solutions and
   resolutions (some late), cadres ask for extensions and bureau staff decide them, platforms' ratings
-  are entered (some low, which reopens the issue), and one cadre leaves mid-quarter: an admin moves
-  each of their platforms to a colleague with room and deactivates them.
+  are entered (some low, which reopens the issue), cadres collect achievements and move them on to
+  transformation, and one cadre leaves mid-quarter: an admin moves each of their platforms to a
+  colleague with room and deactivates them.
 
 After each simulated week, every page of the URL conf is visited as every role (anonymous, a cadre,
 another unit's cadre, a unit leader, bureau staff, an admin) with real ids from the data, and so is
@@ -50,7 +51,7 @@ from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from achievements.access import achievements_visible_to
-from achievements.models import Achievement
+from achievements.models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
 from config.celery import app as celery_app
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
@@ -186,6 +187,8 @@ class Users:
         self.decide_extensions(today)
         self.work_on_issues(today)
         self.rate(today)
+        self.collect_achievements(today)
+        self.work_on_achievements(today)
         if today == LEAVING_DAY:
             self.a_cadre_leaves(today)
 
@@ -321,6 +324,46 @@ class Users:
             assert response.status_code == 302, form_errors(response)
             self.counts["rated low, reopened" if rating <= 2 else "rated"] += 1
 
+    def collect_achievements(self, today):
+        """Now and then a cadre collects a platform's transformable result (through the page)."""
+        if self.rng.random() < 0.5:
+            return
+        assignment = self.rng.choice(list(
+            Assignment.objects.active().filter(cadre__is_active=True).select_related("cadre__user").order_by("pk")
+        ))
+        response = self.people.page(assignment.cadre.user).post("/achievements/new/", {
+            "platform": assignment.platform_id,
+            "title": f"旅程成果 {today.isoformat()} {assignment.platform_id}",
+            "achievement_type": self.rng.choice(AchievementType.values),
+            "technology_field": self.rng.choice(TechnologyField.values),
+            "description": "可转化的研究成果。",
+        })
+        assert response.status_code == 302, form_errors(response)
+        self.counts["achievements collected"] += 1
+
+    def work_on_achievements(self, today):
+        """Achievements move on, a stage now and then (through the API, as their cadre would)."""
+        for achievement in Achievement.objects.exclude(stage__in=[Stage.TRANSFORMED, Stage.DROPPED]).order_by("pk"):
+            if self.rng.random() > 0.03:
+                continue
+            cadre = _responsible_for(achievement.platform_id)
+            user = cadre.user if cadre else self.people.users["bureau"]
+            api, path = self.people.api(user), f"/api/v1/achievements/{achievement.pk}"
+            if achievement.stage == Stage.COLLECTED:
+                response = api.post(f"{path}/assess/", {
+                    "readiness_level": self.rng.randint(1, 9), "judgement": self.rng.choice(Judgement.values),
+                    "market_prospects": "市场前景较好。",
+                })
+            elif achievement.stage in (Stage.ASSESSED, Stage.MATCHED):
+                response = api.post(f"{path}/advance/", {"note": "已与企业对接洽谈。"})
+            else:
+                response = api.post(f"{path}/transform/", {
+                    "transformation_mode": self.rng.choice(TransformationMode.values),
+                    "counterpart_enterprise": "某科技有限公司", "contract_amount": "120.50",
+                })
+                self.counts["achievements transformed"] += response.status_code == 200
+            assert response.status_code == 200, response.content
+
     def a_cadre_leaves(self, today):
         """A cadre with open issues leaves: an admin moves each platform to a colleague with room
         (through the API), then deactivates them."""
@@ -350,7 +393,11 @@ class Users:
 
 
 def _responsible(issue: Issue) -> Cadre | None:
-    assignment = Assignment.objects.active().filter(platform=issue.platform_id).select_related(
+    return _responsible_for(issue.platform_id)
+
+
+def _responsible_for(platform_id: int) -> Cadre | None:
+    assignment = Assignment.objects.active().filter(platform=platform_id).select_related(
         "cadre__user", "cadre__unit__leader"
     ).first()
     return assignment.cadre if assignment else None
@@ -488,7 +535,10 @@ def fill(route: Route, viewer) -> list[tuple[str, object]]:
         pytest.fail(f"no model known for {primary!r} in the route {route.pattern!r}: teach tests/test_journey.py")
     labels = sorted({m._meta.app_label for m in admin.site._registry}) if "app_label" in names else [None]
     urls = []
-    for value in sample_ids(model, viewer) if primary else [None]:
+    ids = sample_ids(model, viewer) if primary else [None]
+    if route.admin_model is not None:
+        ids = ids[:1]  # the admin's pages show every record alike: one is enough
+    for value in ids:
         record = model._default_manager.filter(pk=value).first() if primary else None
         for label in labels:
             kwargs = dict(fixed)
@@ -543,16 +593,23 @@ def expected_hidden(route: Route, record, viewer) -> bool:
     return not check(viewer).filter(pk=record.pk).exists()
 
 
-def visit_every_page(people: People, today: datetime.date) -> Counter:
-    """Every route as every role; returns the status counts. Asserts as it goes."""
+def visit_every_page(people: People, today: datetime.date, *, thorough: bool) -> Counter:
+    """Every route as every role; returns the status counts. Asserts as it goes.
+
+    When ``thorough`` (the first and the last round), the API answers in its browsable HTML, as to
+    someone exploring it in a browser, and the format-suffixed twins (``/api/v1/issues.json``: the
+    same view, another renderer) are visited too; the weekly rounds between ask the API for JSON,
+    as its clients do, which keeps them short.
+    """
     seen = Counter()
     problems = []
-    all_routes = routes()
+    all_routes = [r for r in routes() if thorough or "format" not in r.regex.groupindex]
     for role, user in people.roles().items():
         client = people.page(user) if user else Client()
         for route in all_routes:
             for url, record in fill(route, user):
-                response = client.get(url, HTTP_ACCEPT="text/html")
+                api = url.startswith("/api/")
+                response = client.get(url, HTTP_ACCEPT="text/html" if thorough or not api else "application/json")
                 status = response.status_code
                 seen[status] += 1
                 where = f"{role} GET {url} ({route.pattern})"
@@ -711,15 +768,16 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
         time_machine.move_to(at(today, 20), tick=False)
         if today.weekday() == 6 or offset == DAYS - 1:
             check_invariants(people, today, last_sweep_day)
-            weekly.update(visit_every_page(people, today))
             last = offset == DAYS - 1
+            weekly.update(visit_every_page(people, today, thorough=last or not weekly))
             weekly["issue pages"] += visit_every_issue(people, today, since=None if last else week_start)
             weekly["inbox links"] += follow_every_inbox_link(people, today, since=None if last else week_start)
             week_start = timezone.now()
 
     # The quarter did happen: each kind of event took place, and the jobs delivered.
     for what in ("contacts", "issues logged", "handed over", "resolved", "resolved late", "solution determined",
-                 "extensions decided", "rated", "rated low, reopened", "platforms moved"):
+                 "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
+                 "achievements transformed"):
         assert users.counts[what] > 0, (what, users.counts)
     assert Notification.objects.filter(kind=Notification.Kind.ISSUE_ESCALATION).exists()
     assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT).count() >= 9
