@@ -452,7 +452,8 @@ def api_model(route: Route):
     return next((m for m in apps.get_models() if m._meta.model_name == basename), None)
 
 
-#: The model whose ids fill ``pk`` in the portal's own pages, by URL name.
+#: The model whose ids fill ``pk`` in the portal's own pages, by URL name (a namespace ends in ":").
+#: A new room's pages need no entry when the namespace is its main model's plural name.
 PAGE_MODELS = {
     "issues:": Issue,
     "issues:inbox_mark_read": Notification,
@@ -484,6 +485,11 @@ def model_for(route: Route):
     for prefix, model in PAGE_MODELS.items():
         if prefix.endswith(":") and route.name.startswith(prefix):
             return model
+    # A room added later: its namespace names its main model in the plural ("reports:" -> Report).
+    namespace = route.name.partition(":")[0] if ":" in route.name else ""
+    if namespace and apps.is_installed(namespace):
+        return next((m for m in apps.get_app_config(namespace).get_models()
+                     if namespace in (f"{m._meta.model_name}s", str(m._meta.verbose_name_plural))), None)
     return None
 
 
