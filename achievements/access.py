@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.access import roles_of
+from liaison.access import roles_of, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
@@ -52,14 +52,9 @@ def responsible_cadre(achievement: Achievement) -> Cadre | None:
     return achievement._responsible_cadre
 
 
-def _supervises(user) -> bool:
-    roles = roles_of(user)
-    return roles.is_bureau_staff or roles.is_admin
-
-
 def _is_steward(user, achievement: Achievement) -> bool:
     roles = roles_of(user)
-    if _supervises(user):
+    if roles_of(user).supervises:
         return True
     current = responsible_cadre(achievement)
     if roles.cadre is not None and (
@@ -75,8 +70,7 @@ def can_view_achievement(user, achievement: Achievement) -> bool:
 
 def can_collect_achievement(user, *, platform: Platform, on: datetime.date) -> bool:
     """Only the cadre responsible for the platform on the day collects its achievements."""
-    cadre = roles_of(user).cadre
-    return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
+    return serves_platform_on(user, platform=platform, on=on)
 
 
 def can_change_achievement(user, achievement: Achievement) -> bool:

@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,13 +36,13 @@ from config.text_limits import (
     require_text_lengths,
     text_length_errors,
 )
+from config.timeline import timeline_value
 from liaison.access import roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
 from . import access
 from .models import (
-    ACTIVE_STAGES,
     READINESS_MAX,
     READINESS_MIN,
     STAGE_ORDER,
@@ -76,15 +75,7 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _json(value):
-    """A value as the timeline's before/after JSON holds it."""
-    if isinstance(value, (datetime.datetime, datetime.date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Model):
-        return {"id": value.pk, "name": str(value)}
-    return value
+_json = timeline_value
 
 
 def _snapshot(achievement: Achievement, *fields: str) -> dict:

@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.access import roles_of
+from liaison.access import roles_of, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
@@ -67,13 +67,8 @@ def _leads_responsible_unit(user, issue: Issue) -> bool:
     return current is not None and current.unit_id in roles_of(user).led_unit_ids
 
 
-def _supervises(user) -> bool:
-    roles = roles_of(user)
-    return roles.is_bureau_staff or roles.is_admin
-
-
 def _is_steward(user, issue: Issue) -> bool:
-    return _supervises(user) or _is_responsible_cadre(user, issue) or _leads_responsible_unit(user, issue)
+    return roles_of(user).supervises or _is_responsible_cadre(user, issue) or _leads_responsible_unit(user, issue)
 
 
 # --- predicates, one per action ------------------------------------------------------------------
@@ -85,8 +80,7 @@ def can_view_issue(user, issue: Issue) -> bool:
 
 def can_create_issue(user, *, platform: Platform, on: datetime.date) -> bool:
     """Only the cadre responsible for the platform on the recorded date records its issues."""
-    cadre = roles_of(user).cadre
-    return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
+    return serves_platform_on(user, platform=platform, on=on)
 
 
 def can_reclassify_issue(user, issue: Issue) -> bool:

@@ -8,24 +8,17 @@ service's ``ValidationError`` lands on the field that collected the value.
 import datetime
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.forms import PortalForm, add_service_errors  # noqa: F401 - add_service_errors: the views' door
+from config.forms import date_input as _date_input
+from config.forms import textarea as _textarea
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
 from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass
-
-_WIDGET_CLASS = {
-    "select": "form-select",
-    "selectmultiple": "form-select",
-    "radioselect": "form-check-input",
-    "checkboxselectmultiple": "form-check-input",
-    "checkboxinput": "form-check-input",
-}
-
 
 def class_meanings() -> dict[str, str]:
     """What each class means and its limit, for the forms' choice labels and help."""
@@ -40,42 +33,6 @@ def class_meanings() -> dict[str, str]:
         )
         % {"days": WORKING_DAYS_BY_CLASS[IssueClass.D]},
     }
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: field messages on their fields, the rest
-    (and messages about arguments the form does not collect) on top."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-class PortalForm(forms.Form):
-    """Bootstrap classes on every widget, and ``is-invalid`` on a field once it has an error."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            kind = type(widget).__name__.lower()
-            css = _WIDGET_CLASS.get(kind, "form-control")
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs["class"]:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
-
-
-def _textarea(rows=3):
-    return forms.Textarea(attrs={"rows": rows})
-
-
-def _date_input():
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # --- the list's filters --------------------------------------------------------------------------

@@ -35,12 +35,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db.models import F
 from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, require_text_lengths, text_length_errors
+from config.timeline import timeline_value
 from liaison.access import roles_of
 from liaison.models import Assignment, Cadre, Contact, Unit, user_display_name
 from platforms.models import Platform
@@ -67,17 +68,7 @@ def _deny(message: str) -> PermissionDenied:
     return PermissionDenied(message)
 
 
-def _json(value):
-    """A value as the timeline's before/after JSON holds it."""
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Model):
-        return {"id": value.pk, "name": str(value)}
-    if isinstance(value, (list, tuple)):
-        return [_json(v) for v in value]
-    return value
+_json = timeline_value
 
 
 def _snapshot(issue: Issue, *fields: str) -> dict:

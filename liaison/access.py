@@ -37,6 +37,11 @@ class Roles:
         return self.is_admin or self.is_bureau_staff or self.leads_office
 
     @property
+    def supervises(self) -> bool:
+        """Bureau staff and admins: may act on any unit's records (the office's leader only sees them)."""
+        return self.is_admin or self.is_bureau_staff
+
+    @property
     def is_unit_leader(self) -> bool:
         return bool(self.led_unit_ids)
 
@@ -150,6 +155,13 @@ def get_visible_or_404(queryset: QuerySet, **lookup):
         return queryset.get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404
+
+
+def serves_platform_on(user, *, platform: Platform, on) -> bool:
+    """Whether ``user`` is the cadre responsible for ``platform`` on the day ``on``: the one who
+    records what the platform raises that day (its contacts' issues, its achievements)."""
+    cadre = roles_of(user).cadre
+    return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
 
 
 def platforms_loggable_by(user) -> QuerySet:

@@ -45,7 +45,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
@@ -62,7 +62,6 @@ from liaison.access import (
     cadres_visible_to,
     contacts_visible_to,
     platforms_visible_to,
-    roles_of,
     units_visible_to,
 )
 from liaison.demo import DEMO_LOGINS

@@ -1,6 +1,5 @@
 """The achievements API through the client: scoping, collecting, each action, 400 per field."""
 
-import datetime
 
 import pytest
 from django.urls import reverse

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from achievements import services
 from achievements.models import Achievement, AchievementEvent
 from liaison import services as liaison_services
-from tests.liaison.factories import AssignmentFactory, BureauStaffFactory, CadreFactory, ContactFactory, UserFactory
+from tests.liaison.factories import CadreFactory, ContactFactory, UserFactory
 
 from .conftest import TODAY
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from achievements.models import Achievement
-from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory, UserFactory
+from tests.liaison.factories import AssignmentFactory, CadreFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 
