@@ -11,10 +11,10 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liaison.access import roles_of, serves_platform_on
-from liaison.models import Assignment, Cadre
+from liaison.models import Assignment, Cadre, Unit
 from platforms.models import Platform
 
-from .models import Achievement
+from .models import Achievement, Demand, Match
 
 
 def achievements_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -86,3 +86,65 @@ def can_export_achievements(user) -> bool:
     """The Excel export is for bureau staff and unit leaders."""
     roles = roles_of(user)
     return roles.sees_everything or roles.is_unit_leader
+
+
+# --- demands and matches -------------------------------------------------------------------------
+
+#: The kinds of unit that raise technology demands: places, not city departments.
+DEMAND_UNIT_KINDS = (Unit.Kind.DISTRICT, Unit.Kind.PARK)
+
+
+def demand_unit_ids(user) -> frozenset[int]:
+    """The districts, counties and parks ``user`` raises demands for: the unit they serve as a
+    cadre and the units they lead (any such unit for bureau staff and admins: see ``can_raise_demand_for``)."""
+    roles = roles_of(user)
+    ids = set(roles.led_unit_ids)
+    if roles.cadre is not None:
+        ids.add(roles.cadre.unit_id)
+    return frozenset(ids)
+
+
+def demand_units_for(user) -> QuerySet:
+    """The units ``user`` may raise a demand for, in the units' order."""
+    units = Unit.objects.filter(kind__in=DEMAND_UNIT_KINDS)
+    if roles_of(user).supervises:
+        return units
+    return units.filter(pk__in=demand_unit_ids(user))
+
+
+def demands_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Demands are published to the whole scheme so that any cadre may find one for an achievement:
+    everyone with a role in the portal sees them all; a user with none sees none."""
+    queryset = Demand.objects.all() if queryset is None else queryset
+    return queryset if roles_of(user).primary is not None else queryset.none()
+
+
+def can_raise_demand(user) -> bool:
+    return roles_of(user).supervises or demand_units_for(user).exists()
+
+
+def can_change_demand(user, demand: Demand) -> bool:
+    """Edit, close and reopen: the demand unit's cadres and leader, bureau staff and admins."""
+    roles = roles_of(user)
+    return roles.supervises or demand.unit_id in demand_unit_ids(user)
+
+
+def can_confirm_match(user, *, achievement: Achievement, demand: Demand) -> bool:
+    """A steward of the achievement, or the demand's unit."""
+    return can_change_achievement(user, achievement) or can_change_demand(user, demand)
+
+
+def can_change_match(user, match: Match) -> bool:
+    return can_confirm_match(user, achievement=match.achievement, demand=match.demand)
+
+
+def matches_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Matches of the achievements the user may see, and of their units' demands."""
+    queryset = Match.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    if roles.primary is None:
+        return queryset.none()
+    visible = achievements_visible_to(user).filter(pk=OuterRef("achievement_id"))
+    return queryset.filter(Exists(visible) | Q(demand__unit_id__in=demand_unit_ids(user)))

@@ -5,14 +5,15 @@ related rows joined and the platform's current cadre annotated, so a page's quer
 grow with its rows.
 """
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
 from liaison.models import Assignment
 from platforms.models import Platform
 
-from .access import achievements_visible_to
-from .models import Achievement, AchievementEvent, Stage
+from . import matching
+from .access import achievements_visible_to, demands_visible_to, matches_visible_to
+from .models import Achievement, AchievementEvent, Demand, DemandStatus, MatchStatus, Stage
 
 
 def achievement_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
@@ -53,4 +54,66 @@ def stage_counts(queryset: QuerySet) -> dict[str, int]:
     return counts
 
 
-__all__ = ["achievement_list", "achievement_timeline", "platform_achievements", "stage_counts"]
+
+
+# --- demands, matches and suggestions -------------------------------------------------------------
+
+
+def demand_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """The demands ``user`` may see, with their unit and who entered them, and how many matches
+    each has standing (not failed)."""
+    return (
+        demands_visible_to(user, queryset)
+        .select_related("unit", "raised_by")
+        .annotate(live_matches=Count("matches", filter=~Q(matches__status=MatchStatus.FAILED)))
+    )
+
+
+def match_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    return matches_visible_to(user, queryset).select_related(
+        "achievement__platform", "demand__unit", "confirmed_by"
+    )
+
+
+def suggested_demands(*, achievement: Achievement, limit: int = matching.SUGGESTIONS) -> list[tuple[Demand, matching.Suggestion]]:
+    """The demands not closed that fit ``achievement`` best, best first, with why; those already
+    matched with it are left out. Two queries whatever the number of demands."""
+    candidates = (
+        Demand.objects.exclude(status=DemandStatus.CLOSED)
+        .exclude(matches__achievement=achievement)
+        .values_list("pk", "technology_field", "match_terms")
+    )
+    ranked = matching.rank(
+        words=achievement.match_terms.split(), technology_field=achievement.technology_field,
+        candidates=[matching.Candidate(*row) for row in candidates.iterator(chunk_size=2000)], limit=limit,
+    )
+    demands = Demand.objects.select_related("unit").in_bulk([s.pk for s in ranked])
+    return [(demands[s.pk], s) for s in ranked if s.pk in demands]
+
+
+#: The stages an achievement can be matched from (a collected one is assessed first).
+MATCHABLE_STAGES = [Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING]
+
+
+def suggested_achievements(*, demand: Demand, limit: int = matching.SUGGESTIONS) -> list[tuple[Achievement, matching.Suggestion]]:
+    """The achievements that can be matched (assessed, matched or negotiating) and fit ``demand``
+    best, best first, with why; those already matched with it are left out. Every achievement is a
+    candidate, whoever looks: the demand's unit must be able to find them (the page shows a title,
+    field and platform, and links only to what the reader may open)."""
+    candidates = (
+        Achievement.objects.filter(stage__in=MATCHABLE_STAGES)
+        .exclude(matches__demand=demand)
+        .values_list("pk", "technology_field", "match_terms")
+    )
+    ranked = matching.rank(
+        words=demand.match_terms.split(), technology_field=demand.technology_field,
+        candidates=[matching.Candidate(*row) for row in candidates.iterator(chunk_size=2000)], limit=limit,
+    )
+    achievements = Achievement.objects.select_related("platform").in_bulk([s.pk for s in ranked])
+    return [(achievements[s.pk], s) for s in ranked if s.pk in achievements]
+
+
+__all__ = [
+    "achievement_list", "achievement_timeline", "demand_list", "match_list", "platform_achievements", "stage_counts",
+    "suggested_achievements", "suggested_demands",
+]

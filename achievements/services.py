@@ -41,7 +41,7 @@ from liaison.access import roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
-from . import access
+from . import access, matching
 from .models import (
     READINESS_MAX,
     READINESS_MIN,
@@ -49,7 +49,13 @@ from .models import (
     Achievement,
     AchievementEvent,
     AchievementType,
+    Demand,
+    DemandStatus,
     Judgement,
+    LIVE_MATCH_STATUSES,
+    MATCH_STATUS_ORDER,
+    Match,
+    MatchStatus,
     Stage,
     TechnologyField,
     TransformationMode,
@@ -227,6 +233,7 @@ def achievement_collect(
         sub_field=sub_field,
         stage=Stage.COLLECTED,
         stage_entered_on=collected_on,
+        match_terms=matching.terms_of(title, sub_field, description),
     )
     _record(
         achievement,
@@ -275,7 +282,8 @@ def achievement_update(
     before = _snapshot(achievement, *changed)
     for name in changed:
         setattr(achievement, name, values[name])
-    _save(achievement, *changed)
+    achievement.match_terms = matching.terms_of(achievement.title, achievement.sub_field, achievement.description)
+    _save(achievement, *changed, "match_terms")
     _record(achievement, Kind.UPDATED, by=by, before=before, after=_snapshot(achievement, *changed))
     return achievement
 
@@ -528,3 +536,342 @@ def achievement_comment(*, achievement: Achievement, by: User, text: str) -> Ach
         raise ValidationError({"text": _("Write the comment.")}, code="required")
     require_text_lengths(text=(text, SHORT_TEXT_MAX_LENGTH))
     return _record(achievement, Kind.COMMENTED, by=by, note=text)
+
+
+# --- technology demands ------------------------------------------------------------------------------
+
+DEMAND_FIELDS = (
+    "unit", "enterprise", "title", "description", "technology_field", "sub_field", "budget", "wanted_by",
+    "contact_person",
+)
+
+
+def _demand_values(
+    *, unit: Unit | None, title: str, technology_field: str, description: str, enterprise: str, sub_field: str,
+    budget, wanted_by: datetime.date | None, contact_person: str,
+) -> tuple[dict, dict]:
+    values = {
+        "unit": unit,
+        "enterprise": (enterprise or "").strip(),
+        "title": (title or "").strip(),
+        "description": (description or "").strip(),
+        "technology_field": technology_field,
+        "sub_field": (sub_field or "").strip(),
+        "budget": None,
+        "wanted_by": wanted_by,
+        "contact_person": (contact_person or "").strip(),
+    }
+    errors = text_length_errors(
+        description=(values["description"], LONG_TEXT_MAX_LENGTH),
+        contact_person=(values["contact_person"], SHORT_TEXT_MAX_LENGTH),
+        sub_field=(values["sub_field"], 100),
+    )
+    if unit is None:
+        errors["unit"] = _("Choose the district, county or park that raises the demand.")
+    elif unit.kind not in access.DEMAND_UNIT_KINDS:
+        errors["unit"] = _("Choose a district, county or park: city departments do not raise demands here.")
+    if not values["title"]:
+        errors["title"] = _("Say in a line what technology is wanted.")
+    elif len(values["title"]) > TITLE_MAX_LENGTH:
+        errors["title"] = _("Keep the title under 200 characters; put the detail in the description.")
+    if len(values["enterprise"]) > TITLE_MAX_LENGTH:
+        errors["enterprise"] = _("Keep the enterprise's name under 200 characters.")
+    if technology_field not in TechnologyField.values:
+        errors["technology_field"] = _("Choose one of the eight high-tech fields.")
+    if budget not in (None, ""):
+        amount = _amount(budget)
+        if amount is None or not amount.is_finite():
+            errors["budget"] = _("Give the budget in 10,000 yuan, or leave it empty.")
+        elif amount < 0:
+            errors["budget"] = _("The budget cannot be negative.")
+        elif amount > MAX_CONTRACT_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+            errors["budget"] = _("Give the budget in 10,000 yuan with at most two decimals.")
+        else:
+            values["budget"] = amount.quantize(Decimal("0.01"))
+    return values, errors
+
+
+@transaction.atomic
+def demand_raise(
+    *,
+    by: User,
+    unit: Unit | None,
+    title: str,
+    technology_field: str,
+    description: str = "",
+    enterprise: str = "",
+    sub_field: str = "",
+    budget=None,
+    wanted_by: datetime.date | None = None,
+    contact_person: str = "",
+    raised_on: datetime.date | None = None,
+) -> Demand:
+    """Enter a technology demand of a district, county or park (or of an enterprise in it): its
+    own cadres and leader, bureau staff and admins may."""
+    raised_on = raised_on or _today()
+    values, errors = _demand_values(
+        unit=unit, title=title, technology_field=technology_field, description=description, enterprise=enterprise,
+        sub_field=sub_field, budget=budget, wanted_by=wanted_by, contact_person=contact_person,
+    )
+    if unit is not None and "unit" not in errors and not access.demand_units_for(by).filter(pk=unit.pk).exists():
+        raise PermissionDenied(
+            _("Only the cadres and the leader of %(unit)s, or bureau staff, may enter its demands.") % {"unit": unit}
+        )
+    if raised_on > _today():
+        errors["raised_on"] = _("The date cannot be in the future.")
+    if wanted_by is not None and wanted_by < raised_on:
+        errors["wanted_by"] = _("The wanted-by date cannot be before the day the demand is raised.")
+    if errors:
+        raise ValidationError(errors)
+    return Demand.objects.create(
+        **values, raised_by=by, raised_on=raised_on, status=DemandStatus.OPEN,
+        match_terms=matching.terms_of(values["title"], values["sub_field"], values["description"]),
+    )
+
+
+def _lock_demand(demand: Demand) -> Demand:
+    return Demand.objects.select_for_update(of=("self",)).select_related("unit").get(pk=demand.pk)
+
+
+def _require_demand_steward(by: User, demand: Demand) -> None:
+    if not access.can_change_demand(by, demand):
+        raise PermissionDenied(
+            _("Only the cadres and the leader of %(unit)s, or bureau staff, may change its demands.")
+            % {"unit": demand.unit}
+        )
+
+
+@transaction.atomic
+def demand_update(
+    *,
+    demand: Demand,
+    by: User,
+    title: str,
+    technology_field: str,
+    description: str = "",
+    enterprise: str = "",
+    sub_field: str = "",
+    budget=None,
+    wanted_by: datetime.date | None = None,
+    contact_person: str = "",
+) -> Demand:
+    """Correct a demand's details (its unit stays: a demand of another unit is another demand)."""
+    demand = _lock_demand(demand)
+    _require_demand_steward(by, demand)
+    values, errors = _demand_values(
+        unit=demand.unit, title=title, technology_field=technology_field, description=description,
+        enterprise=enterprise, sub_field=sub_field, budget=budget, wanted_by=wanted_by,
+        contact_person=contact_person,
+    )
+    if wanted_by is not None and wanted_by < demand.raised_on:
+        errors["wanted_by"] = _("The wanted-by date cannot be before the day the demand is raised.")
+    if errors:
+        raise ValidationError(errors)
+    changed = [name for name, value in values.items() if getattr(demand, name) != value]
+    if not changed:
+        raise ValidationError(_("Nothing was changed."), code="unchanged")
+    for name in changed:
+        setattr(demand, name, values[name])
+    demand.match_terms = matching.terms_of(demand.title, demand.sub_field, demand.description)
+    demand.save(update_fields=[*changed, "match_terms", "updated_at"])
+    return demand
+
+
+@transaction.atomic
+def demand_close(*, demand: Demand, by: User, reason: str) -> Demand:
+    """Close a demand (met, withdrawn, or no longer wanted), with the reason. Matches under way stay
+    as they are, to be finished or marked failed; no new match can be confirmed."""
+    demand = _lock_demand(demand)
+    _require_demand_steward(by, demand)
+    if demand.status == DemandStatus.CLOSED:
+        raise ValidationError({"status": _("The demand is already closed.")}, code="closed")
+    reason = reason.strip()
+    errors = text_length_errors(reason=(reason, SHORT_TEXT_MAX_LENGTH))
+    if not reason:
+        errors["reason"] = _("Say why the demand is closed: met, withdrawn, or no longer wanted.")
+    if errors:
+        raise ValidationError(errors)
+    demand.status = DemandStatus.CLOSED
+    demand.close_reason = reason
+    demand.save(update_fields=["status", "close_reason", "updated_at"])
+    return demand
+
+
+def _status_from_matches(demand: Demand) -> str:
+    live = demand.matches.exclude(status=MatchStatus.FAILED).exists()
+    return DemandStatus.MATCHED if live else DemandStatus.OPEN
+
+
+@transaction.atomic
+def demand_reopen(*, demand: Demand, by: User) -> Demand:
+    """Reopen a closed demand: open again, or matched if a match of it stands."""
+    demand = _lock_demand(demand)
+    _require_demand_steward(by, demand)
+    if demand.status != DemandStatus.CLOSED:
+        raise ValidationError({"status": _("Only a closed demand can be reopened.")}, code="not_closed")
+    demand.status = _status_from_matches(demand)
+    demand.close_reason = ""
+    demand.save(update_fields=["status", "close_reason", "updated_at"])
+    return demand
+
+
+# --- matches -------------------------------------------------------------------------------------------
+
+
+def _match_snapshot(match: Match) -> dict:
+    return {"match": match.pk, "demand": {"id": match.demand_id, "name": match.demand.title},
+            "match_status": match.status}
+
+
+def _stage_to(achievement: Achievement, stage: str, on: datetime.date) -> dict:
+    """Move the (locked) achievement to ``stage`` as of ``on``; the before snapshot for its event."""
+    before = _snapshot(achievement, "stage", "stage_entered_on")
+    achievement.stage = stage
+    achievement.stage_entered_on = on
+    _save(achievement, "stage", "stage_entered_on")
+    return before
+
+
+def suggestion_for(*, achievement: Achievement, demand: Demand) -> matching.Suggestion | None:
+    """How well ``demand`` fits ``achievement``, weighed among the demands open to matching."""
+    corpus = [matching.Candidate(*row) for row in
+              Demand.objects.exclude(status=DemandStatus.CLOSED).values_list("pk", "technology_field", "match_terms")]
+    return matching.fit_of(
+        words=achievement.match_terms.split(), technology_field=achievement.technology_field,
+        candidate=matching.Candidate(demand.pk, demand.technology_field, demand.match_terms), corpus=corpus,
+    )
+
+
+@transaction.atomic
+def match_confirm(*, achievement: Achievement, demand: Demand, by: User, note: str = "") -> Match:
+    """Confirm a match of an assessed achievement with a demand not closed: a steward of the
+    achievement or the demand's unit may. The match starts as proposed; an assessed achievement
+    becomes matched, an open demand matched. The fit and the words that matched are kept with it."""
+    achievement = _lock(achievement)
+    demand = _lock_demand(demand)
+    if not access.can_confirm_match(by, achievement=achievement, demand=demand):
+        raise PermissionDenied(
+            _("Only the achievement's stewards or the cadres and leader of %(unit)s may confirm this match.")
+            % {"unit": demand.unit}
+        )
+    if achievement.stage == Stage.COLLECTED:
+        raise _wrong_stage(achievement, _("assess it before confirming a match."))
+    if not achievement.is_active:
+        raise _wrong_stage(achievement, _("it can no longer be matched."))
+    if demand.status == DemandStatus.CLOSED:
+        raise ValidationError({"demand": _("The demand is closed; reopen it first.")}, code="closed")
+    if Match.objects.filter(achievement=achievement, demand=demand).exists():
+        raise ValidationError({"demand": _("This achievement and this demand are already matched.")}, code="unique")
+    note = note.strip()
+    require_text_lengths(note=(note, SHORT_TEXT_MAX_LENGTH))
+    suggestion = suggestion_for(achievement=achievement, demand=demand)
+    today = _today()
+    match = Match.objects.create(
+        achievement=achievement, demand=demand, status=MatchStatus.PROPOSED, note=note, confirmed_by=by,
+        confirmed_on=today, status_changed_on=today,
+        fit=suggestion.fit if suggestion else 0, reasons=list(suggestion.words) if suggestion else [],
+    )
+    before = {}
+    if achievement.stage == Stage.ASSESSED:
+        before = _stage_to(achievement, Stage.MATCHED, today)
+    if demand.status == DemandStatus.OPEN:
+        demand.status = DemandStatus.MATCHED
+        demand.save(update_fields=["status", "updated_at"])
+    _record(achievement, Kind.MATCH, by=by, before=before,
+            after={**_match_snapshot(match), **(_snapshot(achievement, "stage", "stage_entered_on") if before else {})},
+            note=note)
+    return match
+
+
+def _lock_match(match: Match) -> Match:
+    return Match.objects.select_for_update(of=("self",)).select_related("achievement", "demand__unit").get(pk=match.pk)
+
+
+@transaction.atomic
+def match_set_status(
+    *,
+    match: Match,
+    by: User,
+    status: str,
+    note: str = "",
+    transformation_mode: str = "",
+    contract_amount=None,
+    transformed_on: datetime.date | None = None,
+    counterpart_enterprise: str = "",
+) -> Match:
+    """Move a match forward (proposed -> contacted -> negotiating -> signed) or mark it failed
+    (with the reason), and the achievement with it:
+
+    - negotiating: a matched achievement goes to negotiating;
+    - signed: the achievement is transformed (``achievement_transform``) with the mode, amount and
+      date given, the demand's enterprise (or ``counterpart_enterprise``) as counterpart and the
+      demand's unit as where it lands; the achievement's other matches under way are marked failed;
+    - failed: a demand left with no match standing is open again. The achievement stays where it
+      is: its stewards step it back if nothing else is under way.
+    """
+    match = _lock_match(match)
+    if not access.can_change_match(by, match):
+        raise PermissionDenied(_("Only the achievement's stewards or the demand's unit may change this match."))
+    if status not in MatchStatus.values:
+        raise ValidationError({"status": _("Choose the match's new status.")}, code="invalid")
+    if not match.is_live:
+        raise ValidationError({"status": _("The match is %(status)s and can no longer change.")
+                               % {"status": match.get_status_display()}}, code="closed")
+    if status != MatchStatus.FAILED and MATCH_STATUS_ORDER.index(status) <= MATCH_STATUS_ORDER.index(match.status):
+        raise ValidationError({"status": _("A match only moves forward: it is %(status)s already.")
+                               % {"status": match.get_status_display()}}, code="backwards")
+    if status == MatchStatus.SIGNED and not access.can_change_achievement(by, match.achievement):
+        raise PermissionDenied(
+            _("Signing records the achievement's transformation: only the achievement's stewards may.")
+        )
+    note = note.strip()
+    errors = text_length_errors(note=(note, SHORT_TEXT_MAX_LENGTH))
+    if status == MatchStatus.FAILED and not note:
+        errors["note"] = _("Say why the match failed.")
+    if errors:
+        raise ValidationError(errors)
+
+    achievement = _lock(match.achievement)
+    demand = _lock_demand(match.demand)
+    today = _today()
+    before = {"match_status": match.status}
+    if status == MatchStatus.NEGOTIATING and achievement.stage == Stage.MATCHED:
+        before.update(_stage_to(achievement, Stage.NEGOTIATING, today))
+    if status == MatchStatus.SIGNED:
+        unit = demand.unit if demand.unit.kind in access.DEMAND_UNIT_KINDS else None
+        achievement_transform(
+            achievement=achievement, by=by, transformation_mode=transformation_mode,
+            counterpart_enterprise=counterpart_enterprise.strip() or demand.enterprise or demand.unit.name,
+            contract_amount=contract_amount, transformed_on=transformed_on, landing_unit=unit,
+            note=_("Signed through the match with the demand “%(demand)s”.") % {"demand": demand.title},
+        )
+        for other in Match.objects.filter(achievement=achievement, status__in=LIVE_MATCH_STATUSES).exclude(pk=match.pk):
+            other.status = MatchStatus.FAILED
+            other.note = _("The achievement was transformed through another match.")
+            other.status_changed_on = today
+            other.save(update_fields=["status", "note", "status_changed_on", "updated_at"])
+            _refresh_demand_status(other.demand_id)
+    match.status = status
+    match.status_changed_on = today
+    if note:
+        match.note = note
+    match.save(update_fields=["status", "status_changed_on", "note", "updated_at"])
+    if status == MatchStatus.FAILED:
+        _refresh_demand_status(demand.pk)
+    achievement.refresh_from_db(fields=["stage", "stage_entered_on"])
+    after = {**_match_snapshot(match)}
+    if "stage" in before:
+        after.update(_snapshot(achievement, "stage", "stage_entered_on"))
+    _record(achievement, Kind.MATCH, by=by, before=before, after=after, note=note)
+    return match
+
+
+def _refresh_demand_status(demand_id: int) -> None:
+    """A demand not closed is matched while any match of it stands, else open."""
+    demand = Demand.objects.select_for_update().get(pk=demand_id)
+    if demand.status == DemandStatus.CLOSED:
+        return
+    status = _status_from_matches(demand)
+    if status != demand.status:
+        demand.status = status
+        demand.save(update_fields=["status", "updated_at"])

@@ -1,6 +1,7 @@
 """The achievements room's models, one module per concept, re-exported here.
 
 - ``achievement``: the achievement, its stages, assessment and timeline.
+- ``demand``: technology demands of districts and parks, and matches of achievements to them.
 """
 
 from .achievement import (
@@ -19,6 +20,7 @@ from .achievement import (
     readiness_choices,
     readiness_meanings,
 )
+from .demand import LIVE_MATCH_STATUSES, MATCH_STATUS_ORDER, Demand, DemandStatus, Match, MatchStatus
 
 __all__ = [
     "ACTIVE_STAGES",
@@ -27,6 +29,12 @@ __all__ = [
     "READINESS_MIN",
     "STAGE_ORDER",
     "Achievement",
+    "Demand",
+    "DemandStatus",
+    "LIVE_MATCH_STATUSES",
+    "MATCH_STATUS_ORDER",
+    "Match",
+    "MatchStatus",
     "AchievementEvent",
     "AchievementType",
     "Judgement",

@@ -148,6 +148,9 @@ class Achievement(models.Model):
         _("technology field"), max_length=30, choices=TechnologyField.choices, db_index=True
     )
     sub_field = LimitedCharField(_("sub-field"), max_length=100, blank=True)
+    #: The words of the title, sub-field and description (``achievements.matching.terms_of``),
+    #: written by the services: what suggested matches compare.
+    match_terms = models.TextField(_("match terms"), blank=True, editable=False)
 
     # --- assessment of transformability ---
     readiness_level = models.PositiveSmallIntegerField(
@@ -191,7 +194,7 @@ class Achievement(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["match_terms"])
 
     class Meta:
         verbose_name = _("achievement")
@@ -267,6 +270,7 @@ class AchievementEvent(models.Model):
         DROPPED = "dropped", _("Dropped")
         STEPPED_BACK = "stepped_back", _("Stepped back")
         COMMENTED = "commented", _("Commented")
+        MATCH = "match", _("Match")
 
     achievement = models.ForeignKey(
         Achievement, verbose_name=_("achievement"), on_delete=models.PROTECT, related_name="events"
@@ -292,7 +296,7 @@ class AchievementEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[
                     "collected", "updated", "assessed", "advanced", "transformed", "dropped", "stepped_back",
-                    "commented",
+                    "commented", "match",
                 ]),
                 name="achievementevent_kind_valid",
             ),

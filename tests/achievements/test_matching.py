@@ -1,0 +1,71 @@
+"""Suggested matches (``achievements.matching`` and the selectors that use it)."""
+
+import pytest
+
+from achievements import matching, selectors, services
+from tests.liaison.factories import CadreFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_words_leave_out_single_characters_numbers_and_common_words():
+    words = matching.words_of("一种高镍三元锂离子电池正极材料及其制备技术研究，2024年")
+    assert {"锂离子", "电池", "正极", "材料"} <= set(words)
+    assert not {"一种", "及其", "技术", "研究", "2024"} & set(words)
+    assert all(len(w) >= 2 for w in words)
+
+
+def test_rank_puts_the_text_match_first_and_gives_the_shared_words():
+    candidates = [
+        matching.Candidate(1, "new_energy", matching.terms_of("光伏组件清洗机器人")),
+        matching.Candidate(2, "new_materials", matching.terms_of("需要动力电池正极材料包覆改性技术，提升循环寿命")),
+        matching.Candidate(3, "new_materials", matching.terms_of("建筑保温材料")),
+        matching.Candidate(4, "electronic_information", matching.terms_of("工业视觉缺陷检测")),
+    ]
+    ranked = matching.rank(
+        words=matching.words_of("高镍三元锂电池正极材料包覆改性"), technology_field="new_materials",
+        candidates=candidates,
+    )
+    assert [s.pk for s in ranked] == [2, 3]
+    best = ranked[0]
+    assert best.same_field and {"正极", "包覆", "改性"} <= set(best.words)
+    # The rarer word comes first in the reason: 材料 is in two demands, 正极 in one.
+    assert best.words.index("正极") < best.words.index("材料") if "材料" in best.words else True
+    assert 0 < ranked[1].fit < best.fit <= 100
+
+
+def test_a_candidate_sharing_no_word_is_not_suggested_even_in_the_same_field():
+    candidates = [matching.Candidate(1, "new_materials", matching.terms_of("建筑保温"))]
+    assert matching.rank(words=["正极"], technology_field="new_materials", candidates=candidates) == []
+    assert matching.rank(words=[], technology_field="new_materials", candidates=candidates) == []
+
+
+@pytest.fixture
+def park(db):
+    from liaison.models import Unit
+    from tests.liaison.factories import UnitFactory
+
+    return UnitFactory(name="高新区管委会", kind=Unit.Kind.PARK)
+
+
+def test_suggestions_for_an_achievement_rank_the_obvious_demand_first_with_its_reason(at_stage, park):
+    park_cadre = CadreFactory(unit=park)
+    raise_demand = lambda title, field, description="": services.demand_raise(  # noqa: E731
+        by=park_cadre.user, unit=park, title=title, technology_field=field, description=description,
+        enterprise="某新能源企业",
+    )
+    raise_demand("光伏电站运维无人机巡检", "new_energy")
+    obvious = raise_demand("寻求高镍正极材料低成本制备工艺", "new_materials", "用于动力电池，降低钴用量")
+    raise_demand("新型建筑保温材料", "new_materials")
+    raise_demand("中药饮片质量追溯", "biomedicine")
+    achievement = at_stage("assessed")
+
+    suggestions = selectors.suggested_demands(achievement=achievement)
+    demand, suggestion = suggestions[0]
+    assert demand == obvious
+    assert {"正极", "制备"} <= set(suggestion.words) and suggestion.same_field
+    assert all(s.fit <= suggestion.fit for _d, s in suggestions)
+
+    # And from the demand's side, the achievement comes first.
+    found, why = selectors.suggested_achievements(demand=obvious)[0]
+    assert found == achievement and "正极" in why.words
