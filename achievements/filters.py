@@ -5,13 +5,25 @@ the achievement lands. The platforms offered are those the user may see.
 """
 
 import django_filters
+from django.forms import DateInput
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.access import platforms_visible_to
 from liaison.models import Assignment, Unit
 
-from .models import READINESS_MAX, READINESS_MIN, Achievement, Judgement, Stage, TechnologyField
+from .models import (
+    READINESS_MAX,
+    READINESS_MIN,
+    Achievement,
+    Demand,
+    DemandStatus,
+    Judgement,
+    Match,
+    MatchStatus,
+    Stage,
+    TechnologyField,
+)
 
 
 def _platforms(request):
@@ -38,6 +50,12 @@ class AchievementFilter(django_filters.FilterSet):
         field_name="platform__assignments__cadre__unit", queryset=Unit.objects.all(), method="filter_unit",
         label=_("Unit"), empty_label=_("All units"),
     )
+    collected_after = django_filters.DateFilter(
+        field_name="collected_on", lookup_expr="gte", label=_("Collected from"), widget=DateInput(attrs={"type": "date"})
+    )
+    collected_before = django_filters.DateFilter(
+        field_name="collected_on", lookup_expr="lte", label=_("Collected until"), widget=DateInput(attrs={"type": "date"})
+    )
     q = django_filters.CharFilter(method="filter_text", label=_("Search"), max_length=100)
 
     class Meta:
@@ -55,3 +73,45 @@ class AchievementFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(sub_field__icontains=value) | Q(counterpart_enterprise__icontains=value)
         )
+
+
+class DemandFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=DemandStatus.choices, label=_("Status"), empty_label=_("Any status"))
+    technology_field = django_filters.ChoiceFilter(
+        choices=TechnologyField.choices, label=_("Technology field"), empty_label=_("All fields")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.PARK]), label=_("District or park"),
+        empty_label=_("All districts and parks"),
+    )
+    raised_after = django_filters.DateFilter(
+        field_name="raised_on", lookup_expr="gte", label=_("Raised from"), widget=DateInput(attrs={"type": "date"})
+    )
+    raised_before = django_filters.DateFilter(
+        field_name="raised_on", lookup_expr="lte", label=_("Raised until"), widget=DateInput(attrs={"type": "date"})
+    )
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"), max_length=100)
+
+    class Meta:
+        model = Demand
+        fields = ["status", "technology_field", "unit"]
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(sub_field__icontains=value) | Q(enterprise__icontains=value)
+            | Q(description__icontains=value)
+        )
+
+
+class MatchFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=MatchStatus.choices, label=_("Status"), empty_label=_("Any status"))
+    # By id, not a list of choices: a form must not list every title to whoever opens it.
+    achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("Achievement (id)"))
+    demand = django_filters.NumberFilter(field_name="demand_id", label=_("Demand (id)"))
+
+    class Meta:
+        model = Match
+        fields = ["status", "achievement", "demand"]

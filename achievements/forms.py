@@ -14,7 +14,15 @@ from config.forms import textarea as _textarea
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
-from .models import AchievementType, Judgement, TechnologyField, TransformationMode, readiness_choices
+from .models import (
+    MATCH_STATUS_ORDER,
+    AchievementType,
+    Judgement,
+    MatchStatus,
+    TechnologyField,
+    TransformationMode,
+    readiness_choices,
+)
 
 def _blank(label, choices):
     return [("", label), *choices]
@@ -124,3 +132,77 @@ class CommentForm(PortalForm):
 
     def __init__(self, *args, achievement=None, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+# --- demands and matches -----------------------------------------------------------------------------
+
+
+class DemandForm(PortalForm):
+    """``demand_raise``'s and ``demand_update``'s arguments (the unit only when raising)."""
+
+    unit = forms.ModelChoiceField(label=_("District, county or park"), queryset=None, empty_label=_("Choose…"))
+    enterprise = LimitedFormField(
+        label=_("Enterprise"), max_length=TITLE_MAX_LENGTH, required=False,
+        help_text=_("The enterprise that needs the technology; leave empty if the unit itself does."),
+    )
+    title = LimitedFormField(label=_("What technology is wanted"), max_length=TITLE_MAX_LENGTH)
+    technology_field = forms.ChoiceField(
+        label=_("Technology field"), choices=_blank(_("Choose…"), TechnologyField.choices),
+        help_text=_("One of the eight fields of the national list of high-tech fields."),
+    )
+    sub_field = LimitedFormField(label=_("Sub-field"), max_length=100, required=False)
+    description = LimitedFormField(
+        label=_("Description"), max_length=LONG_TEXT_MAX_LENGTH, required=False, widget=_textarea(4),
+        help_text=_("The problem to solve, the indicators wanted, the conditions: the words here find the achievements."),
+    )
+    budget = forms.DecimalField(label=_("Budget (10,000 yuan)"), max_digits=12, decimal_places=2, required=False,
+                                min_value=0)
+    wanted_by = forms.DateField(label=_("Wanted by"), required=False, widget=_date_input())
+    contact_person = LimitedFormField(
+        label=_("Contact person"), max_length=SHORT_TEXT_MAX_LENGTH, required=False,
+        help_text=_("Who to call about the demand, with a phone number."),
+    )
+
+    def __init__(self, *args, units=None, demand=None, **kwargs):
+        if demand is not None:
+            kwargs.setdefault("initial", {name: getattr(demand, name) for name in (
+                "enterprise", "title", "technology_field", "sub_field", "description", "budget", "wanted_by",
+                "contact_person")})
+        super().__init__(*args, **kwargs)
+        if demand is not None:
+            del self.fields["unit"]
+        else:
+            self.fields["unit"].queryset = units
+
+
+class CloseDemandForm(PortalForm):
+    reason = LimitedFormField(label=_("Why is it closed"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2),
+                              help_text=_("Met, withdrawn, or no longer wanted."))
+
+
+class ConfirmMatchForm(PortalForm):
+    """``match_confirm``: the pair comes from the page; a note is optional."""
+
+    note = LimitedFormField(label=_("Note"), max_length=SHORT_TEXT_MAX_LENGTH, required=False, widget=_textarea(2))
+
+
+class MatchStatusForm(PortalForm):
+    """``match_set_status``: the new status, a note (the reason when it failed) and, when signed,
+    the transformation's mode, amount and date."""
+
+    status = forms.ChoiceField(label=_("New status"), choices=[])
+    note = LimitedFormField(label=_("Note"), max_length=SHORT_TEXT_MAX_LENGTH, required=False, widget=_textarea(2),
+                            help_text=_("Required when the match failed: say why."))
+    transformation_mode = forms.ChoiceField(
+        label=_("Mode of transformation"), choices=_blank(_("Only when signed"), TransformationMode.choices),
+        required=False,
+    )
+    contract_amount = forms.DecimalField(label=_("Contract amount (10,000 yuan)"), max_digits=12, decimal_places=2,
+                                         required=False)
+    transformed_on = forms.DateField(label=_("Signed on"), required=False, widget=_date_input(),
+                                     help_text=_("Leave empty for today."))
+
+    def __init__(self, *args, match=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        later = MATCH_STATUS_ORDER[MATCH_STATUS_ORDER.index(match.status) + 1:] if match is not None else []
+        self.fields["status"].choices = [(s.value, s.label) for s in [*later, MatchStatus.FAILED]]

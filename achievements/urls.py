@@ -22,4 +22,13 @@ urlpatterns = [
     _action("drop", "drop"),
     _action("step-back", "step_back"),
     _action("comment", "comment"),
+    path("demands/", views.demand_list_view, name="demands"),
+    path("demands/export/", views.demand_export, name="demand_export"),
+    path("demands/new/", views.demand_new, name="demand_new"),
+    path("demands/<int:pk>/", views.demand_detail, name="demand_detail"),
+    path("demands/<int:pk>/edit/", views.demand_edit, name="demand_edit"),
+    path("demands/<int:pk>/close/", views.demand_close, name="demand_close"),
+    path("demands/<int:pk>/reopen/", views.demand_reopen, name="demand_reopen"),
+    path("matches/confirm/", views.match_confirm, name="match_confirm"),
+    path("matches/<int:pk>/status/", views.match_status, name="match_status"),
 ]

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,21 +27,35 @@ from django.views.decorators.http import require_POST
 from liaison.access import get_visible_or_404, platforms_loggable_by, roles_of
 from liaison.models import Contact, user_display_name
 
-from . import access, services
-from .filters import AchievementFilter
+from . import access, selectors, services
+from .access import achievements_visible_to
+from .filters import AchievementFilter, DemandFilter
 from .forms import (
     AdvanceForm,
     AssessForm,
+    CloseDemandForm,
     CollectForm,
     CommentForm,
+    ConfirmMatchForm,
+    DemandForm,
+    MatchStatusForm,
     PortalForm,
     ReasonForm,
     TransformForm,
     UpdateForm,
     add_service_errors,
 )
-from .models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
-from .selectors import achievement_list, achievement_timeline
+from .models import (
+    Achievement,
+    AchievementType,
+    Demand,
+    Judgement,
+    MatchStatus,
+    Stage,
+    TechnologyField,
+    TransformationMode,
+)
+from .selectors import achievement_list, achievement_timeline, demand_list, match_list
 
 #: Achievements per page of the list: a phone screen or two.
 PAGE_SIZE = 20
@@ -227,10 +241,20 @@ _CHOICE_LABELS = {
     "judgement": dict(Judgement.choices),
     "recommended_mode": dict(TransformationMode.choices),
     "transformation_mode": dict(TransformationMode.choices),
+    "match_status": dict(MatchStatus.choices),
+}
+
+
+_EVENT_LABELS = {
+    "match": gettext_lazy("Match"),
+    "demand": gettext_lazy("Demand"),
+    "match_status": gettext_lazy("Match status"),
 }
 
 
 def _label(key: str) -> str:
+    if key in _EVENT_LABELS:
+        return str(_EVENT_LABELS[key])
     try:
         return str(Achievement._meta.get_field(key).verbose_name)
     except FieldDoesNotExist:
@@ -242,7 +266,7 @@ def _shown(key: str, value) -> str:
         return "—"
     if isinstance(value, dict):
         return str(value.get("name", value.get("id", "")))
-    if key == "contact":
+    if key in ("contact", "match"):
         return f"#{value}"
     if key in _CHOICE_LABELS:
         return str(_CHOICE_LABELS[key].get(value, value))
@@ -278,11 +302,21 @@ def _detail(request, achievement: Achievement, *, bound=None, status: int = 200)
             forms[name] = bound
         elif action.applies(achievement) and action.allowed(request.user, achievement):
             forms[name] = _action_form(name, achievement)
+    user = request.user
+    steward = access.can_change_achievement(user, achievement)
+    matches = _match_rows(user, match_list(user=user).filter(achievement=achievement).order_by("-confirmed_on", "-pk"))
+    suggestions = []
+    if achievement.is_active:
+        suggestions = [{"demand": d, "why": why, "can_confirm": steward and achievement.stage != Stage.COLLECTED
+                        or access.can_change_demand(user, d)}
+                       for d, why in selectors.suggested_demands(achievement=achievement)]
     context = {
         "achievement": achievement,
         "actions": forms,
         "previous_stage": dict(Stage.choices).get(services.previous_stage(achievement)),
         "timeline": _timeline(achievement),
+        "matches": matches,
+        "suggestions": suggestions,
     }
     return render(request, "achievements/detail.html", context, status=status)
 
@@ -344,3 +378,270 @@ def achievement_collect(request):
             initial["platform"] = int(platform)
         form = CollectForm(initial=initial, **form_kwargs)
     return render(request, "achievements/form.html", {"form": form}, status=status)
+
+
+# --- technology demands and matches --------------------------------------------------------------------
+
+
+def _demands_filtered(request) -> tuple[DemandFilter, object]:
+    filterset = _styled(DemandFilter(request.GET or None, queryset=demand_list(user=request.user), request=request))
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, queryset.order_by("-raised_on", "-pk")
+
+
+def _require_role(request) -> None:
+    if roles_of(request.user).primary is None:
+        raise PermissionDenied
+
+
+@login_required
+def demand_list_view(request):
+    """Every demand, filtered; a unit leader's or cadre's own district's or park's are marked."""
+    _require_role(request)
+    filterset, queryset = _demands_filtered(request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "achievements/demands/list.html", {
+        "filters": filterset,
+        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "page": page,
+        "demands": page.object_list,
+        "own_unit_ids": access.demand_unit_ids(request.user),
+        "can_raise": access.can_raise_demand(request.user),
+        "can_export": access.can_export_achievements(request.user),
+    })
+
+
+def _demand_sheet_rows(queryset):
+    yield [
+        _("No."), _("What technology is wanted"), _("District, county or park"), _("Enterprise"),
+        _("Technology field"), _("Sub-field"), _("Budget (10,000 yuan)"), _("Wanted by"), _("Status"),
+        _("Matches under way"), _("Raised on"), _("Entered by"), _("Contact person"), _("Reason for closing"),
+    ]
+    for d in queryset:
+        yield [
+            d.pk, d.title, d.unit.name, d.enterprise, d.get_technology_field_display(), d.sub_field, d.budget,
+            d.wanted_by, d.get_status_display(), d.live_matches, d.raised_on, _person(d.raised_by),
+            d.contact_person, d.close_reason,
+        ]
+
+
+def _xlsx_response(rows, *, title: str, widths: list[int], name: str) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "B2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
+    out = BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.xlsx"'
+    return response
+
+
+@login_required
+def demand_export(request):
+    """The filtered demands as an Excel workbook, for bureau staff and unit leaders."""
+    if not access.can_export_achievements(request.user):
+        raise PermissionDenied(_("The export is for bureau staff and unit leaders."))
+    _filters, queryset = _demands_filtered(request)
+    return _xlsx_response(
+        _demand_sheet_rows(queryset.iterator(chunk_size=500)), title=_("Technology demands"),
+        widths=[6, 40, 18, 28, 18, 16, 12, 12, 8, 8, 12, 10, 24, 30], name="demands",
+    )
+
+
+@login_required
+def demand_new(request):
+    if not access.can_raise_demand(request.user):
+        raise PermissionDenied(_("Demands are entered by the cadres and leaders of districts and parks, and by bureau staff."))
+    units = access.demand_units_for(request.user)
+    status = 200
+    if request.method == "POST":
+        form = DemandForm(request.POST, units=units)
+        if form.is_valid():
+            try:
+                demand = services.demand_raise(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The demand was entered."))
+                return redirect("achievements:demand_detail", pk=demand.pk)
+        status = 400
+    else:
+        form = DemandForm(units=units, initial={"unit": units.first()} if units.count() == 1 else None)
+    return render(request, "achievements/demands/form.html", {"form": form, "demand": None}, status=status)
+
+
+def _visible_demand(request, pk: int) -> Demand:
+    _require_role(request)
+    return get_visible_or_404(demand_list(user=request.user), pk=pk)
+
+
+def _match_rows(user, matches) -> list:
+    rows = list(matches)
+    for match in rows:
+        match.status_form = (
+            MatchStatusForm(match=match, prefix=f"match-{match.pk}")
+            if match.is_live and access.can_change_match(user, match) else None
+        )
+    return rows
+
+
+def _demand_page(request, demand: Demand, *, bound=None, status: int = 200):
+    user = request.user
+    can_change = access.can_change_demand(user, demand)
+    visible_ids = set(achievements_visible_to(user).filter(matches__demand=demand).values_list("pk", flat=True))
+    matches = _match_rows(user, match_list(user=user).filter(demand=demand).order_by("-confirmed_on", "-pk"))
+    for match in matches:
+        match.achievement_visible = match.achievement_id in visible_ids
+    suggestions = []
+    if demand.is_open_for_matching:
+        suggestions = selectors.suggested_achievements(demand=demand)
+        openable = set(achievements_visible_to(user).filter(pk__in=[a.pk for a, _s in suggestions])
+                       .values_list("pk", flat=True))
+        suggestions = [{"achievement": a, "why": s, "visible": a.pk in openable,
+                        "can_confirm": can_change or a.pk in openable and access.can_change_achievement(user, a)}
+                       for a, s in suggestions]
+    return render(request, "achievements/demands/detail.html", {
+        "demand": demand,
+        "can_change": can_change,
+        "close_form": bound if bound is not None else (CloseDemandForm(prefix="close") if can_change else None),
+        "matches": matches,
+        "suggestions": suggestions,
+    }, status=status)
+
+
+@login_required
+def demand_detail(request, pk: int):
+    return _demand_page(request, _visible_demand(request, pk))
+
+
+@login_required
+def demand_edit(request, pk: int):
+    demand = _visible_demand(request, pk)
+    if not access.can_change_demand(request.user, demand):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = DemandForm(request.POST, demand=demand)
+        if form.is_valid():
+            try:
+                services.demand_update(demand=demand, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The demand was saved."))
+                return redirect("achievements:demand_detail", pk=demand.pk)
+        status = 400
+    else:
+        form = DemandForm(demand=demand)
+    return render(request, "achievements/demands/form.html", {"form": form, "demand": demand}, status=status)
+
+
+@login_required
+@require_POST
+def demand_close(request, pk: int):
+    demand = _visible_demand(request, pk)
+    if not access.can_change_demand(request.user, demand):
+        raise PermissionDenied
+    form = CloseDemandForm(request.POST, prefix="close")
+    if form.is_valid():
+        try:
+            services.demand_close(demand=demand, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The demand was closed."))
+            return redirect("achievements:demand_detail", pk=demand.pk)
+    return _demand_page(request, demand, bound=form, status=400)
+
+
+@login_required
+@require_POST
+def demand_reopen(request, pk: int):
+    demand = _visible_demand(request, pk)
+    if not access.can_change_demand(request.user, demand):
+        raise PermissionDenied
+    try:
+        services.demand_reopen(demand=demand, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The demand was reopened."))
+    return redirect("achievements:demand_detail", pk=demand.pk)
+
+
+def _back(request, fallback):
+    """Back to the page the form was on (the achievement's or the demand's), if it is ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/achievements/") and "//" not in target:
+        return redirect(target)
+    return redirect(*fallback)
+
+
+@login_required
+@require_POST
+def match_confirm(request):
+    """Confirm a suggested match: posted from the achievement's page or the demand's."""
+    _require_role(request)
+    achievement_id, demand_id = request.POST.get("achievement", ""), request.POST.get("demand", "")
+    if not (achievement_id.isdigit() and demand_id.isdigit()):
+        return HttpResponse(_("Say which achievement and which demand to match."), status=400)
+    demand = get_visible_or_404(demand_list(user=request.user), pk=demand_id)
+    achievement = Achievement.objects.filter(pk=achievement_id).select_related("platform").first()
+    if achievement is None:
+        raise Http404
+    if not access.can_confirm_match(request.user, achievement=achievement, demand=demand):
+        raise PermissionDenied
+    form = ConfirmMatchForm(request.POST)
+    fallback = ("achievements:demand_detail", demand.pk)
+    if form.is_valid():
+        try:
+            services.match_confirm(achievement=achievement, demand=demand, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The match was confirmed."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return _back(request, fallback)
+
+
+@login_required
+@require_POST
+def match_status(request, pk: int):
+    """Move a match forward or mark it failed."""
+    _require_role(request)
+    match = get_visible_or_404(match_list(user=request.user), pk=pk)
+    if not access.can_change_match(request.user, match):
+        raise PermissionDenied
+    form = MatchStatusForm(request.POST, match=match, prefix=f"match-{match.pk}")
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            services.match_set_status(match=match, by=request.user, **data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The match is now: %(status)s.") % {
+                "status": MatchStatus(form.cleaned_data["status"]).label})
+    if form.errors:
+        # The match's form sits in a list on another page: its errors come back as one message
+        # naming each field.
+        messages.error(request, " ".join(
+            f"{form.fields[field].label}: {error}" if field in form.fields else error
+            for field, errors in form.errors.items() for error in errors
+        ))
+    return _back(request, ("achievements:detail", match.achievement_id))
