@@ -14,9 +14,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import services
-from .filters import AchievementFilter
-from .selectors import achievement_list, achievement_timeline
+from . import selectors, services
+from .filters import AchievementFilter, DemandFilter, MatchFilter
+from .selectors import achievement_list, achievement_timeline, demand_list, match_list
 from .serializers import (
     AchievementAdvanceSerializer,
     AchievementAssessSerializer,
@@ -27,6 +27,14 @@ from .serializers import (
     AchievementReasonSerializer,
     AchievementSerializer,
     AchievementTransformSerializer,
+    DemandCloseSerializer,
+    DemandInputSerializer,
+    DemandSerializer,
+    DemandUpdateSerializer,
+    MatchConfirmSerializer,
+    MatchSerializer,
+    MatchStatusSerializer,
+    SuggestionSerializer,
 )
 
 _DENIED = OpenApiResponse(description=_("The user may not take this action (the message says why)."))
@@ -40,6 +48,11 @@ def _action_schema(request, *, summary, responses_code=200):
         request=request,
         responses={responses_code: AchievementSerializer, 400: _INVALID, 403: _DENIED, 404: _NOT_VISIBLE},
     )
+
+
+def _suggestions(pairs) -> list[dict]:
+    return [{"id": obj.pk, "title": obj.title, "technology_field": obj.technology_field, "fit": why.fit,
+             "words": list(why.words), "same_field": why.same_field} for obj, why in pairs]
 
 
 @extend_schema_view(
@@ -123,9 +136,122 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._fresh(achievement, status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary=_("Demands not closed that fit the achievement, best first, with the words in common"),
+        responses={200: SuggestionSerializer(many=True), 404: _NOT_VISIBLE},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def suggestions(self, request, pk=None):
+        return Response(_suggestions(selectors.suggested_demands(achievement=self.get_object())))
+
+    @extend_schema(
         summary=_("The achievement's timeline, oldest first"),
         responses={200: AchievementEventSerializer(many=True), 404: _NOT_VISIBLE},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         return Response(AchievementEventSerializer(achievement_timeline(self.get_object()), many=True).data)
+
+
+_DEMAND_NOT_VISIBLE = OpenApiResponse(description=_("No such demand among those the user may see."))
+
+
+def _demand_schema(request, *, summary):
+    return extend_schema(summary=summary, request=request,
+                         responses={200: DemandSerializer, 400: _INVALID, 403: _DENIED, 404: _DEMAND_NOT_VISIBLE})
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Technology demands of districts, counties and parks")),
+    retrieve=extend_schema(summary=_("One demand")),
+    create=extend_schema(
+        summary=_("Enter a demand (its unit's cadres and leader, or bureau staff)"),
+        request=DemandInputSerializer, responses={201: DemandSerializer, 400: _INVALID, 403: _DENIED},
+    ),
+)
+class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Technology demands (技术需求). Every change is a service: enter, correct (PUT), close with a
+    reason, reopen."""
+
+    serializer_class = DemandSerializer
+    filterset_class = DemandFilter
+    search_fields = ["title", "enterprise", "sub_field"]
+    ordering_fields = ["raised_on", "wanted_by", "budget"]
+
+    def get_queryset(self):
+        return demand_list(user=self.request.user).order_by("-raised_on", "-pk")
+
+    def _fresh(self, demand, status_code=status.HTTP_200_OK):
+        return Response(DemandSerializer(self.get_queryset().get(pk=demand.pk)).data, status=status_code)
+
+    def _input(self, request, serializer_class):
+        serializer = serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def create(self, request):
+        demand = services.demand_raise(by=request.user, **self._input(request, DemandInputSerializer))
+        return self._fresh(demand, status.HTTP_201_CREATED)
+
+    @_demand_schema(DemandUpdateSerializer, summary=_("Correct the demand's details"))
+    def update(self, request, pk=None):
+        demand = services.demand_update(demand=self.get_object(), by=request.user,
+                                        **self._input(request, DemandUpdateSerializer))
+        return self._fresh(demand)
+
+    @_demand_schema(DemandCloseSerializer, summary=_("Close the demand, with the reason"))
+    @action(detail=True, methods=["post"], serializer_class=DemandCloseSerializer)
+    def close(self, request, pk=None):
+        demand = services.demand_close(demand=self.get_object(), by=request.user,
+                                       **self._input(request, DemandCloseSerializer))
+        return self._fresh(demand)
+
+    @_demand_schema(None, summary=_("Reopen a closed demand"))
+    @action(detail=True, methods=["post"], serializer_class=None)
+    def reopen(self, request, pk=None):
+        return self._fresh(services.demand_reopen(demand=self.get_object(), by=request.user))
+
+    @extend_schema(
+        summary=_("Assessed achievements that fit the demand, best first, with the words in common"),
+        responses={200: SuggestionSerializer(many=True), 404: _DEMAND_NOT_VISIBLE},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def suggestions(self, request, pk=None):
+        return Response(_suggestions(selectors.suggested_achievements(demand=self.get_object())))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Matches of the achievements and demands the user may see")),
+    retrieve=extend_schema(summary=_("One match")),
+    create=extend_schema(
+        summary=_("Confirm a match (a steward of the achievement, or the demand's unit)"),
+        request=MatchConfirmSerializer, responses={201: MatchSerializer, 400: _INVALID, 403: _DENIED},
+    ),
+)
+class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Matches (对接) of achievements with demands; their status moves the achievement forward."""
+
+    serializer_class = MatchSerializer
+    filterset_class = MatchFilter
+    ordering_fields = ["confirmed_on", "status_changed_on", "fit"]
+
+    def get_queryset(self):
+        return match_list(user=self.request.user).order_by("-confirmed_on", "-pk")
+
+    def _fresh(self, match, status_code=status.HTTP_200_OK):
+        return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data, status=status_code)
+
+    def create(self, request):
+        serializer = MatchConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = services.match_confirm(by=request.user, **serializer.validated_data)
+        return self._fresh(match, status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Move the match forward, or mark it failed (with the reason)"),
+                   request=MatchStatusSerializer,
+                   responses={200: MatchSerializer, 400: _INVALID, 403: _DENIED, 404: _NOT_VISIBLE})
+    @action(detail=True, methods=["post"], serializer_class=MatchStatusSerializer)
+    def status(self, request, pk=None):
+        serializer = MatchStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        match = services.match_set_status(match=self.get_object(), by=request.user, **serializer.validated_data)
+        return self._fresh(match)

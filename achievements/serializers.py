@@ -15,7 +15,17 @@ from liaison.access import contacts_visible_to
 from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
-from .models import Achievement, AchievementEvent, AchievementType, Judgement, TechnologyField, TransformationMode
+from .models import (
+    Achievement,
+    AchievementEvent,
+    AchievementType,
+    Demand,
+    Judgement,
+    Match,
+    MatchStatus,
+    TechnologyField,
+    TransformationMode,
+)
 
 
 class AchievementNamedSerializer(serializers.Serializer):
@@ -170,3 +180,135 @@ class AchievementDropSerializer(AchievementReasonSerializer):
 
 class AchievementCommentSerializer(serializers.Serializer):
     text = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH, allow_blank=True)
+
+
+# --- demands, matches and suggestions ------------------------------------------------------------------
+
+
+class DemandSerializer(serializers.ModelSerializer):
+    """A technology demand. ``status`` is one of ``open``, ``matched`` (a match of it stands),
+    ``closed``; ``budget`` is in 10,000 yuan."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    technology_field_display = serializers.CharField(source="get_technology_field_display", read_only=True)
+    unit = serializers.SerializerMethodField()
+    raised_by = serializers.SerializerMethodField()
+    live_matches = serializers.IntegerField(read_only=True, help_text=_("Matches of it not failed."))
+
+    class Meta:
+        model = Demand
+        fields = [
+            "id", "title", "description", "unit", "enterprise", "technology_field", "technology_field_display",
+            "sub_field", "budget", "wanted_by", "contact_person", "status", "status_display", "close_reason",
+            "raised_by", "raised_on", "live_matches", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_unit(self, d):
+        return _named(d.unit, d.unit.name)
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_raised_by(self, d):
+        return _named(d.raised_by, user_display_name(d.raised_by))
+
+
+class DemandInputSerializer(serializers.Serializer):
+    """A demand as it is entered (``unit`` only when raising: a demand keeps its unit)."""
+
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    title = LimitedSerializerField(max_length=TITLE_MAX_LENGTH, allow_blank=True)
+    technology_field = serializers.ChoiceField(choices=TechnologyField.choices)
+    enterprise = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=TITLE_MAX_LENGTH)
+    sub_field = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=100)
+    description = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX_LENGTH)
+    budget = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, default=None,
+                                      help_text=_("In 10,000 yuan; 0 or more."))
+    wanted_by = serializers.DateField(required=False, allow_null=True, default=None)
+    contact_person = LimitedSerializerField(required=False, allow_blank=True, default="",
+                                            max_length=SHORT_TEXT_MAX_LENGTH)
+
+
+class DemandUpdateSerializer(DemandInputSerializer):
+    unit = None
+
+
+class DemandCloseSerializer(serializers.Serializer):
+    reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH, allow_blank=True)
+
+
+class MatchSerializer(serializers.ModelSerializer):
+    """A match of an achievement with a demand. ``status`` is one of ``proposed``, ``contacted``,
+    ``negotiating``, ``signed``, ``failed``; ``fit`` (0-100) and ``reasons`` (the words in common)
+    are as they were when it was confirmed."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    achievement = serializers.SerializerMethodField()
+    demand = serializers.SerializerMethodField()
+    confirmed_by = serializers.SerializerMethodField()
+    reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Match
+        fields = ["id", "achievement", "demand", "status", "status_display", "fit", "reasons", "note",
+                  "confirmed_by", "confirmed_on", "status_changed_on", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_achievement(self, m):
+        return _named(m.achievement, m.achievement.title)
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_demand(self, m):
+        return _named(m.demand, m.demand.title)
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_confirmed_by(self, m):
+        return _named(m.confirmed_by, user_display_name(m.confirmed_by))
+
+
+class MatchConfirmSerializer(serializers.Serializer):
+    """The pair to match, by id (a list of every title is not offered to choose from)."""
+
+    achievement = serializers.IntegerField()
+    demand = serializers.IntegerField()
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
+
+    def validate_achievement(self, value):
+        achievement = Achievement.objects.filter(pk=value).first()
+        if achievement is None:
+            raise serializers.ValidationError(_("No such achievement."))
+        return achievement
+
+    def validate_demand(self, value):
+        demand = Demand.objects.filter(pk=value).select_related("unit").first()
+        if demand is None:
+            raise serializers.ValidationError(_("No such demand."))
+        return demand
+
+
+class MatchStatusSerializer(serializers.Serializer):
+    """The match's new status; a note (required when it failed); when signed, the transformation's
+    mode, amount (10,000 yuan) and date, and the counterpart if not the demand's enterprise."""
+
+    status = serializers.ChoiceField(choices=MatchStatus.choices)
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
+    transformation_mode = serializers.ChoiceField(choices=TransformationMode.choices, required=False,
+                                                  allow_blank=True, default="")
+    contract_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
+                                               default=None)
+    transformed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    counterpart_enterprise = LimitedSerializerField(required=False, allow_blank=True, default="",
+                                                    max_length=TITLE_MAX_LENGTH)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    """A suggested counterpart: its id and title, the fit (0-100), the words in common, rarest first,
+    and whether both are in the same field."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    technology_field = serializers.CharField()
+    fit = serializers.IntegerField()
+    words = serializers.ListField(child=serializers.CharField())
+    same_field = serializers.BooleanField()
