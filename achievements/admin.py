@@ -5,13 +5,13 @@ what the achievement is (title, type, field, numbers, description) corrected thr
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from liaison.admin import HistoryAdmin, ReadOnlyInline
 
 from . import services
-from .models import Achievement, AchievementEvent
+from .models import Achievement, AchievementEvent, Demand, Match
 from .selectors import achievement_list
 
 _EDITABLE = services.DESCRIPTIVE_FIELDS
@@ -101,6 +101,85 @@ class AchievementEventAdmin(admin.ModelAdmin):
     search_fields = ("achievement__title", "note")
     list_select_related = ("achievement", "actor")
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- demands and matches -------------------------------------------------------------------------
+
+
+class DemandAdminForm(forms.ModelForm):
+    class Meta:
+        model = Demand
+        fields = [name for name in services.DEMAND_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) for name in services.DEMAND_FIELDS}
+        if self.instance.pk:
+            values["unit"] = self.instance.unit
+        values = {k: ("" if v is None and k not in ("unit", "budget", "wanted_by") else v) for k, v in values.items()}
+        _values, errors = services.demand_values(**values)
+        for name, error in errors.items():
+            self.add_error(name if name in self.fields else None, error)
+        return cleaned
+
+
+@admin.register(Demand)
+class DemandAdmin(HistoryAdmin):
+    """Demands are entered and corrected through ``demand_raise`` and ``demand_update``; closing and
+    reopening are actions on the portal's pages and the API."""
+
+    form = DemandAdminForm
+    list_display = ("id", "title", "unit", "enterprise", "technology_field", "status", "budget", "wanted_by",
+                    "raised_on")
+    list_display_links = ("id", "title")
+    list_filter = ("status", "technology_field", "unit")
+    search_fields = ("title", "enterprise", "sub_field")
+    date_hierarchy = "raised_on"
+    list_select_related = ("unit",)
+    readonly_fields = ("status", "close_reason", "raised_by", "raised_on")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return (*self.readonly_fields, "unit")
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data.get(name) for name in services.DEMAND_FIELDS if name in form.cleaned_data}
+        data = {k: ("" if v is None and k not in ("unit", "budget", "wanted_by") else v) for k, v in data.items()}
+        try:
+            if change:
+                data.pop("unit", None)
+                if form.has_changed():
+                    services.demand_update(demand=Demand.objects.get(pk=obj.pk), by=request.user, **data)
+            else:
+                saved = services.demand_raise(by=request.user, **data)
+                obj.pk = saved.pk
+        except (ValidationError, PermissionDenied) as error:
+            self.message_user(request, " ".join(getattr(error, "messages", [str(error)])), level="error")
+
+
+@admin.register(Match)
+class MatchAdmin(admin.ModelAdmin):
+    """Matches, read-only: they are confirmed and moved on the portal's pages and the API, whose
+    services also move the achievement."""
+
+    list_display = ("id", "achievement", "demand", "status", "fit", "confirmed_by", "confirmed_on")
+    list_filter = ("status",)
+    search_fields = ("achievement__title", "demand__title")
+    list_select_related = ("achievement", "demand", "confirmed_by")
+    date_hierarchy = "confirmed_on"
 
     def has_add_permission(self, request):
         return False

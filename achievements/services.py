@@ -546,7 +546,7 @@ DEMAND_FIELDS = (
 )
 
 
-def _demand_values(
+def demand_values(
     *, unit: Unit | None, title: str, technology_field: str, description: str, enterprise: str, sub_field: str,
     budget, wanted_by: datetime.date | None, contact_person: str,
 ) -> tuple[dict, dict]:
@@ -609,7 +609,7 @@ def demand_raise(
     """Enter a technology demand of a district, county or park (or of an enterprise in it): its
     own cadres and leader, bureau staff and admins may."""
     raised_on = raised_on or _today()
-    values, errors = _demand_values(
+    values, errors = demand_values(
         unit=unit, title=title, technology_field=technology_field, description=description, enterprise=enterprise,
         sub_field=sub_field, budget=budget, wanted_by=wanted_by, contact_person=contact_person,
     )
@@ -658,7 +658,7 @@ def demand_update(
     """Correct a demand's details (its unit stays: a demand of another unit is another demand)."""
     demand = _lock_demand(demand)
     _require_demand_steward(by, demand)
-    values, errors = _demand_values(
+    values, errors = demand_values(
         unit=demand.unit, title=title, technology_field=technology_field, description=description,
         enterprise=enterprise, sub_field=sub_field, budget=budget, wanted_by=wanted_by,
         contact_person=contact_person,

@@ -64,3 +64,24 @@ def test_a_transformed_achievement_is_read_only(admin_client, at_stage):
     response = admin_client.get(reverse("admin:achievements_achievement_change", args=[a.pk]))
     assert "title" in response.context["adminform"].readonly_fields
     assert "stage" in response.context["adminform"].readonly_fields
+
+
+def test_the_admin_enters_a_demand_through_the_service_and_refuses_a_city_department(client, admin_user):
+    from achievements.models import Demand
+    from liaison.models import Unit
+    from tests.liaison.factories import UnitFactory
+
+    park = UnitFactory(name="经开区", kind=Unit.Kind.PARK)
+    department = UnitFactory(name="市工信局", kind=Unit.Kind.CITY_DEPARTMENT)
+    client.force_login(admin_user)
+    url = "/admin/achievements/demand/add/"
+    refused = client.post(url, {"unit": department.pk, "title": "需求", "technology_field": "new_materials"})
+    assert refused.status_code == 200 and not Demand.objects.exists()
+    assert "unit" in refused.context["adminform"].form.errors
+    done = client.post(url, {"unit": park.pk, "title": "寻求正极材料", "technology_field": "new_materials",
+                             "budget": "10"})
+    assert done.status_code == 302
+    demand = Demand.objects.get()
+    assert (demand.raised_by, demand.status, "正极" in demand.match_terms) == (admin_user, "open", True)
+    assert client.get(f"/admin/achievements/demand/{demand.pk}/change/").status_code == 200
+    assert client.get("/admin/achievements/match/").status_code == 200
