@@ -11,14 +11,16 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.models import Assignment, Unit
+from liaison.models import BUREAU_STAFF_GROUP, Assignment, Unit
 
 from . import services
-from .models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
+from .selectors import suggested_demands
+from .models import Achievement, AchievementType, Demand, Judgement, Stage, TechnologyField, TransformationMode
 
 SEED = 20260401
 
@@ -310,3 +312,114 @@ def _write(plan, assignment, today, user, leaders, place_of, places) -> Achievem
         landing_unit=landing,
         note="合同已签订，首期款已到账" if rng.random() < 0.6 else "",
     )
+
+
+# --- demands and matches -------------------------------------------------------------------------------
+
+#: How a demand puts what it wants, around a topic's technique and result.
+_DEMAND_TITLES = [
+    "寻求{technique}{result}",
+    "{technique}{result}需求",
+    "求购{technique}相关技术，用于{sub_field}产品升级",
+]
+_DEMAND_DESCRIPTIONS = [
+    "企业在{sub_field}方面遇到技术瓶颈，希望引进{technique}{result}，提升产品性能并降低成本。",
+    "园区重点产业链企业提出：急需{technique}方向的成熟成果，可采取技术许可或合作开发方式。",
+    "企业计划新建{sub_field}产线，寻求可产业化的{technique}{result}，并希望成果方提供技术指导。",
+]
+_CONTACT_PEOPLE = ["王经理", "李总", "张工", "刘主任", "陈部长", "赵经理"]
+_FAIL_REASONS = ["企业预算调整，暂停引进", "技术指标与企业需求差距较大", "双方在权属分配上未达成一致"]
+
+
+@dataclass
+class DemandSeedReport:
+    demands: int = 0
+    matches: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _all_topics() -> list[tuple[str, tuple]]:
+    topics = [(field_, topic) for field_, items in TOPICS.items() for topic in items]
+    topics += [(F.BIOMEDICINE, topic) for topic in DEMO_TOPICS["现代农业"]]
+    topics += [(F.ADVANCED_MANUFACTURING, topic) for topic in DEMO_TOPICS["交通运输"]]
+    return topics
+
+
+def seed_demands(*, today: datetime.date | None = None) -> DemandSeedReport:
+    """Write the demo's technology demands (2 to 5 per district, county and park, raised by its
+    leader over the last months, many on the topics the platforms' achievements cover), then
+    confirm a match for most matched and negotiating achievements and a few assessed ones, each
+    with the demand that fits it best, through the services. Nothing when any demand exists."""
+    today = today or timezone.localdate()
+    report = DemandSeedReport()
+    if Demand.objects.exists():
+        return report
+    places = list(Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.PARK]).select_related("leader")
+                  .order_by("name"))
+    staff = get_user_model().objects.filter(groups__name=BUREAU_STAFF_GROUP, is_active=True).order_by("pk").first()
+    rng = random.Random(f"{SEED}:demands")
+    topics = _all_topics()
+    for unit in places:
+        by = unit.leader if unit.leader is not None and unit.leader.is_active else staff
+        if by is None:
+            continue
+        for _ in range(rng.randint(2, 5)):
+            field_, (technique, result, sub_field, _kind) = rng.choice(topics)
+            words = {"technique": technique, "result": result, "sub_field": sub_field}
+            raised_on = today - datetime.timedelta(days=rng.randint(3, 150))
+            try:
+                services.demand_raise(
+                    by=by, unit=unit, title=rng.choice(_DEMAND_TITLES).format(**words),
+                    technology_field=field_, description=rng.choice(_DEMAND_DESCRIPTIONS).format(**words),
+                    enterprise=f"{unit.name.removesuffix('科技局')}{rng.choice(_ENTERPRISE_HEADS)}"
+                               f"{rng.choice(_ENTERPRISE_TAILS)}有限公司" if rng.random() < 0.8 else "",
+                    sub_field=sub_field,
+                    budget=Decimal(rng.randint(10, 800) * 5) if rng.random() < 0.7 else None,
+                    wanted_by=today + datetime.timedelta(days=rng.randint(30, 300)) if rng.random() < 0.6 else None,
+                    contact_person=f"{rng.choice(_CONTACT_PEOPLE)} 0731-8{rng.randint(0, 9999999):07d}",
+                    raised_on=raised_on,
+                )
+            except (ValidationError, PermissionDenied) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                report.warnings.append(f"A demand of {unit} not seeded: {' '.join(messages)}")
+            else:
+                report.demands += 1
+
+    candidates = (
+        Achievement.objects.filter(stage__in=[Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING])
+        .select_related("platform").order_by("pk")
+    )
+    for achievement in candidates:
+        if achievement.stage == Stage.ASSESSED and rng.random() > 0.15:
+            continue
+        suggestions = suggested_demands(achievement=achievement, limit=1)
+        if not suggestions:
+            continue
+        demand, _why = suggestions[0]
+        by = _steward_of(achievement)
+        if by is None:
+            continue
+        try:
+            with transaction.atomic():
+                match = services.match_confirm(achievement=achievement, demand=demand, by=by,
+                                               note="联点干部推荐，双方已初步沟通")
+                if achievement.stage == Stage.NEGOTIATING:
+                    services.match_set_status(match=match, by=by, status="negotiating", note="已进入商务谈判")
+                elif rng.random() < 0.4:
+                    services.match_set_status(match=match, by=by, status="contacted", note="已安排双方电话沟通")
+                elif rng.random() < 0.15:
+                    services.match_set_status(match=match, by=by, status="failed", note=rng.choice(_FAIL_REASONS))
+        except (ValidationError, PermissionDenied) as error:
+            messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+            report.warnings.append(f"A match of {achievement} not seeded: {' '.join(messages)}")
+        else:
+            report.matches += 1
+    return report
+
+
+def _steward_of(achievement: Achievement):
+    """The platform's cadre now (who would confirm the match), else the cadre who collected it."""
+    assignment = Assignment.objects.active().filter(platform_id=achievement.platform_id).select_related(
+        "cadre__user").first()
+    cadre = assignment.cadre if assignment is not None else achievement.collected_by
+    return cadre.user if cadre.user.is_active else None

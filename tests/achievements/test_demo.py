@@ -59,3 +59,25 @@ def test_fields_fit_the_platform(launched, today):
                "文化创意": {"high_tech_services"}}
     for field, platform_field in Achievement.objects.values_list("technology_field", "platform__technology_field"):
         assert field in fitting[platform_field]
+
+
+def test_demands_and_matches_are_seeded_once_from_districts_and_parks(launched, today):
+    from achievements.demo import seed_demands
+    from achievements.models import Demand, Match
+    from liaison.models import Unit
+    from tests.liaison.factories import UnitFactory
+
+    for name, kind in [("岳麓区科技局", Unit.Kind.DISTRICT), ("高新区管委会", Unit.Kind.PARK),
+                       ("经开区管委会", Unit.Kind.PARK)]:
+        UnitFactory(name=name, kind=kind)
+    seed_achievements(today=today)
+    report = seed_demands(today=today)
+    assert report.demands == Demand.objects.count() >= 6 and not report.warnings
+    assert set(Demand.objects.values_list("unit__kind", flat=True)) <= {"district", "park"}
+    assert all(d.raised_on <= today and d.match_terms for d in Demand.objects.all())
+    assert report.matches == Match.objects.count() > 0
+    for match in Match.objects.select_related("achievement"):
+        assert match.reasons and match.fit > 0
+        assert match.achievement.stage in ("matched", "negotiating")
+    again = seed_demands(today=today)
+    assert (again.demands, again.matches) == (0, 0) and Demand.objects.count() == report.demands
