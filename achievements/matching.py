@@ -94,30 +94,31 @@ def rank(
     query = set(words)
     if not query:
         return []
-    documents = [(c.pk, c.technology_field, set(c.match_terms.split())) for c in candidates]
+    documents = [(c.pk, c.technology_field, c.match_terms.split()) for c in candidates]
     total = len(documents) + 1
     frequency = Counter()
     for _pk, _field, terms in documents:
         frequency.update(terms)
-
-    def weight(word: str) -> float:
-        return math.log((total + 1) / (frequency[word] + 2)) + 1.0
-
-    query_weights = {word: weight(word) for word in query}
-    query_norm = math.sqrt(sum(w * w for w in query_weights.values()))
+    # Squared weights, worked out once per word rather than once per word per candidate.
+    squared = {word: (math.log((total + 1) / (count + 2)) + 1.0) ** 2 for word, count in frequency.items()}
+    query_squared = {word: squared.get(word, (math.log((total + 1) / 2) + 1.0) ** 2) for word in query}
+    query_norm = math.sqrt(sum(query_squared.values()))
     ranked = []
     for pk, field, terms in documents:
-        shared = query & terms
+        shared = query.intersection(terms)
         if not shared:
             continue
-        norm = math.sqrt(sum(weight(word) ** 2 for word in terms))
-        cosine = sum(query_weights[word] ** 2 for word in shared) / (query_norm * norm)
+        norm = math.sqrt(sum(map(squared.__getitem__, terms)))
+        cosine = sum(query_squared[word] for word in shared) / (query_norm * norm)
         same_field = field == technology_field
         fit = round(100 * min(1.0, TEXT_WEIGHT * cosine + (FIELD_WEIGHT if same_field else 0.0)))
-        reason = tuple(sorted(shared, key=lambda word: (-query_weights[word], word))[:REASON_WORDS])
-        ranked.append(Suggestion(pk=pk, fit=fit, words=reason, same_field=same_field))
-    ranked.sort(key=lambda s: (-s.fit, -len(s.words), -s.pk))
-    return ranked[:limit]
+        ranked.append((fit, len(shared), pk, shared, same_field))
+    ranked.sort(key=lambda row: (-row[0], -row[1], -row[2]))
+    return [
+        Suggestion(pk=pk, fit=fit, same_field=same_field,
+                   words=tuple(sorted(shared, key=lambda word: (-query_squared[word], word))[:REASON_WORDS]))
+        for fit, _n, pk, shared, same_field in ranked[:limit]
+    ]
 
 
 def fit_of(*, words: Iterable[str], technology_field: str, candidate: Candidate, corpus: Iterable[Candidate]) -> Suggestion | None:
