@@ -37,6 +37,8 @@ from liaison.models import Unit
 from .models import Achievement, AchievementEvent, Stage, TechnologyField, TransformationMode
 
 CENT = Decimal("0.01")
+#: A mode with nothing transformed.
+NONE = {"transformed": 0, "amount": "0.00"}
 #: The timeline entries that may change the stage.
 _STAGE_EVENTS = [
     AchievementEvent.Kind.COLLECTED, AchievementEvent.Kind.ASSESSED, AchievementEvent.Kind.ADVANCED,
@@ -181,7 +183,8 @@ def report_lines(figures: dict) -> list[str]:
 
 def report_sheets(figures: dict) -> list[ReportSheet]:
     """The workbook's achievements sheet: the week's figures, the stages at its end, new ones by
-    field, transformations by mode, and the figures by the collecting cadre's unit."""
+    field, transformations by mode, and the figures by the collecting cadre's unit. Stages, fields
+    and modes in their own order: stored figures (jsonb) do not keep the order of their keys."""
     amount_label = _("Contract amount (10,000 yuan)")
     by_unit = figures["by_unit"]
     return [ReportSheet(_("Achievements"), [
@@ -191,15 +194,16 @@ def report_sheets(figures: dict) -> list[ReportSheet]:
             [_("Contract amount this week (10,000 yuan)"), Decimal(figures["amount"])],
             [_("Dropped this week"), figures["dropped"]],
         ]),
-        ReportTable([_("Stage at the end of the week"), _("Achievements")], [
-            [str(Stage(stage).label), count] for stage, count in figures["stages"].items()
+        ReportTable([_("Stage at the end of the week"), _("Number of achievements")], [
+            [str(label), figures["stages"].get(stage, 0)] for stage, label in Stage.choices
         ]),
         ReportTable([_("Technology field"), _("Newly collected this week")], [
-            [str(TechnologyField(field).label), count] for field, count in figures["new_by_field"].items()
+            [str(label), figures["new_by_field"].get(field, 0)] for field, label in TechnologyField.choices
         ]),
         ReportTable([_("Mode of transformation"), _("Transformed this week"), amount_label], [
-            [str(TransformationMode(mode).label), v["transformed"], Decimal(v["amount"])]
-            for mode, v in figures["by_mode"].items()
+            [str(label), figures["by_mode"].get(mode, NONE)["transformed"],
+             Decimal(figures["by_mode"].get(mode, NONE)["amount"])]
+            for mode, label in TransformationMode.choices
         ]),
         ReportTable([_("Unit of the collecting cadre"), _("Newly collected this week"), _("Transformed this week"),
                      amount_label], [

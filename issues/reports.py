@@ -26,6 +26,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -85,7 +86,8 @@ def report_period_due(now: datetime.datetime) -> Period:
 
 @dataclass(frozen=True)
 class ReportTable:
-    """A table of a workbook sheet: a bold header row, then the rows (plain values)."""
+    """A table of a workbook sheet: a bold header row, then the rows (plain values: text, numbers,
+    and ``Decimal`` amounts, shown with two decimals)."""
 
     header: list
     rows: list
@@ -318,6 +320,9 @@ def report_xlsx(figures: dict) -> bytes:
                 cell.font = bold
             for row in table.rows:
                 ws.append(row)
+                for cell in ws[ws.max_row]:
+                    if isinstance(cell.value, Decimal):  # amounts: always two decimals
+                        cell.number_format = "0.00"
         for index in range(1, max((len(t.header) for t in tables), default=0) + 1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = 22
         return ws

@@ -265,7 +265,9 @@ def test_the_workbook_has_the_achievements_sheet(week, time_machine, unit, other
 
     workbook = load_workbook(io.BytesIO(bytes(report.xlsx)))
     assert workbook.sheetnames[-1] == shown("Achievements") == "成果转化"
-    rows = list(workbook.worksheets[-1].iter_rows(values_only=True))
+    sheet = workbook.worksheets[-1]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet["B4"].value == 121 and sheet["B4"].number_format == "0.00"  # the week's contract amount
     tables, table = [], []
     for row in rows:
         if all(cell is None for cell in row):
@@ -287,7 +289,8 @@ def test_the_workbook_has_the_achievements_sheet(week, time_machine, unit, other
         stage_labels = {s: str(label) for s, label in Stage.choices}
         field_labels = {f: str(label) for f, label in TechnologyField.choices}
         mode_labels = {m: str(label) for m, label in TransformationMode.choices}
-    assert stages[1:] == [[stage_labels[s], n] for s, n in report.figures["achievements"]["stages"].items()]
+    stage_counts = report.figures["achievements"]["stages"]
+    assert stages[1:] == [[stage_labels[s], stage_counts[s]] for s in Stage.values]
     assert stages[1][0] == "已征集"
     assert dict(fields[1:])[field_labels["biomedicine"]] == 1 and len(fields) == 1 + len(TechnologyField.values)
     by_mode = {row[0]: row[1:] for row in modes[1:]}
