@@ -38,7 +38,7 @@ from .models import Achievement, AchievementEvent, Stage, TechnologyField, Trans
 
 CENT = Decimal("0.01")
 #: A mode with nothing transformed.
-NONE = {"transformed": 0, "amount": "0.00"}
+NOTHING_TRANSFORMED = {"transformed": 0, "amount": "0.00"}
 #: The timeline entries that may change the stage.
 _STAGE_EVENTS = [
     AchievementEvent.Kind.COLLECTED, AchievementEvent.Kind.ASSESSED, AchievementEvent.Kind.ADVANCED,
@@ -201,8 +201,8 @@ def report_sheets(figures: dict) -> list[ReportSheet]:
             [str(label), figures["new_by_field"].get(field, 0)] for field, label in TechnologyField.choices
         ]),
         ReportTable([_("Mode of transformation"), _("Transformed this week"), amount_label], [
-            [str(label), figures["by_mode"].get(mode, NONE)["transformed"],
-             Decimal(figures["by_mode"].get(mode, NONE)["amount"])]
+            [str(label), figures["by_mode"].get(mode, NOTHING_TRANSFORMED)["transformed"],
+             Decimal(figures["by_mode"].get(mode, NOTHING_TRANSFORMED)["amount"])]
             for mode, label in TransformationMode.choices
         ]),
         ReportTable([_("Unit of the collecting cadre"), _("Newly collected this week"), _("Transformed this week"),
