@@ -15,12 +15,18 @@ current responsible cadre, or of the cadre who recorded the issue when the platf
   week and whose clock was still running then: due on or before the Sunday, and open or closed
   only after it. ``newly_overdue`` are those whose deadline passed during the week (due Monday
   to Sunday); the rest were already overdue in last week's report.
+
+Rooms to the right of ``issues`` (achievements) add their own figures, lines and sheets through
+``register_section`` (see ``ReportSection``), from their ``AppConfig.ready``: the report is
+theirs to extend without ``issues`` importing them.
 """
 
 import datetime
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -75,20 +81,77 @@ def report_period_due(now: datetime.datetime) -> Period:
     return Period(start=report_day - datetime.timedelta(days=7), end=report_day - ONE_DAY)
 
 
-# --- the extension point for achievements ---------------------------------------------------------
+# --- sections other rooms add ----------------------------------------------------------------------
 
 
-def achievement_progress(*, period: Period) -> dict | None:
-    """EXTENSION POINT: the achievements' progress (成果转化) for the report of ``period``.
+@dataclass(frozen=True)
+class ReportTable:
+    """A table of a workbook sheet: a bold header row, then the rows (plain values: text, numbers,
+    and ``Decimal`` amounts, shown with two decimals)."""
 
-    There is no achievement model yet, so this returns ``None`` and the report leaves the
-    section out: no invented numbers. Once achievements are recorded, return a flat JSON-safe
-    mapping of label to number here (for example, achievements by stage: collected, assessed,
-    matched, in negotiation, transformed, dropped; and those transformed in the period).
-    ``report_figures`` stores it under ``figures["achievements"]`` and ``report_xlsx`` adds a
-    sheet with one row per entry.
+    header: list
+    rows: list
+
+
+@dataclass(frozen=True)
+class ReportSheet:
+    """A workbook sheet: its title (at most 31 characters are kept) and its tables, one under the
+    other with a blank row between."""
+
+    title: str
+    tables: list[ReportTable]
+
+
+def _everything(figures: dict) -> dict:
+    return figures
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of the report that a room to the right of ``issues`` contributes (the achievements'
+    progress, for one): ``issues`` may not import those rooms, so each registers its section from
+    its ``AppConfig.ready`` with ``register_section``.
+
+    Every callable reads or returns the section's own JSON-safe figures, stored under
+    ``figures[key]``; the presentation callables run in the active language.
     """
-    return None
+
+    key: str
+    #: ``build(period)``: the section's figures for the week (JSON-safe: stored as they are).
+    build: Callable[[Period], dict]
+    #: ``lines(figures)``: the section's lines in the e-mail and inbox text. It receives the
+    #: section's figures, or what ``text_figures`` kept of them.
+    lines: Callable[[dict], list[str]]
+    #: ``sheets(figures)``: the section's sheets in the workbook.
+    sheets: Callable[[dict], list[ReportSheet]]
+    #: ``text_figures(figures)``: what a notification keeps to say ``lines`` again in each reader's
+    #: language (``report_text_figures``); everything by default.
+    text_figures: Callable[[dict], dict] = _everything
+
+
+#: The figures' own keys, which no section may take.
+_CORE_KEYS = frozenset({"period", "quarter", "coverage", "issues"})
+_SECTIONS: dict[str, ReportSection] = {}
+
+
+def register_section(section: ReportSection) -> None:
+    """Add ``section`` to every report made from now on, after the issues. Registering the same key
+    again replaces the section (``ready`` may run more than once)."""
+    if section.key in _CORE_KEYS:
+        raise ValueError(f"{section.key!r} is one of the report's own figures")
+    _SECTIONS[section.key] = section
+
+
+def report_sections() -> list[ReportSection]:
+    """The registered sections, in the order they were first registered."""
+    return list(_SECTIONS.values())
+
+
+def _present_sections(figures: dict) -> list[tuple[ReportSection, dict]]:
+    """The registered sections ``figures`` holds. A report made before a section existed stores
+    nothing for it (or ``None``, as the reports made before achievements were tracked): that
+    section is left out, never invented."""
+    return [(section, figures[section.key]) for section in _SECTIONS.values() if figures.get(section.key)]
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -187,7 +250,7 @@ def report_figures(period: Period) -> dict:
                     "as_of": period.end.isoformat()},
         "coverage": coverage(quarter=quarter, as_of=period.end),
         "issues": issue_counts(period),
-        "achievements": achievement_progress(period=period),
+        **{section.key: section.build(period) for section in report_sections()},
     }
 
 
@@ -211,8 +274,7 @@ def report_text_figures(figures: dict) -> dict:
         "quarter": {"label": figures["quarter"]["label"]},
         "coverage": {"total": figures["coverage"]["total"]},
         "issues": {"total": figures["issues"]["total"]},
-        # The body only says whether achievements are tracked; the workbook has the detail.
-        "achievements": None if figures.get("achievements") is None else {},
+        **{section.key: section.text_figures(value) for section, value in _present_sections(figures)},
     }
 
 
@@ -229,8 +291,8 @@ def report_body(figures: dict) -> str:
         _("Issues this week: %(new)d new, %(resolved)d resolved; %(overdue)d overdue at the end of the week "
           "(%(newly_overdue)d of them since this week).") % totals,
     ]
-    if figures.get("achievements") is None:
-        lines.append(_("Achievements: not tracked in the portal yet."))
+    for section, value in _present_sections(figures):
+        lines += section.lines(value)
     lines += ["", _("The figures by unit and by class are in the attached Excel file, and in the portal.")]
     return "\n".join(lines)
 
@@ -245,14 +307,23 @@ def report_xlsx(figures: dict) -> bytes:
     labels = _measure_labels()
 
     def sheet(title, header, rows, first=False):
+        return tables_sheet(title, [ReportTable(header, rows)], first=first)
+
+    def tables_sheet(title, tables, first=False):
         ws = workbook.active if first else workbook.create_sheet()
         ws.title = title[:31]
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = bold
-        for row in rows:
-            ws.append(row)
-        for index, _column in enumerate(header, start=1):
+        for number, table in enumerate(tables):
+            if number:
+                ws.append([])
+            ws.append(table.header)
+            for cell in ws[ws.max_row]:
+                cell.font = bold
+            for row in table.rows:
+                ws.append(row)
+                for cell in ws[ws.max_row]:
+                    if isinstance(cell.value, Decimal):  # amounts: always two decimals
+                        cell.number_format = "0.00"
+        for index in range(1, max((len(t.header) for t in tables), default=0) + 1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = 22
         return ws
 
@@ -280,8 +351,9 @@ def report_xlsx(figures: dict) -> bytes:
         *[[unit_label(row), *[row[m] for m in ISSUE_MEASURES]] for row in figures["issues"]["by_unit"]],
         [_("Total"), *[totals[m] for m in ISSUE_MEASURES]],
     ])
-    if figures.get("achievements") is not None:
-        sheet(_("Achievements"), [_("Item"), _("Value")], [[str(k), v] for k, v in figures["achievements"].items()])
+    for section, value in _present_sections(figures):
+        for extra in section.sheets(value):
+            tables_sheet(extra.title, extra.tables)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

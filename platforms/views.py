@@ -1,17 +1,17 @@
-"""The platform page: its profile, how it prefers to be reached, its cadre, and one timeline."""
+"""The platform page: its profile, how it prefers to be reached, its cadre, the sections other rooms
+add (``platforms.sections``), and one timeline."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from achievements.selectors import platform_achievements
 from liaison import selectors
 from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to
 
+from .sections import sections_context
+
 #: Timeline entries shown before "show all".
 TIMELINE_LENGTH = 50
-#: The platform's newest achievements shown on its page; the list has them all.
-ACHIEVEMENTS_SHOWN = 5
 
 
 @login_required
@@ -23,16 +23,13 @@ def platform_detail(request, pk):
     timeline = selectors.platform_timeline(
         user=request.user, platform=platform, limit=None if show_all else TIMELINE_LENGTH, today=today
     )
-    achievements, achievement_count = platform_achievements(
-        user=request.user, platform=platform, limit=ACHIEVEMENTS_SHOWN
-    )
     return render(
         request,
         "platforms/detail.html",
         {
+            # What other rooms add (achievements): ``platforms.sections``.
+            **sections_context(request, platform),
             "platform": platform,
-            "achievements": achievements,
-            "achievement_count": achievement_count,
             "assignment": assignment,
             "timeline": timeline,
             # The buttons to log a contact or record an issue: the same rule as the contact form's.

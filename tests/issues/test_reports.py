@@ -118,8 +118,8 @@ def test_the_figures_match_the_data(week_of_data, unit, other_unit):
         other_unit.name: (1, 1, 1, 1),
     }
     assert issues["total"] == {"new": 2, "resolved": 2, "overdue": 4, "newly_overdue": 3}
-    # No achievement model yet: the section is absent, not zero.
-    assert figures["achievements"] is None
+    # And the sections other rooms register (achievements: tests/achievements/test_reports.py).
+    assert set(figures) == {"period", "quarter", "coverage", "issues", "achievements"}
 
 
 def test_the_monday_task_stores_the_report_and_sends_it_to_bureau_staff_once(
@@ -143,7 +143,7 @@ def test_the_monday_task_stores_the_report_and_sends_it_to_bureau_staff_once(
     assert "2026Q2" in sent.first().body and "2026-05-11" in sent.first().subject
 
     workbook = load_workbook(io.BytesIO(bytes(report.xlsx)))
-    summary_sheet, coverage, by_class, by_unit = workbook.worksheets
+    summary_sheet, coverage, by_class, by_unit = workbook.worksheets[:4]  # then the achievements'
     assert [row[1] for row in summary_sheet.iter_rows(min_row=2, values_only=True)] == [
         "2026-05-11", "2026-05-17", "2026Q2", 6, 3, 2, 2, 4, 3,
     ]
@@ -172,7 +172,7 @@ def test_a_week_with_nothing_still_makes_a_report(bureau_user, time_machine):
     report = DispatchReport.objects.get()
     assert report.figures["issues"]["total"] == {"new": 0, "resolved": 0, "overdue": 0, "newly_overdue": 0}
     assert report.figures["coverage"]["total"] == {"active_platforms": 0, "contacted": 0, "rate": None}
-    assert len(load_workbook(io.BytesIO(bytes(report.xlsx))).worksheets) == 4
+    assert len(load_workbook(io.BytesIO(bytes(report.xlsx))).worksheets) == 5  # the last: achievements
     assert Issue.objects.count() == 0
 
 
