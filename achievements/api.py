@@ -29,6 +29,7 @@ from .serializers import (
     AchievementTransformSerializer,
     DemandCloseSerializer,
     DemandInputSerializer,
+    DemandReopenSerializer,
     DemandSerializer,
     DemandUpdateSerializer,
     MatchConfirmSerializer,
@@ -206,7 +207,7 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._fresh(demand)
 
     @_demand_schema(None, summary=_("Reopen a closed demand"))
-    @action(detail=True, methods=["post"], serializer_class=None)
+    @action(detail=True, methods=["post"], serializer_class=DemandReopenSerializer)
     def reopen(self, request, pk=None):
         return self._fresh(services.demand_reopen(demand=self.get_object(), by=request.user))
 

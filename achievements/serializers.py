@@ -233,6 +233,10 @@ class DemandUpdateSerializer(DemandInputSerializer):
     unit = None
 
 
+class DemandReopenSerializer(serializers.Serializer):
+    """Reopening takes nothing but the demand."""
+
+
 class DemandCloseSerializer(serializers.Serializer):
     reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH, allow_blank=True)
 

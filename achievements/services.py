@@ -400,10 +400,12 @@ def achievement_transform(
     transformed_on: datetime.date | None = None,
     landing_unit: Unit | None = None,
     note: str = "",
+    through_match: "Match | None" = None,
 ) -> Achievement:
     """Record the transformation of a matched or negotiating achievement: the mode (article 16),
     the counterpart enterprise, the district or park where it lands, the contract amount in 万元
-    (0 or more) and the date (not in the future)."""
+    (0 or more) and the date (not in the future). Its matches still under way are marked failed,
+    but for ``through_match``, the one signed (``match_set_status``)."""
     achievement = _lock(achievement)
     _require_steward(by, achievement)
     if achievement.stage not in (Stage.MATCHED, Stage.NEGOTIATING):
@@ -446,6 +448,9 @@ def achievement_transform(
     achievement.transformed_on = day
     _save(achievement, *fields)
     _record(achievement, Kind.TRANSFORMED, by=by, before=before, after=_snapshot(achievement, *fields), note=note)
+    _fail_live_matches(achievement, keep=through_match,
+                       note=_("The achievement was transformed through another match.") if through_match
+                       else _("The achievement was transformed."))
     return achievement
 
 
@@ -477,6 +482,7 @@ def achievement_drop(
     achievement.drop_reason = reason
     _save(achievement, *fields)
     _record(achievement, Kind.DROPPED, by=by, before=before, after=_snapshot(achievement, *fields), note=reason)
+    _fail_live_matches(achievement, note=_("The achievement was dropped."))
     return achievement
 
 
@@ -844,13 +850,8 @@ def match_set_status(
             counterpart_enterprise=counterpart_enterprise.strip() or demand.enterprise or demand.unit.name,
             contract_amount=contract_amount, transformed_on=transformed_on, landing_unit=unit,
             note=_("Signed through the match with the demand “%(demand)s”.") % {"demand": demand.title},
+            through_match=match,
         )
-        for other in Match.objects.filter(achievement=achievement, status__in=LIVE_MATCH_STATUSES).exclude(pk=match.pk):
-            other.status = MatchStatus.FAILED
-            other.note = _("The achievement was transformed through another match.")
-            other.status_changed_on = today
-            other.save(update_fields=["status", "note", "status_changed_on", "updated_at"])
-            _refresh_demand_status(other.demand_id)
     match.status = status
     match.status_changed_on = today
     if note:
@@ -864,6 +865,20 @@ def match_set_status(
         after.update(_snapshot(achievement, "stage", "stage_entered_on"))
     _record(achievement, Kind.MATCH, by=by, before=before, after=after, note=note)
     return match
+
+
+def _fail_live_matches(achievement: Achievement, *, note: str, keep: Match | None = None) -> None:
+    """An achievement transformed or dropped ends its matches still under way (but ``keep``): each
+    is marked failed with ``note``, and its demand is open again if nothing else stands for it."""
+    live = Match.objects.select_for_update().filter(achievement=achievement, status__in=LIVE_MATCH_STATUSES)
+    if keep is not None:
+        live = live.exclude(pk=keep.pk)
+    for match in live:
+        match.status = MatchStatus.FAILED
+        match.note = note
+        match.status_changed_on = _today()
+        match.save(update_fields=["status", "note", "status_changed_on", "updated_at"])
+        _refresh_demand_status(match.demand_id)
 
 
 def _refresh_demand_status(demand_id: int) -> None:

@@ -50,8 +50,17 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
-from achievements.access import achievements_visible_to
-from achievements.models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
+from achievements.access import achievements_visible_to, demands_visible_to, matches_visible_to
+from achievements.models import (
+    Achievement,
+    AchievementType,
+    Demand,
+    Judgement,
+    Match,
+    Stage,
+    TechnologyField,
+    TransformationMode,
+)
 from config.celery import app as celery_app
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
@@ -188,6 +197,8 @@ class Users:
         self.rate(today)
         self.collect_achievements(today)
         self.work_on_achievements(today)
+        self.raise_demands(today)
+        self.match_achievements(today)
         if today == LEAVING_DAY:
             self.a_cadre_leaves(today)
 
@@ -363,6 +374,56 @@ class Users:
                 self.counts["achievements transformed"] += response.status_code == 200
             assert response.status_code == 200, response.content
 
+    def raise_demands(self, today):
+        """Now and then a district's or park's leader enters a technology demand (through the page),
+        often for what a platform's achievement offers, so that suggestions find it."""
+        if self.rng.random() < 0.7:
+            return
+        unit = self.rng.choice(list(Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.PARK],
+                                                        leader__is_active=True).order_by("pk")))
+        offered = list(Achievement.objects.filter(stage__in=[Stage.ASSESSED, Stage.MATCHED])
+                       .order_by("pk").values_list("title", "technology_field"))
+        title, field_ = self.rng.choice(offered) if offered else ("寻求智能制造技术", TechnologyField.values[0])
+        response = self.people.page(unit.leader).post("/achievements/demands/new/", {
+            "unit": unit.pk, "title": f"寻求{title}", "technology_field": field_,
+            "enterprise": "旅程某科技有限公司", "budget": "200", "description": "企业希望引进相关成果。",
+        })
+        assert response.status_code == 302, form_errors(response)
+        self.counts["demands raised"] += 1
+
+    def match_achievements(self, today):
+        """Cadres confirm a suggested demand from the achievement's page, and move matches on to a
+        signed contract (through the API), which transforms the achievement."""
+        for achievement in Achievement.objects.filter(stage=Stage.ASSESSED).order_by("pk"):
+            if self.rng.random() > 0.05:
+                continue
+            cadre = _responsible_for(achievement.platform_id)
+            if cadre is None:
+                continue
+            client = self.people.page(cadre.user)
+            page = client.get(f"/achievements/{achievement.pk}/")
+            assert page.status_code == 200
+            offer = next((s for s in page.context["suggestions"] if s["can_confirm"]), None)
+            if offer is None:
+                continue
+            response = client.post("/achievements/matches/confirm/", {
+                "achievement": achievement.pk, "demand": offer["demand"].pk, "next": f"/achievements/{achievement.pk}/",
+            })
+            assert response.status_code == 302 and Match.objects.filter(achievement=achievement).exists()
+            self.counts["matches confirmed"] += 1
+        steps = {"proposed": "contacted", "contacted": "negotiating", "negotiating": "signed"}
+        for match in Match.objects.filter(status__in=list(steps)).select_related("achievement").order_by("pk"):
+            if self.rng.random() > 0.06:
+                continue
+            cadre = _responsible_for(match.achievement.platform_id)
+            user = cadre.user if cadre else self.people.users["bureau"]
+            data = {"status": steps[match.status], "note": "推进对接。"}
+            if data["status"] == "signed":
+                data.update(transformation_mode="licence", contract_amount="88.00")
+            response = self.people.api(user).post(f"/api/v1/matches/{match.pk}/status/", data)
+            assert response.status_code == 200, response.content
+            self.counts["matches signed"] += data["status"] == "signed"
+
     def a_cadre_leaves(self, today):
         """A cadre with open issues leaves: an admin moves each platform to a colleague with room
         (through the API), then deactivates them."""
@@ -459,6 +520,11 @@ PAGE_MODELS = {
     "platforms:detail": Platform,
     "contact_detail": Contact,
     "achievements:": Achievement,
+    "achievements:demand_detail": Demand,
+    "achievements:demand_edit": Demand,
+    "achievements:demand_close": Demand,
+    "achievements:demand_reopen": Demand,
+    "achievements:match_status": Match,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -469,6 +535,8 @@ VISIBLE = {
     Unit: units_visible_to,
     Assignment: assignments_visible_to,
     Achievement: achievements_visible_to,
+    Demand: demands_visible_to,
+    Match: matches_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
@@ -782,7 +850,7 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
     # The quarter did happen: each kind of event took place, and the jobs delivered.
     for what in ("contacts", "issues logged", "handed over", "resolved", "resolved late", "solution determined",
                  "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
-                 "achievements transformed"):
+                 "achievements transformed", "demands raised", "matches confirmed", "matches signed"):
         assert users.counts[what] > 0, (what, users.counts)
     assert Notification.objects.filter(kind=Notification.Kind.ISSUE_ESCALATION).exists()
     assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT).count() >= 9

@@ -190,3 +190,17 @@ def test_signing_one_match_fails_the_achievements_other_matches(at_stage, demand
                               contract_amount="80")
     assert fresh(second).status == "failed" and fresh(other_demand).status == "open"
     assert Achievement.objects.get(pk=achievement.pk).stage == "transformed"
+
+
+@pytest.mark.parametrize("ending", ["transform", "drop"])
+def test_an_achievement_transformed_or_dropped_directly_ends_its_matches(at_stage, demand, cadre, ending):
+    achievement = at_stage("assessed")
+    match = services.match_confirm(achievement=achievement, demand=demand, by=cadre.user)
+    if ending == "transform":
+        services.achievement_transform(achievement=achievement, by=cadre.user, transformation_mode="transfer",
+                                       counterpart_enterprise="另一家企业", contract_amount="5")
+    else:
+        services.achievement_drop(achievement=achievement, by=cadre.user, reason="平台放弃")
+    assert fresh(match).status == "failed" and fresh(demand).status == "open"
+    with pytest.raises(ValidationError):
+        services.match_set_status(match=match, by=cadre.user, status="contacted")
