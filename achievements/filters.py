@@ -5,13 +5,14 @@ the achievement lands. The platforms offered are those the user may see.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from liaison.access import platforms_visible_to
 from liaison.models import Assignment, Unit
 
-from .models import READINESS_MAX, READINESS_MIN, Achievement, Judgement, Stage, TechnologyField
+from .models import READINESS_MAX, READINESS_MIN, Achievement, Judgement, ServiceKind, ServiceRecord, Stage, TechnologyField
 
 
 def _platforms(request):
@@ -55,3 +56,28 @@ class AchievementFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(sub_field__icontains=value) | Q(counterpart_enterprise__icontains=value)
         )
+
+
+# --- service records -------------------------------------------------------------------------------
+
+
+class ServiceRecordFilter(django_filters.FilterSet):
+    """The service list's filters. ``unit`` is the unit of the cadre credited with the service; the
+    period is the day it was given, both ends included."""
+
+    kind = django_filters.ChoiceFilter(choices=ServiceKind.choices, label=_("Kind of service"),
+                                       empty_label=_("All kinds"))
+    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform"), empty_label=_("All platforms"))
+    unit = django_filters.ModelChoiceFilter(field_name="given_by__unit", queryset=Unit.objects.all(), label=_("Unit"),
+                                            empty_label=_("All units"))
+    given_from = django_filters.DateFilter(field_name="given_on", lookup_expr="gte", label=_("From"),
+                                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    given_to = django_filters.DateFilter(field_name="given_on", lookup_expr="lte", label=_("To"),
+                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("Achievement"),
+                                              widget=forms.HiddenInput)
+    issue = django_filters.NumberFilter(field_name="issue_id", label=_("Issue"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["kind", "platform", "unit", "given_from", "given_to", "achievement", "issue"]

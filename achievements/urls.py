@@ -23,3 +23,14 @@ urlpatterns = [
     _action("step-back", "step_back"),
     _action("comment", "comment"),
 ]
+
+# --- service records -------------------------------------------------------------------------------
+
+urlpatterns += [
+    path("services/", views.service_list_view, name="service_list"),
+    path("services/export/", views.service_export, name="service_export"),
+    path("services/new/", views.service_new, name="service_new"),
+    path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),
+    path("services/<int:pk>/delete/", views.service_delete, name="service_delete"),
+]

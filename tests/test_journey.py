@@ -50,7 +50,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
-from achievements.access import achievements_visible_to
+from achievements.access import achievements_visible_to, service_records_visible_to
+from achievements.forms import ISSUES_PREFIX
 from achievements.models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
 from config.celery import app as celery_app
 from issues.access import issues_visible_to
@@ -65,7 +66,6 @@ from liaison.access import (
     units_visible_to,
 )
 from liaison.demo import DEMO_LOGINS
-from liaison.forms import ISSUES_PREFIX
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
 

@@ -1,6 +1,7 @@
 """The achievements room's models, one module per concept, re-exported here.
 
 - ``achievement``: the achievement, its stages, assessment and timeline.
+- ``service``: the services given to platforms (service records).
 """
 
 from .achievement import (
@@ -19,6 +20,7 @@ from .achievement import (
     readiness_choices,
     readiness_meanings,
 )
+from .service import ServiceKind, ServiceRecord
 
 __all__ = [
     "ACTIVE_STAGES",
@@ -35,4 +37,6 @@ __all__ = [
     "TransformationMode",
     "readiness_choices",
     "readiness_meanings",
+    "ServiceKind",
+    "ServiceRecord",
 ]
