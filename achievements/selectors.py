@@ -77,7 +77,7 @@ def achievement_service_records(*, user, achievement: Achievement) -> list[Servi
     """The services given for an achievement that the user may see, newest first."""
     return list(
         service_records_visible_to(user).filter(achievement=achievement)
-        .select_related("given_by__user").order_by("-given_on", "-id")
+        .select_related("given_by__user", "achievement", "issue").order_by("-given_on", "-id")
     )
 
 

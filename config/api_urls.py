@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from achievements.api import AchievementViewSet
+from achievements.api import AchievementViewSet, ServiceRecordViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
@@ -17,6 +17,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("calendar", CalendarViewSet, basename="calendar")
 router.register("achievements", AchievementViewSet, basename="achievement")
+router.register("services", ServiceRecordViewSet, basename="servicerecord")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

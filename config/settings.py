@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
         # An achievement's stage is ``stage`` and ``dropped_from``; a mode is recommended and then recorded.
         "AchievementStageEnum": "achievements.models.Stage",
         "TransformationModeEnum": "achievements.models.TransformationMode",
+        # A service record's kind, beside a contact's and a unit's.
+        "ServiceKindEnum": "achievements.models.ServiceKind",
     },
 }
 

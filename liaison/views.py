@@ -58,7 +58,13 @@ def bureau_home(request):
 @login_required
 def contact_detail(request, pk):
     contact = get_visible_or_404(
-        contacts_visible_to(request.user).select_related("platform", "cadre__user", "cadre__unit"), pk=pk
+        contacts_visible_to(request.user)
+        .select_related("platform", "cadre__user", "cadre__unit")
+        # What was collected and given at the contact (achievements' rows, named by their relations:
+        # the page shows them, liaison does not import achievements).
+        .prefetch_related("achievements", "service_records__given_by__user", "service_records__achievement",
+                          "service_records__issue"),
+        pk=pk,
     )
     return render(
         request,
