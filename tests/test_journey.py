@@ -51,8 +51,17 @@ from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
 from achievements.access import achievements_visible_to, service_records_visible_to
-from achievements.forms import ISSUES_PREFIX
-from achievements.models import Achievement, AchievementType, Judgement, Stage, TechnologyField, TransformationMode
+from achievements.forms import ISSUES_PREFIX, SERVICES_PREFIX
+from achievements.models import (
+    Achievement,
+    AchievementType,
+    Judgement,
+    ServiceKind,
+    ServiceRecord,
+    Stage,
+    TechnologyField,
+    TransformationMode,
+)
 from config.celery import app as celery_app
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
@@ -224,6 +233,15 @@ class Users:
             }
             for index, issue in enumerate(issues):
                 data.update({f"{ISSUES_PREFIX}-{index}-{key}": value for key, value in issue.items()})
+            # Some contacts carry a service given there (drawn apart, so the rest of the journey's draw
+            # does not move).
+            if random.Random(f"service:{today}:{assignment.platform_id}").random() < 0.3:
+                data.update({
+                    f"{SERVICES_PREFIX}-TOTAL_FORMS": "1", f"{SERVICES_PREFIX}-INITIAL_FORMS": "0",
+                    f"{SERVICES_PREFIX}-0-kind": ServiceKind.POLICY_CONSULTATION,
+                    f"{SERVICES_PREFIX}-0-description": "解读平台关心的支持政策。",
+                })
+                self.counts["services given"] += 1
             response = self.people.page(assignment.cadre.user).post("/contacts/new/", data)
             assert response.status_code == 302, form_errors(response)
             self.counts["contacts"] += 1
@@ -459,6 +477,9 @@ PAGE_MODELS = {
     "platforms:detail": Platform,
     "contact_detail": Contact,
     "achievements:": Achievement,
+    "achievements:service_detail": ServiceRecord,
+    "achievements:service_edit": ServiceRecord,
+    "achievements:service_delete": ServiceRecord,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -469,6 +490,7 @@ VISIBLE = {
     Unit: units_visible_to,
     Assignment: assignments_visible_to,
     Achievement: achievements_visible_to,
+    ServiceRecord: service_records_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
