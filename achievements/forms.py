@@ -1,4 +1,5 @@
-"""Forms for the achievement pages: each collects one service's arguments.
+"""Forms for the achievement and service-record pages, each collecting one service's arguments, and
+the contact form's sections (issues, achievements, services: one formset each, for ``contact_log``).
 
 The rules live in ``achievements.services``; a form here only turns input into typed values and
 shows the service's field errors in place. Field names match the services' argument names, so a
