@@ -14,7 +14,7 @@ from liaison.access import roles_of, serves_platform_on
 from liaison.models import Assignment, Cadre, Unit
 from platforms.models import Platform
 
-from .models import Achievement, Demand, Match
+from .models import Achievement, Demand, Match, ServiceRecord
 
 
 def achievements_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -148,3 +148,48 @@ def matches_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset.none()
     visible = achievements_visible_to(user).filter(pk=OuterRef("achievement_id"))
     return queryset.filter(Exists(visible) | Q(demand__unit_id__in=demand_unit_ids(user)))
+
+
+# --- service records ---------------------------------------------------------------------------------
+
+
+def service_records_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Service records the user may see, as achievements: bureau staff, admins and the office's
+    leader all; a cadre those of the platforms they serve now and those credited to them; a unit
+    leader those of their units' cadres' platforms and those credited to their units' cadres."""
+    queryset = ServiceRecord.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
+    condition = Q(pk__in=[])
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(given_by=roles.cadre)
+    if roles.is_unit_leader:
+        units = roles.led_unit_ids
+        condition |= Exists(active.filter(cadre__unit_id__in=units)) | Q(given_by__unit_id__in=units)
+    return queryset.filter(condition)
+
+
+def can_record_service(user, *, platform: Platform, on: datetime.date) -> bool:
+    """The cadre responsible for the platform on the day, bureau staff and admins record its services
+    (unit leaders read them)."""
+    return roles_of(user).supervises or serves_platform_on(user, platform=platform, on=on)
+
+
+def can_change_service_record(user, record: ServiceRecord) -> bool:
+    """Correct or delete: the cadre credited with it, the platform's responsible cadre now, bureau
+    staff and admins."""
+    roles = roles_of(user)
+    if roles.supervises:
+        return True
+    if roles.cadre is None:
+        return False
+    if roles.cadre.pk == record.given_by_id:
+        return True
+    return Assignment.objects.active().filter(platform_id=record.platform_id, cadre=roles.cadre).exists()
+
+
+def can_export_service_records(user) -> bool:
+    """The Excel export is for bureau staff and unit leaders, as the achievements'."""
+    return can_export_achievements(user)

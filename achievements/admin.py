@@ -1,7 +1,8 @@
 """The achievements admin: the stage, assessment and transformation read-only, the timeline inline;
 what the achievement is (title, type, field, numbers, description) corrected through
 ``achievement_update``. Every other change is an action on the portal's pages or the API, through
-``achievements.services``."""
+``achievements.services``. Service records are added and corrected through
+``achievements.service_records``."""
 
 from django import forms
 from django.contrib import admin
@@ -9,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from liaison.admin import HistoryAdmin, ReadOnlyInline
+from liaison.admin_forms import _ServiceModelForm
 
-from . import services
-from .models import Achievement, AchievementEvent, Demand, Match
-from .selectors import achievement_list
+from . import service_records, services
+from .models import Achievement, AchievementEvent, Demand, Match, ServiceRecord
+from .selectors import achievement_list, service_record_list
 
 _EDITABLE = services.DESCRIPTIVE_FIELDS
 
@@ -189,3 +191,75 @@ class MatchAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- service records -------------------------------------------------------------------------------
+
+
+class ServiceRecordAddForm(_ServiceModelForm):
+    """Records a service through ``service_record_create``; the admin sets ``recorded_by``."""
+
+    recorded_by = None
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["platform", "kind", "given_on", "achievement", "issue", "contact", "description", "outcome"]
+        help_texts = {"given_on": _("Leave empty for the contact's date, or today.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].required = False
+
+    def call_service(self, data):
+        return service_records.service_record_create(by=self.recorded_by, **data)
+
+
+class ServiceRecordChangeForm(_ServiceModelForm):
+    """Corrects a service through ``service_record_update``; the admin sets ``recorded_by``."""
+
+    recorded_by = None
+
+    class Meta:
+        model = ServiceRecord
+        fields = list(service_records.EDITABLE_FIELDS)
+
+    def call_service(self, data):
+        if not self.has_changed():
+            return None
+        return service_records.service_record_update(record=self.instance, by=self.recorded_by, **data)
+
+
+@admin.register(ServiceRecord)
+class ServiceRecordAdmin(HistoryAdmin):
+    """Services are recorded and corrected through ``achievements.service_records``; a record made by
+    mistake is deleted on its portal page, with the reason."""
+
+    list_display = ("id", "given_on", "kind", "platform", "given_by", "achievement", "issue", "recorded_by")
+    list_display_links = ("id", "given_on")
+    list_filter = ("kind", "given_on", "given_by__unit")
+    search_fields = ("description", "outcome", "platform__name")
+    date_hierarchy = "given_on"
+    list_select_related = ("platform", "given_by__user", "achievement", "issue", "recorded_by")
+    autocomplete_fields = ("platform", "achievement", "issue", "contact")
+
+    def get_queryset(self, request):
+        return service_record_list(user=request.user)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(ServiceRecordAddForm._meta.fields)
+        return ["platform", "given_by", "contact", *service_records.EDITABLE_FIELDS, "recorded_by", "recorded_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["platform", "given_by", "contact", "recorded_by", "recorded_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = ServiceRecordAddForm if obj is None else ServiceRecordChangeForm
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"recorded_by": request.user})
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Nothing to save: the form's service call has already written the record."""

@@ -14,9 +14,9 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import selectors, services
-from .filters import AchievementFilter, DemandFilter, MatchFilter
-from .selectors import achievement_list, achievement_timeline, demand_list, match_list
+from . import selectors, service_records, services
+from .filters import AchievementFilter, DemandFilter, MatchFilter, ServiceRecordFilter
+from .selectors import achievement_list, achievement_timeline, demand_list, match_list, service_record_list
 from .serializers import (
     AchievementAdvanceSerializer,
     AchievementAssessSerializer,
@@ -35,6 +35,10 @@ from .serializers import (
     MatchConfirmSerializer,
     MatchSerializer,
     MatchStatusSerializer,
+    ServiceRecordCreateSerializer,
+    ServiceRecordDeleteSerializer,
+    ServiceRecordSerializer,
+    ServiceRecordUpdateSerializer,
     SuggestionSerializer,
 )
 
@@ -256,3 +260,69 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         match = services.match_set_status(match=self.get_object(), by=request.user, **serializer.validated_data)
         return self._fresh(match)
+
+
+# --- service records -------------------------------------------------------------------------------
+
+_SERVICE_NOT_VISIBLE = OpenApiResponse(description=_("No such service record among those the user may see."))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("The service records the user may see")),
+    retrieve=extend_schema(summary=_("One service record")),
+    create=extend_schema(
+        summary=_("Record a service (as the platform's responsible cadre on the day, or bureau staff)"),
+        request=ServiceRecordCreateSerializer,
+        responses={201: ServiceRecordSerializer, 400: _INVALID, 403: _DENIED},
+    ),
+    update=extend_schema(
+        summary=_("Correct a service record"),
+        request=ServiceRecordUpdateSerializer,
+        responses={200: ServiceRecordSerializer, 400: _INVALID, 403: _DENIED, 404: _SERVICE_NOT_VISIBLE},
+    ),
+)
+class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Services given to platforms (服务记录): recorded, corrected (PUT, every field) and deleted with a
+    reason (``POST .../delete/``), each through its service in ``achievements.service_records``."""
+
+    serializer_class = ServiceRecordSerializer
+    filterset_class = ServiceRecordFilter
+    search_fields = ["description", "outcome", "platform__name"]
+    ordering_fields = ["given_on", "recorded_at"]
+
+    def get_queryset(self):
+        return service_record_list(user=self.request.user).order_by("-given_on", "-pk")
+
+    def get_serializer_class(self):
+        if self.request.method == "POST" and self.action in {"create", "list"}:
+            return ServiceRecordCreateSerializer
+        if self.request.method == "PUT":
+            return ServiceRecordUpdateSerializer
+        return super().get_serializer_class()
+
+    def _input(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _fresh(self, record, status_code=status.HTTP_200_OK):
+        return Response(ServiceRecordSerializer(self.get_queryset().get(pk=record.pk)).data, status=status_code)
+
+    def create(self, request):
+        record = service_records.service_record_create(by=request.user, **self._input(request))
+        return self._fresh(record, status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None):
+        record = service_records.service_record_update(record=self.get_object(), by=request.user,
+                                                       **self._input(request))
+        return self._fresh(record)
+
+    @extend_schema(
+        summary=_("Delete a service recorded by mistake, with the reason (kept in its history)"),
+        request=ServiceRecordDeleteSerializer,
+        responses={204: None, 400: _INVALID, 403: _DENIED, 404: _SERVICE_NOT_VISIBLE},
+    )
+    @action(detail=True, methods=["post"], serializer_class=ServiceRecordDeleteSerializer)
+    def delete(self, request, pk=None):
+        service_records.service_record_delete(record=self.get_object(), by=request.user, **self._input(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,3 +15,4 @@ class AchievementsConfig(AppConfig):
 
         register_section(reports.SECTION)
         register_platform_section(platform_section.PLATFORM_SECTION)
+        register_platform_section(platform_section.SERVICES_SECTION)

@@ -1,5 +1,6 @@
 """The demo's achievements: a few hundred on the launched platforms, in every stage, written
-through ``achievements.services`` by the people who would take each step.
+through ``achievements.services`` by the people who would take each step; and the services their
+cadres gave them, written through ``achievements.service_records`` (``seed_service_records``).
 
 Deterministic and idempotent on any date: the draw is seeded with a constant, its dates counted
 back from today (never before the platform's cadre took it on, never after today), and nothing is
@@ -16,11 +17,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from issues.models import Issue
 from liaison.models import BUREAU_STAFF_GROUP, Assignment, Unit
 
-from . import services
+from . import service_records, services
+from .models import (
+    Achievement,
+    AchievementType,
+    Demand,
+    Judgement,
+    ServiceKind,
+    ServiceRecord,
+    Stage,
+    TechnologyField,
+    TransformationMode,
+)
 from .selectors import suggested_demands
-from .models import Achievement, AchievementType, Demand, Judgement, Stage, TechnologyField, TransformationMode
 
 SEED = 20260401
 
@@ -423,3 +435,92 @@ def _steward_of(achievement: Achievement):
         "cadre__user").first()
     cadre = assignment.cadre if assignment is not None else achievement.collected_by
     return cadre.user if cadre.user.is_active else None
+
+
+# --- service records -------------------------------------------------------------------------------
+
+K = ServiceKind
+#: For each kind of service: what the cadre did, and how it turned out (blank: not known yet).
+SERVICE_TEXTS = {
+    K.POLICY_CONSULTATION: [
+        ("解读研发费用加计扣除和高新技术企业认定政策，帮助平台梳理可享受的优惠", "平台已按新口径准备申报材料"),
+        ("讲解省市科技创新平台绩效评价办法和运行经费支持政策", "平台明确了年度考核重点"),
+        ("介绍人才公寓和高层次人才认定政策，答复引进人才落户问题", ""),
+    ],
+    K.PROJECT_APPLICATION: [
+        ("指导平台申报省重点研发计划项目，逐条审看申报书", "项目已通过形式审查"),
+        ("协助平台准备市科技重大专项申报材料，对接归口处室", "已按时完成网上申报"),
+        ("帮助平台申请省级新型研发机构备案，核对佐证材料", ""),
+    ],
+    K.COORDINATION: [
+        ("协调自然资源、住建部门，推动平台中试基地用地手续办理", "用地预审意见已出具"),
+        ("召集市场监管、海关等部门，协调进口科研设备通关和检定", "设备已完成通关"),
+        ("协调供电部门解决平台实验楼双回路供电问题", "施工方案已确定"),
+    ],
+    K.INTERMEDIARY: [
+        ("介绍市技术转移中心为平台提供专利价值评估和技术经纪服务", "双方已签订服务协议"),
+        ("推荐知识产权服务机构帮助平台开展专利布局分析", ""),
+    ],
+    K.INVESTOR: [
+        ("引荐市创投引导基金参股机构到平台考察产业化项目", "投资机构已开展尽职调查"),
+        ("组织平台参加科技成果路演，对接三家风险投资机构", "一家机构表达投资意向"),
+    ],
+    K.OTHER: [
+        ("协助平台筹办行业技术论坛，邀请链上企业参会", "论坛已顺利举办"),
+    ],
+}
+#: How often each kind is given (weights).
+SERVICE_WEIGHTS = {K.POLICY_CONSULTATION: 30, K.PROJECT_APPLICATION: 25, K.COORDINATION: 20, K.INTERMEDIARY: 10,
+                   K.INVESTOR: 10, K.OTHER: 5}
+
+
+def seed_service_records(*, today: datetime.date | None = None) -> AchievementSeedReport:
+    """Write the demo's services, through ``service_record_create`` as each platform's cadre; write
+    nothing when the launched platforms already have services (seeded, or recorded since).
+
+    Deterministic on any date: each service's day is counted back from today, never before the
+    cadre took the platform on; about a third are for one of the platform's achievements or issues
+    of that day or before.
+    """
+    today = today or timezone.localdate()
+    report = AchievementSeedReport()
+    active = list(
+        Assignment.objects.active().select_related("platform", "cadre__user").order_by("platform__name")
+    )
+    platforms = [a.platform for a in active]
+    if not active or ServiceRecord.objects.filter(platform__in=platforms).exists():
+        return report
+    achievements_of, issues_of = {}, {}
+    for a in Achievement.objects.filter(platform__in=platforms).order_by("pk").only("pk", "platform_id", "collected_on"):
+        achievements_of.setdefault(a.platform_id, []).append(a)
+    for i in Issue.objects.filter(platform__in=platforms).order_by("pk").only("pk", "platform_id", "recorded_on"):
+        issues_of.setdefault(i.platform_id, []).append(i)
+    rng = random.Random(f"{SEED}:services")
+    kinds, weights = list(SERVICE_WEIGHTS), list(SERVICE_WEIGHTS.values())
+    users = {}
+    for assignment in active:
+        for _ in range(rng.choices([0, 1, 2, 3], [30, 40, 20, 10])[0]):
+            kind = rng.choices(kinds, weights)[0]
+            description, outcome = rng.choice(SERVICE_TEXTS[kind])
+            given_on = max(assignment.start_date, today - datetime.timedelta(days=rng.randint(0, 150)))
+            link = rng.random()
+            achievement = issue = None
+            if link < 0.25:
+                choices = [a for a in achievements_of.get(assignment.platform_id, []) if a.collected_on <= given_on]
+                achievement = rng.choice(choices) if choices else None
+            elif link < 0.4:
+                choices = [i for i in issues_of.get(assignment.platform_id, []) if i.recorded_on <= given_on]
+                issue = rng.choice(choices) if choices else None
+            by = users.setdefault(assignment.cadre.user_id, assignment.cadre.user)
+            try:
+                with transaction.atomic():
+                    service_records.service_record_create(
+                        by=by, platform=assignment.platform, kind=kind, description=description, outcome=outcome,
+                        given_on=given_on, achievement=achievement, issue=issue,
+                    )
+            except (ValidationError, PermissionDenied) as error:
+                messages = error.messages if isinstance(error, ValidationError) else [str(error)]
+                report.warnings.append(f"A service to {assignment.platform} not seeded: {' '.join(messages)}")
+            else:
+                report.created += 1
+    return report

@@ -5,6 +5,7 @@ the achievement lands. The platforms offered are those the user may see.
 """
 
 import django_filters
+from django import forms
 from django.forms import DateInput
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,8 @@ from .models import (
     Judgement,
     Match,
     MatchStatus,
+    ServiceKind,
+    ServiceRecord,
     Stage,
     TechnologyField,
 )
@@ -115,3 +118,28 @@ class MatchFilter(django_filters.FilterSet):
     class Meta:
         model = Match
         fields = ["status", "achievement", "demand"]
+
+
+# --- service records -------------------------------------------------------------------------------
+
+
+class ServiceRecordFilter(django_filters.FilterSet):
+    """The service list's filters. ``unit`` is the unit of the cadre credited with the service; the
+    period is the day it was given, both ends included."""
+
+    kind = django_filters.ChoiceFilter(choices=ServiceKind.choices, label=_("Kind of service"),
+                                       empty_label=_("All kinds"))
+    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform"), empty_label=_("All platforms"))
+    unit = django_filters.ModelChoiceFilter(field_name="given_by__unit", queryset=Unit.objects.all(), label=_("Unit"),
+                                            empty_label=_("All units"))
+    given_from = django_filters.DateFilter(field_name="given_on", lookup_expr="gte", label=_("From"),
+                                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    given_to = django_filters.DateFilter(field_name="given_on", lookup_expr="lte", label=_("To"),
+                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("Achievement"),
+                                              widget=forms.HiddenInput)
+    issue = django_filters.NumberFilter(field_name="issue_id", label=_("Issue"), widget=forms.HiddenInput)
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["kind", "platform", "unit", "given_from", "given_to", "achievement", "issue"]

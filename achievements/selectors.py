@@ -12,8 +12,8 @@ from liaison.models import Assignment
 from platforms.models import Platform
 
 from . import matching
-from .access import achievements_visible_to, demands_visible_to, matches_visible_to
-from .models import Achievement, AchievementEvent, Demand, DemandStatus, MatchStatus, Stage
+from .access import achievements_visible_to, demands_visible_to, matches_visible_to, service_records_visible_to
+from .models import Achievement, AchievementEvent, Demand, DemandStatus, MatchStatus, ServiceRecord, Stage
 
 
 def achievement_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
@@ -117,3 +117,31 @@ __all__ = [
     "achievement_list", "achievement_timeline", "demand_list", "match_list", "platform_achievements", "stage_counts",
     "suggested_achievements", "suggested_demands",
 ]
+
+
+# --- service records -------------------------------------------------------------------------------
+
+def service_record_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """The service records ``user`` may see, ready for a list: the platform, the cadre credited and
+    their unit, the achievement, the issue and who recorded it joined."""
+    return service_records_visible_to(user, queryset).select_related(
+        "platform", "given_by__user", "given_by__unit", "achievement", "issue", "contact", "recorded_by"
+    )
+
+
+def platform_service_records(*, user, platform: Platform, limit: int) -> tuple[list[ServiceRecord], int]:
+    """The newest ``limit`` services given to a platform that the user may see, and how many there are."""
+    queryset = service_records_visible_to(user).filter(platform=platform)
+    rows = list(queryset.select_related("given_by__user", "achievement", "issue").order_by("-given_on", "-id")[:limit])
+    return rows, queryset.count()
+
+
+def achievement_service_records(*, user, achievement: Achievement) -> list[ServiceRecord]:
+    """The services given for an achievement that the user may see, newest first."""
+    return list(
+        service_records_visible_to(user).filter(achievement=achievement)
+        .select_related("given_by__user", "achievement", "issue").order_by("-given_on", "-id")
+    )
+
+
+__all__ += ["achievement_service_records", "platform_service_records", "service_record_list"]

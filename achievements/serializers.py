@@ -11,10 +11,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedSerializerField
+from issues.access import issues_visible_to
+from issues.models import Issue
 from liaison.access import contacts_visible_to
 from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
+from .access import achievements_visible_to
 from .models import (
     Achievement,
     AchievementEvent,
@@ -23,6 +26,8 @@ from .models import (
     Judgement,
     Match,
     MatchStatus,
+    ServiceKind,
+    ServiceRecord,
     TechnologyField,
     TransformationMode,
 )
@@ -316,3 +321,89 @@ class SuggestionSerializer(serializers.Serializer):
     fit = serializers.IntegerField()
     words = serializers.ListField(child=serializers.CharField())
     same_field = serializers.BooleanField()
+
+
+# --- service records -------------------------------------------------------------------------------
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    """A service given to a platform. ``kind`` is one of ``policy_consultation``,
+    ``project_application``, ``coordination``, ``intermediary``, ``investor``, ``other``;
+    ``given_by`` is the cadre responsible for the platform on ``given_on``, credited with it."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    platform = serializers.SerializerMethodField()
+    given_by = serializers.SerializerMethodField()
+    achievement = serializers.SerializerMethodField()
+    issue = serializers.SerializerMethodField()
+    recorded_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id", "kind", "kind_display", "platform", "given_by", "given_on", "achievement", "issue", "contact",
+            "description", "outcome", "recorded_by", "recorded_by_name", "recorded_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_platform(self, r):
+        return _named(r.platform, r.platform.name)
+
+    @extend_schema_field(AchievementNamedSerializer)
+    def get_given_by(self, r):
+        return _named(r.given_by, r.given_by.name)
+
+    @extend_schema_field(AchievementNamedSerializer(allow_null=True))
+    def get_achievement(self, r):
+        return _named(r.achievement, r.achievement.title if r.achievement else None)
+
+    @extend_schema_field(AchievementNamedSerializer(allow_null=True))
+    def get_issue(self, r):
+        return _named(r.issue, r.issue.title if r.issue else None)
+
+    def get_recorded_by_name(self, r) -> str:
+        return user_display_name(r.recorded_by)
+
+
+class _ServiceRecordInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ServiceKind.choices)
+    description = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH, allow_blank=True)
+    outcome = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
+    given_on = serializers.DateField(required=False, allow_null=True, default=None)
+    achievement = serializers.PrimaryKeyRelatedField(
+        queryset=Achievement.objects.none(), required=False, allow_null=True, default=None
+    )
+    issue = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.none(), required=False, allow_null=True,
+                                               default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only what the user may see can be named; anything else is "does not exist".
+            self.fields["achievement"].queryset = achievements_visible_to(request.user)
+            self.fields["issue"].queryset = issues_visible_to(request.user)
+
+
+class ServiceRecordCreateSerializer(_ServiceRecordInput):
+    """A service as it is recorded; ``given_on`` defaults to the contact's date, else today."""
+
+    platform = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.all())
+    contact = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(), required=False, allow_null=True, default=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["contact"].queryset = contacts_visible_to(request.user)
+
+
+class ServiceRecordUpdateSerializer(_ServiceRecordInput):
+    """The record as corrected: every field is sent (``given_on`` left out keeps the date)."""
+
+
+class ServiceRecordDeleteSerializer(serializers.Serializer):
+    reason = LimitedSerializerField(max_length=SHORT_TEXT_MAX_LENGTH, allow_blank=True)

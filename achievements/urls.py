@@ -32,3 +32,14 @@ urlpatterns = [
     path("matches/confirm/", views.match_confirm, name="match_confirm"),
     path("matches/<int:pk>/status/", views.match_status, name="match_status"),
 ]
+
+# --- service records -------------------------------------------------------------------------------
+
+urlpatterns += [
+    path("services/", views.service_list_view, name="service_list"),
+    path("services/export/", views.service_export, name="service_export"),
+    path("services/new/", views.service_new, name="service_new"),
+    path("services/<int:pk>/", views.service_detail, name="service_detail"),
+    path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),
+    path("services/<int:pk>/delete/", views.service_delete, name="service_delete"),
+]

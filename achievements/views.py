@@ -1,5 +1,7 @@
 """The achievement pages: the list (with its Excel export), one achievement with its actions and
-timeline, and the form to collect one.
+timeline, and the form to collect one; the technology demands and matches; the service records
+(list, export, one record, the form to log one); and the contact form, which logs a contact with
+the issues, achievements and services it brought up.
 
 Every view reads achievements through ``achievement_list(user=...)`` (scoped by
 ``achievements_visible_to``): one the user may not see is a 404, never a 403. Each action posts to
@@ -21,16 +23,22 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
-from liaison.access import get_visible_or_404, platforms_loggable_by, roles_of
+from issues.access import issues_visible_to
+from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to, role_required, roles_of
+from liaison.forms import ContactForm
 from liaison.models import Contact, user_display_name
 
-from . import access, selectors, services
+from . import access, selectors, service_records, services
 from .access import achievements_visible_to
-from .filters import AchievementFilter, DemandFilter
+from .contacts import contact_log
+from .filters import AchievementFilter, DemandFilter, ServiceRecordFilter
 from .forms import (
+    ACHIEVEMENTS_PREFIX,
+    ISSUES_PREFIX,
+    SERVICES_PREFIX,
     AdvanceForm,
     AssessForm,
     CloseDemandForm,
@@ -41,9 +49,15 @@ from .forms import (
     MatchStatusForm,
     PortalForm,
     ReasonForm,
+    ServiceRecordDeleteForm,
+    ServiceRecordForm,
+    ServiceRecordUpdateForm,
     TransformForm,
     UpdateForm,
     add_service_errors,
+    apply_contact_log_errors,
+    contact_formsets,
+    rows_to_log,
 )
 from .models import (
     Achievement,
@@ -51,11 +65,19 @@ from .models import (
     Demand,
     Judgement,
     MatchStatus,
+    ServiceRecord,
     Stage,
     TechnologyField,
     TransformationMode,
 )
-from .selectors import achievement_list, achievement_timeline, demand_list, match_list
+from .selectors import (
+    achievement_list,
+    achievement_service_records,
+    achievement_timeline,
+    demand_list,
+    match_list,
+    service_record_list,
+)
 
 #: Achievements per page of the list: a phone screen or two.
 PAGE_SIZE = 20
@@ -317,6 +339,9 @@ def _detail(request, achievement: Achievement, *, bound=None, status: int = 200)
         "timeline": _timeline(achievement),
         "matches": matches,
         "suggestions": suggestions,
+        "service_records": achievement_service_records(user=request.user, achievement=achievement),
+        "can_record_service": access.can_record_service(request.user, platform=achievement.platform,
+                                                        on=timezone.localdate()),
     }
     return render(request, "achievements/detail.html", context, status=status)
 
@@ -645,3 +670,277 @@ def match_status(request, pk: int):
             for field, errors in form.errors.items() for error in errors
         ))
     return _back(request, ("achievements:detail", match.achievement_id))
+
+
+# --- service records -------------------------------------------------------------------------------
+#
+# The list (with its Excel export), one record with its correction and deletion, and the form to log
+# one on its own, preselected from a platform's, an achievement's or an issue's page. Every view reads
+# records through ``service_record_list(user=...)``: one the user may not see is a 404.
+
+
+def _service_filtered(request):
+    filterset = _styled(ServiceRecordFilter(request.GET or None, queryset=service_record_list(user=request.user),
+                                            request=request))
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    return filterset, queryset.order_by("-given_on", "-pk")
+
+
+def _may_record_services(roles) -> bool:
+    return roles.is_cadre or roles.supervises
+
+
+@login_required
+def service_list_view(request):
+    roles = roles_of(request.user)
+    if roles.primary is None:
+        raise PermissionDenied
+    filterset, queryset = _service_filtered(request)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "achievements/service_list.html", {
+        "filters": filterset,
+        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "page": page,
+        "records": page.object_list,
+        "can_record": _may_record_services(roles),
+        "can_export": access.can_export_service_records(request.user),
+    })
+
+
+def _service_sheet_rows(queryset):
+    yield [
+        _("No."), _("Kind of service"), _("Platform"), _("Given on"), _("Given by"), _("Unit"),
+        _("What was done"), _("Outcome"), _("Achievement"), _("Issue"), _("Given at the contact of"),
+        _("Recorded by"), _("Recorded at"),
+    ]
+    for r in queryset:
+        yield [
+            r.pk, r.get_kind_display(), r.platform.name, r.given_on, r.given_by.name, r.given_by.unit.name,
+            r.description, r.outcome, r.achievement.title if r.achievement else "", r.issue.title if r.issue else "",
+            r.contact.date if r.contact else None, _person(r.recorded_by),
+            timezone.localtime(r.recorded_at).replace(tzinfo=None),
+        ]
+
+
+@login_required
+def service_export(request):
+    """The filtered service list as an Excel workbook, for bureau staff and unit leaders."""
+    if not access.can_export_service_records(request.user):
+        raise PermissionDenied(_("The export is for bureau staff and unit leaders."))
+    from openpyxl import Workbook
+
+    _filters, queryset = _service_filtered(request)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Services")[:31]
+    for row in _service_sheet_rows(queryset.iterator(chunk_size=500)):
+        sheet.append(row)
+    sheet.freeze_panes = "B2"
+    for column, width in zip("ABCDEFGHIJKLM", [6, 18, 36, 12, 10, 18, 50, 36, 30, 30, 14, 10, 17]):
+        sheet.column_dimensions[column].width = width
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, datetime.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, datetime.date):
+                cell.number_format = "yyyy-mm-dd"
+    out = BytesIO()
+    workbook.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="services-{timezone.localdate().isoformat()}.xlsx"'
+    return response
+
+
+def _id_param(source, name: str) -> int | None:
+    raw = source.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def _service_choices(request, platforms, platform_id: int | None) -> dict:
+    """The achievements and issues a service may be linked to: the chosen platform's, or (before one
+    is chosen) those of the platforms the user serves."""
+    scope = {"platform_id": platform_id} if platform_id else {"platform__in": platforms_loggable_by(request.user)}
+    return {
+        "achievements": access.achievements_visible_to(request.user).filter(**scope),
+        "issues": issues_visible_to(request.user).filter(**scope),
+    }
+
+
+@login_required
+def service_new(request):
+    """Log a service on its own: ``?platform=``, ``?achievement=`` or ``?issue=`` preselects."""
+    roles = roles_of(request.user)
+    if not _may_record_services(roles):
+        raise PermissionDenied(_("Only liaison cadres and bureau staff record services."))
+    platforms = (platforms_visible_to(request.user).filter(is_active=True) if roles.supervises
+                 else platforms_loggable_by(request.user)).order_by("name")
+    initial = {}
+    if (achievement_id := _id_param(request.GET, "achievement")) is not None:
+        achievement = get_visible_or_404(access.achievements_visible_to(request.user), pk=achievement_id)
+        initial.update(achievement=achievement.pk, platform=achievement.platform_id)
+    if (issue_id := _id_param(request.GET, "issue")) is not None:
+        issue = get_visible_or_404(issues_visible_to(request.user), pk=issue_id)
+        initial.update(issue=issue.pk, platform=issue.platform_id)
+    if "platform" not in initial and (platform_id := _id_param(request.GET, "platform")) is not None:
+        initial["platform"] = platform_id
+    if "platform" in initial and not platforms.filter(pk=initial["platform"]).exists():
+        raise PermissionDenied(_("You may not record services for this platform."))
+
+    status = 200
+    if request.method == "POST":
+        chosen = _id_param(request.POST, "platform")
+        form = ServiceRecordForm(request.POST, platforms=platforms, **_service_choices(request, platforms, chosen))
+        if form.is_valid():
+            try:
+                record = service_records.service_record_create(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The service was recorded."))
+                if record.achievement_id:
+                    return redirect("achievements:detail", pk=record.achievement_id)
+                return redirect("platforms:detail", pk=record.platform_id)
+        status = 400
+    else:
+        form = ServiceRecordForm(initial=initial, platforms=platforms,
+                                 **_service_choices(request, platforms, initial.get("platform")))
+    return render(request, "achievements/service_form.html", {"form": form}, status=status)
+
+
+def _visible_record(request, pk: int) -> ServiceRecord:
+    return get_visible_or_404(service_record_list(user=request.user), pk=pk)
+
+
+def _service_detail(request, record, *, edit=None, delete=None, status=200):
+    may_change = access.can_change_service_record(request.user, record)
+    if may_change:
+        choices = {
+            "achievements": access.achievements_visible_to(request.user).filter(platform_id=record.platform_id),
+            "issues": issues_visible_to(request.user).filter(platform_id=record.platform_id),
+        }
+        edit = edit or ServiceRecordUpdateForm(record=record, prefix="edit", **choices)
+        delete = delete or ServiceRecordDeleteForm(prefix="delete")
+    return render(request, "achievements/service_detail.html",
+                  {"record": record, "edit_form": edit, "delete_form": delete}, status=status)
+
+
+@login_required
+def service_detail(request, pk: int):
+    return _service_detail(request, _visible_record(request, pk))
+
+
+@login_required
+@require_POST
+def service_edit(request, pk: int):
+    record = _visible_record(request, pk)
+    if not access.can_change_service_record(request.user, record):
+        raise PermissionDenied
+    form = ServiceRecordUpdateForm(
+        request.POST, record=record, prefix="edit",
+        achievements=access.achievements_visible_to(request.user).filter(platform_id=record.platform_id),
+        issues=issues_visible_to(request.user).filter(platform_id=record.platform_id),
+    )
+    if form.is_valid():
+        try:
+            service_records.service_record_update(record=record, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The service record was corrected."))
+            return redirect("achievements:service_detail", pk=record.pk)
+    return _service_detail(request, record, edit=form, status=400)
+
+
+@login_required
+@require_POST
+def service_delete(request, pk: int):
+    record = _visible_record(request, pk)
+    if not access.can_change_service_record(request.user, record):
+        raise PermissionDenied
+    form = ServiceRecordDeleteForm(request.POST, prefix="delete")
+    if form.is_valid():
+        platform_id = record.platform_id
+        try:
+            service_records.service_record_delete(record=record, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The service record was deleted."))
+            return redirect("platforms:detail", pk=platform_id)
+    return _service_detail(request, record, delete=form, status=400)
+
+
+# --- the contact form: a contact with the issues, achievements and services it brought up ----------
+
+
+def _platform_from_query(request, platforms):
+    raw = request.GET.get("platform", "")
+    if not raw:
+        return None
+    # Not str.isdigit(): it accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
+        raise Http404
+    return get_visible_or_404(platforms, pk=int(raw))
+
+
+@role_required("cadre")
+@require_http_methods(["GET", "POST"])
+def contact_new(request):
+    """Log a contact and the issues, achievements and services it brought up, in one form, saved
+    all or nothing (``achievements.contacts.contact_log``)."""
+    roles = roles_of(request.user)
+    platforms = platforms_loggable_by(request.user)
+    fixed_platform = _platform_from_query(request, platforms)
+    if fixed_platform is None and len(choices := list(platforms[:2])) == 1:
+        fixed_platform = choices[0]
+
+    if request.method == "POST":
+        form = ContactForm(request.POST, platforms=platforms)
+        formsets = contact_formsets(request.POST)
+        if form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
+            logged = {prefix: rows_to_log(formset) for prefix, formset in formsets.items()}
+            data = form.cleaned_data
+            try:
+                contact = contact_log(
+                    cadre=roles.cadre, platform=data["platform"], date=data["date"], kind=data["kind"],
+                    summary=data["summary"], people_met=data["people_met"], needs=data["needs"],
+                    issues=logged[ISSUES_PREFIX][0], achievements=logged[ACHIEVEMENTS_PREFIX][0],
+                    services=logged[SERVICES_PREFIX][0], by=request.user,
+                )
+            except ValidationError as error:
+                apply_contact_log_errors(error, form=form,
+                                         section_forms={prefix: rows for prefix, (_r, rows) in logged.items()})
+            else:
+                counts = {prefix: len(rows) for prefix, (rows, _f) in logged.items()}
+                messages.success(request, _contact_saved_message(contact, counts))
+                return redirect("platforms:detail", pk=contact.platform_id)
+    else:
+        initial = {"platform": fixed_platform} if fixed_platform else {}
+        form = ContactForm(platforms=platforms, initial=initial)
+        formsets = contact_formsets()
+
+    return render(request, "achievements/contact_form.html", {
+        "form": form,
+        "formset": formsets[ISSUES_PREFIX],
+        "achievement_formset": formsets[ACHIEVEMENTS_PREFIX],
+        "service_formset": formsets[SERVICES_PREFIX],
+        "has_errors": form.errors or any(f.total_error_count() for f in formsets.values()),
+        "sections": list(formsets.values()),
+        "fixed_platform": fixed_platform,
+        "has_platforms": platforms.exists(),
+    })
+
+
+def _contact_saved_message(contact, counts: dict) -> str:
+    parts = [ngettext("%(count)d issue", "%(count)d issues", counts[ISSUES_PREFIX])
+             % {"count": counts[ISSUES_PREFIX]}]
+    if counts[ACHIEVEMENTS_PREFIX]:
+        parts.append(ngettext("%(count)d achievement", "%(count)d achievements", counts[ACHIEVEMENTS_PREFIX])
+                     % {"count": counts[ACHIEVEMENTS_PREFIX]})
+    if counts[SERVICES_PREFIX]:
+        parts.append(ngettext("%(count)d service", "%(count)d services", counts[SERVICES_PREFIX])
+                     % {"count": counts[SERVICES_PREFIX]})
+    return _("Contact with %(platform)s on %(date)s saved, with %(findings)s.") % {
+        "platform": contact.platform, "date": contact.date.isoformat(), "findings": _(", ").join(parts)}

@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet
+from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet, ServiceRecordViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
@@ -19,6 +19,7 @@ router.register("calendar", CalendarViewSet, basename="calendar")
 router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("demands", DemandViewSet, basename="demand")
 router.register("matches", MatchViewSet, basename="match")
+router.register("services", ServiceRecordViewSet, basename="servicerecord")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

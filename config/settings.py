@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "TransformationModeEnum": "achievements.models.TransformationMode",
         "DemandStatusEnum": "achievements.models.DemandStatus",
         "MatchStatusEnum": "achievements.models.MatchStatus",
+        # A service record's kind, beside a contact's and a unit's.
+        "ServiceKindEnum": "achievements.models.ServiceKind",
     },
 }
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from achievements.views import contact_new
 from issues.views import PortalLoginView, set_language
 
 admin.site.site_header = _("Liaison portal administration")
@@ -17,6 +18,9 @@ urlpatterns = [
     # Sign-in, which also brings a user's saved language to a browser that has none yet.
     path("login/", PortalLoginView.as_view(), name="login"),
     path("api/v1/", include("config.api_urls")),
+    # The contact form carries issues, achievements and services: it lives in achievements, the room
+    # highest in the order, under liaison's path and name.
+    path("contacts/new/", contact_new, name="contact_new"),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),
     path("issues/", include("issues.urls")),

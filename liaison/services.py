@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, require_text_lengths, text_length_errors
-from issues import services as issue_services
 from platforms.models import Platform
 
 from .models import Assignment, Cadre, Contact
@@ -374,77 +373,3 @@ def contact_create(
         needs=needs.strip(),
         created_by=by,
     )
-
-
-#: The keys of one issue raised at a contact, as ``contact_log`` takes them.
-CONTACT_ISSUE_FIELDS = ("title", "issue_class", "service_area", "description", "answer")
-
-
-def contact_issue_error_key(index: int, field: str) -> str:
-    """The key under which ``contact_log`` reports an error of its ``index``-th issue's ``field``
-    (``"issues.0.title"``; ``"issues.0"`` for the issue as a whole)."""
-    return f"issues.{index}.{field}" if field != "__all__" else f"issues.{index}"
-
-
-@transaction.atomic
-def contact_log(
-    *,
-    cadre: Cadre,
-    platform: Platform,
-    date: datetime.date,
-    kind: str,
-    summary: str,
-    people_met: str = "",
-    needs: str = "",
-    issues: list[dict],
-    by,
-) -> Contact:
-    """Record a contact together with the issues the platform raised in it: all or nothing.
-
-    Each of ``issues`` is a dict of ``CONTACT_ISSUE_FIELDS`` (``description`` and ``answer`` may be
-    left out), recorded with ``issues.services.issue_create`` on the contact's date. Every part is
-    checked before anything is kept: one ``ValidationError`` then reports all the contact's errors
-    under its field names and each issue's under ``contact_issue_error_key(index, field)``.
-    """
-    errors: dict[str, list[str]] = {}
-    contact = None
-    try:
-        with transaction.atomic():
-            contact = contact_create(
-                cadre=cadre, platform=platform, date=date, kind=kind, summary=summary,
-                people_met=people_met, needs=needs, by=by,
-            )
-    except ValidationError as error:
-        errors.update(error.message_dict)
-
-    for index, data in enumerate(issues):
-        unknown = set(data) - set(CONTACT_ISSUE_FIELDS)
-        if unknown:
-            raise TypeError(f"contact_log: unknown issue fields {sorted(unknown)}")
-        try:
-            # Checked even when the contact itself is invalid (on its own, in a savepoint that is
-            # rolled back below), so that every error is reported at once.
-            with transaction.atomic():
-                issue_services.issue_create(
-                    by=by,
-                    platform=platform,
-                    contact=contact,
-                    recorded_on=date,
-                    title=data.get("title", ""),
-                    service_area=data.get("service_area", ""),
-                    issue_class=data.get("issue_class", ""),
-                    description=data.get("description", ""),
-                    answer=data.get("answer", ""),
-                )
-        except PermissionDenied:
-            if contact is not None:
-                raise
-            # The contact's own error (its date or the cadre's responsibility) says why.
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                if contact is None and field in {"recorded_on", "contact"}:
-                    continue  # the same problem as the contact's date, reported there
-                errors.setdefault(contact_issue_error_key(index, field), []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-    return contact

@@ -10,6 +10,5 @@ urlpatterns = [
     path("unit/", views.unit_home, name="unit_home"),
     path("bureau/", views.bureau_home, name="bureau_home"),
     path("administration/", views.admin_home, name="admin_home"),
-    path("contacts/new/", views.contact_new, name="contact_new"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
 ]

@@ -31,9 +31,12 @@ def test_the_schema_is_valid_openapi_3_and_generates_without_warnings(client):
         "/api/v1/assignments/",
         "/api/v1/assignments/{id}/end/",
         "/api/v1/contacts/",
+        "/api/v1/services/",
+        "/api/v1/services/{id}/",
+        "/api/v1/services/{id}/delete/",
     ]:
         assert path in schema["paths"], path
-    assert {"UnitKindEnum", "ContactKindEnum", "LevelEnum"} <= set(schema["components"]["schemas"])
+    assert {"UnitKindEnum", "ContactKindEnum", "LevelEnum", "ServiceKindEnum"} <= set(schema["components"]["schemas"])
     transfer = schema["paths"]["/api/v1/platforms/{id}/transfer/"]["post"]
     assert transfer["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/PlatformTransfer")
 

@@ -50,13 +50,21 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from rest_framework.test import APIClient
 
-from achievements.access import achievements_visible_to, demands_visible_to, matches_visible_to
+from achievements.access import (
+    achievements_visible_to,
+    demands_visible_to,
+    matches_visible_to,
+    service_records_visible_to,
+)
+from achievements.forms import ISSUES_PREFIX, SERVICES_PREFIX
 from achievements.models import (
     Achievement,
     AchievementType,
     Demand,
     Judgement,
     Match,
+    ServiceKind,
+    ServiceRecord,
     Stage,
     TechnologyField,
     TransformationMode,
@@ -74,7 +82,6 @@ from liaison.access import (
     units_visible_to,
 )
 from liaison.demo import DEMO_LOGINS
-from liaison.forms import ISSUES_PREFIX
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
 
@@ -235,6 +242,15 @@ class Users:
             }
             for index, issue in enumerate(issues):
                 data.update({f"{ISSUES_PREFIX}-{index}-{key}": value for key, value in issue.items()})
+            # Some contacts carry a service given there (drawn apart, so the rest of the journey's draw
+            # does not move).
+            if random.Random(f"service:{today}:{assignment.platform_id}").random() < 0.3:
+                data.update({
+                    f"{SERVICES_PREFIX}-TOTAL_FORMS": "1", f"{SERVICES_PREFIX}-INITIAL_FORMS": "0",
+                    f"{SERVICES_PREFIX}-0-kind": ServiceKind.POLICY_CONSULTATION,
+                    f"{SERVICES_PREFIX}-0-description": "解读平台关心的支持政策。",
+                })
+                self.counts["services given"] += 1
             response = self.people.page(assignment.cadre.user).post("/contacts/new/", data)
             assert response.status_code == 302, form_errors(response)
             self.counts["contacts"] += 1
@@ -525,6 +541,9 @@ PAGE_MODELS = {
     "achievements:demand_close": Demand,
     "achievements:demand_reopen": Demand,
     "achievements:match_status": Match,
+    "achievements:service_detail": ServiceRecord,
+    "achievements:service_edit": ServiceRecord,
+    "achievements:service_delete": ServiceRecord,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -537,6 +556,7 @@ VISIBLE = {
     Achievement: achievements_visible_to,
     Demand: demands_visible_to,
     Match: matches_visible_to,
+    ServiceRecord: service_records_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}

@@ -2,6 +2,7 @@
 
 - ``achievement``: the achievement, its stages, assessment and timeline.
 - ``demand``: technology demands of districts and parks, and matches of achievements to them.
+- ``service``: the services given to platforms (service records).
 """
 
 from .achievement import (
@@ -21,6 +22,7 @@ from .achievement import (
     readiness_meanings,
 )
 from .demand import LIVE_MATCH_STATUSES, MATCH_STATUS_ORDER, Demand, DemandStatus, Match, MatchStatus
+from .service import ServiceKind, ServiceRecord
 
 __all__ = [
     "ACTIVE_STAGES",
@@ -43,4 +45,6 @@ __all__ = [
     "TransformationMode",
     "readiness_choices",
     "readiness_meanings",
+    "ServiceKind",
+    "ServiceRecord",
 ]

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from achievements.models import Achievement, AchievementEvent
+from achievements.models import Achievement, AchievementEvent, ServiceRecord
 from issues import access as issue_access
 from issues.calendar import load_calendar
 from issues.models import (
@@ -138,6 +138,16 @@ def test_the_launched_platforms_have_achievements_in_every_stage(seeded):
     assert not Achievement.objects.filter(stage="transformed", contract_amount__isnull=True).exists()
 
 
+def test_the_launched_platforms_have_services_of_every_kind_from_their_cadres(seeded):
+    kinds = set(ServiceRecord.objects.values_list("kind", flat=True))
+    assert kinds == set(ServiceRecord.Kind.values)
+    assert "service records:" in seeded
+    served = Assignment.objects.filter(platform=OuterRef("platform_id"), cadre=OuterRef("given_by_id"))
+    assert not ServiceRecord.objects.exclude(Exists(served)).exists()
+    assert ServiceRecord.objects.filter(achievement__isnull=False).exists()
+    assert ServiceRecord.objects.filter(issue__isnull=False).exists()
+
+
 def snapshot():
     User = get_user_model()
     return {
@@ -162,6 +172,10 @@ def snapshot():
                                             "updated_at")
         ),
         "achievement events": AchievementEvent.objects.count(),
+        "service records": sorted(
+            ServiceRecord.objects.values_list("platform__name", "kind", "given_on", "given_by__user__username",
+                                              "achievement__title", "issue__title", "updated_at")
+        ),
         "sweep runs": sorted(SweepRun.objects.values_list("kind", "day", "runs", "notifications_created")),
         "dispatch reports": sorted(DispatchReport.objects.values_list("period_start", "period_end")),
         "issues": sorted(

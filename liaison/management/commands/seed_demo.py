@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from achievements.demo import seed_achievements, seed_demands
+from achievements.demo import seed_achievements, seed_demands, seed_service_records
 from issues.enforcement import catch_up_sweeps
 from issues.models import Issue, IssueClass
 from liaison.demo import DEMO_LOGINS, DUE_SOON_WORKING_DAYS, issue_summary, seed_demo
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         # Here rather than in liaison.demo: achievements are a room of their own, which liaison does not call.
         achievements = seed_achievements()
         demands = seed_demands()
+        service_records = seed_service_records()
         # Here rather than in liaison.demo: the sweeps belong to issues, which liaison does not call.
         sweeps = catch_up_sweeps()
         elapsed = time.monotonic() - started
@@ -40,10 +41,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  achievements: {achievements.created} created")
         if demands.demands:
             self.stdout.write(f"  technology demands: {demands.demands} created, {demands.matches} matches confirmed")
-        for warning in [*report.warnings, *achievements.warnings, *demands.warnings]:
+        if service_records.created:
+            self.stdout.write(f"  service records: {service_records.created} created")
+        for warning in [*report.warnings, *achievements.warnings, *demands.warnings, *service_records.warnings]:
             self.stdout.write(self.style.WARNING(f"  {warning}"))
         self._write_sweeps(sweeps)
-        if report.changed_anything or achievements.created or demands.demands or any(result.notifications or result.escalations for result in sweeps):
+        changed = report.changed_anything or achievements.created or demands.demands or service_records.created
+        if changed or any(result.notifications or result.escalations for result in sweeps):
             self.stdout.write(self.style.SUCCESS(f"Demo data seeded in {elapsed:.1f}s."))
         else:
             self.stdout.write(self.style.SUCCESS(f"Demo data already in place, nothing changed ({elapsed:.1f}s)."))
