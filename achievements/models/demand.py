@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from config.text_limits import (
@@ -38,17 +39,17 @@ from .achievement import Achievement, TechnologyField
 
 
 class DemandStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    MATCHED = "matched", _("Matched")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("demand status", "Open")
+    MATCHED = "matched", pgettext_lazy("demand status", "Matched")
+    CLOSED = "closed", pgettext_lazy("demand status", "Closed")
 
 
 class MatchStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    CONTACTED = "contacted", _("Contacted")
-    NEGOTIATING = "negotiating", _("Negotiating")
-    SIGNED = "signed", _("Signed")
-    FAILED = "failed", _("Failed")
+    PROPOSED = "proposed", pgettext_lazy("match status", "Proposed")
+    CONTACTED = "contacted", pgettext_lazy("match status", "Contacted")
+    NEGOTIATING = "negotiating", pgettext_lazy("match status", "Negotiating")
+    SIGNED = "signed", pgettext_lazy("match status", "Signed")
+    FAILED = "failed", pgettext_lazy("match status", "Failed")
 
 
 #: A match's statuses in order; ``failed`` stands apart.
