@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from issues.access import issues_visible_to
 from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to, role_required, roles_of
 from liaison.forms import ContactForm
-from liaison.models import Contact, user_display_name
+from liaison.models import Contact, Unit, user_display_name
 
 from . import access, selectors, service_records, services
 from .access import achievements_visible_to
@@ -431,6 +431,9 @@ def demand_list_view(request):
         "page": page,
         "demands": page.object_list,
         "own_unit_ids": access.demand_unit_ids(request.user),
+        # A district's or park's own people see a shortcut to their unit's demands.
+        "own_units": Unit.objects.filter(pk__in=access.demand_unit_ids(request.user),
+                                         kind__in=access.DEMAND_UNIT_KINDS).order_by("sort_key"),
         "can_raise": access.can_raise_demand(request.user),
         "can_export": access.can_export_achievements(request.user),
     })

@@ -175,3 +175,13 @@ def test_the_demand_list_and_pages_do_not_grow_with_the_data(page, bureau_user, 
         services.match_confirm(achievement=more, demand=demand, by=cadre.user)
         services.match_confirm(achievement=achievement, demand=other, by=cadre.user)
     assert [_queries(client, url) for url in urls] == before
+
+
+def test_a_parks_leader_sees_a_shortcut_to_their_units_demands(page, park, park_cadre, cadre):
+    raise_demand(park_cadre.user, park)
+    response = page(park.leader).get(reverse("achievements:demands"))
+    assert list(response.context["own_units"]) == [park]
+    assert f"?unit={park.pk}" in response.content.decode()
+    assert list(page(cadre.user).get(reverse("achievements:demands")).context["own_units"]) == []
+    mine = page(park.leader).get(reverse("achievements:demands"), {"unit": park.pk})
+    assert [d.unit for d in mine.context["demands"]] == [park]
