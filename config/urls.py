@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from issues.views import PortalLoginView, set_language
+from notices.views import PortalLoginView, set_language
 
 admin.site.site_header = _("Liaison portal administration")
 admin.site.site_title = _("Liaison portal")
@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),
+    # The inbox kept its address when the notification machinery got its own room.
+    path("issues/inbox/", include("notices.urls")),
     path("issues/", include("issues.urls")),
     path("achievements/", include("achievements.urls")),
 ]

@@ -267,6 +267,8 @@ class AchievementEvent(models.Model):
         DROPPED = "dropped", _("Dropped")
         STEPPED_BACK = "stepped_back", _("Stepped back")
         COMMENTED = "commented", _("Commented")
+        #: The cadre was reminded that it stands still in its stage (``achievements.enforcement``).
+        REMINDED = "reminded", _("Reminded")
 
     achievement = models.ForeignKey(
         Achievement, verbose_name=_("achievement"), on_delete=models.PROTECT, related_name="events"
@@ -292,7 +294,7 @@ class AchievementEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[
                     "collected", "updated", "assessed", "advanced", "transformed", "dropped", "stepped_back",
-                    "commented",
+                    "commented", "reminded",
                 ]),
                 name="achievementevent_kind_valid",
             ),
