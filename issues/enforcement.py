@@ -379,7 +379,7 @@ def sweep_deadlines(*, now: datetime.datetime | None = None, dry_run: bool = Fal
                 created = _apply_deadline_plan(plan, result)
                 result.escalations = _plan_escalations_result(plan)
                 finish_run(run, created)
-        result.lines = _escalation_lines(result.escalations, dry_run=dry_run)
+    result.lines = _escalation_lines(result.escalations, dry_run=dry_run)  # in the reader's language
     return result
 
 
