@@ -474,7 +474,8 @@ def timed(fn) -> tuple[float, dict]:
     from django.db import connection, transaction
     from django.db.models import Count
 
-    from issues.models import Issue, IssueEvent, Notification
+    from issues.models import Issue, IssueEvent
+    from notices.models import Notification
 
     outcome = {}
     try:
