@@ -18,7 +18,7 @@ from issues import access as issue_access
 from issues.calendar import load_calendar
 from issues.models import WORKING_DAYS_BY_CLASS, DispatchReport, ExtensionRequest, Issue, IssueClass, IssueEvent
 from notices.models import Notification, SweepRun
-from issues.schedules import SWEEP_TIME
+from config.schedules import SWEEP_TIME
 from liaison import services
 from liaison.access import roles_of
 from liaison.demo import DEMO_LOGINS, LAUNCH_DATE, _IssueDraw, build_scheme
