@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from liaison.admin import PersonNameSearchMixin, ReadOnlyInline
+from liaison.admin import ReadOnlyInline
 from liaison.models import Unit
 
 from . import access, admin_forms, services

@@ -11,24 +11,20 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext, pgettext
-from django.views import i18n
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from liaison.access import get_visible_or_404, platforms_visible_to, roles_of
+from liaison.access import get_visible_or_404, roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 

@@ -1,7 +1,7 @@
 """The code's layout (STYLE.md, "The layout"): no import circles between the project's modules.
 
 Read from the source, imports inside functions included: a circle hidden in a function (as
-``issues.notifications`` once imported ``issues.tasks``, which imports it) is a circle all the same.
+``issues.notifications`` once imported ``issues.tasks``, which imported it) is a circle all the same.
 """
 
 import ast

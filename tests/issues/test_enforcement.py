@@ -16,8 +16,7 @@ from notices.models import Notification, SweepRun
 from tests.helpers import race
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
-from tests.liaison.factories import AssignmentFactory, UserFactory
-from tests.platforms.factories import PlatformFactory
+from tests.liaison.factories import AssignmentFactory
 
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)

@@ -1,6 +1,6 @@
-"""The inbox and e-mail delivery, through issues.notifications and the delivery task, then the database.
+"""The inbox and e-mail delivery, through the notices room's services, its delivery task and the admin, then the database.
 
-E-mail goes to Django's test outbox here; tests/issues/test_delivery.py sends through a real SMTP
+E-mail goes to Django's test outbox here; tests/notices/test_delivery.py sends through a real SMTP
 server and a real Celery worker.
 """
 

@@ -173,7 +173,7 @@ def test_with_the_broker_down_cadres_keep_working_and_the_email_goes_out_later(
     # enqueue that follows fails fast and is only logged.
     on(D(2026, 5, 15), 9)
     started = time.perf_counter()
-    with caplog.at_level(logging.WARNING, logger="issues.notifications"):
+    with caplog.at_level(logging.WARNING, logger="notices.delivery"):
         call_command("enforce", "--only", "deadlines", stdout=io.StringIO())
     assert time.perf_counter() - started < 5
     assert any("Could not enqueue notices.tasks.deliver_notifications" in r.getMessage() for r in caplog.records)
