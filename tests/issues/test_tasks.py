@@ -161,3 +161,20 @@ def test_the_sweeps_do_nothing_on_a_day_off(make_issue, on):
     assert tasks.sweep_deadlines.apply().get()["ran"] is False
     assert liaison_tasks.sweep_contact_duties.apply().get()["ran"] is False
     assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_task_moved_rooms_is_repointed_even_under_a_name_the_admin_gave_it():
+    """Contact duties moved from issues.tasks to liaison.tasks: a database where an admin renamed the
+    job keeps no row naming the old task once the schedules are applied (as the migration does)."""
+    row = PeriodicTask.objects.get(task=DUTIES)
+    row.name, row.task, row.enabled = "我的联系任务", "issues.tasks.sweep_contact_duties", False
+    row.save()
+
+    outcome = sync()
+
+    row.refresh_from_db()
+    assert row.task == DUTIES and not row.enabled
+    assert outcome[row.name] == "updated: name, task"
+    assert not PeriodicTask.objects.filter(task__startswith="issues.tasks.sweep_contact").exists()
+    assert set(PeriodicTask.objects.values_list("task", flat=True)) <= set(celery_app.tasks)
