@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .registry import sweep_label
+
 
 class Notification(models.Model):
     """One message to one person: shown in their inbox, and e-mailed once."""
@@ -96,12 +98,6 @@ class Notification(models.Model):
         """The topic's kind of record ("issue"), or ""."""
         return self.topic.partition(":")[0]
 
-    @property
-    def topic_id(self) -> int | None:
-        """The id of the record it is about, or None."""
-        _name, _sep, value = self.topic.partition(":")
-        return int(value) if value.isdigit() else None
-
 
 class NotificationPreference(models.Model):
     """How a user wants to be notified: for now, the language of their e-mail.
@@ -152,4 +148,4 @@ class SweepRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} {self.day.isoformat()}"
+        return f"{sweep_label(self.kind)} {self.day.isoformat()}"

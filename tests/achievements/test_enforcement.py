@@ -13,6 +13,7 @@ from achievements import services
 from achievements.models import AchievementEvent
 from notices.models import Notification
 from tests.achievements.conftest import SHANGHAI
+from tests.liaison.factories import AssignmentFactory
 
 D = datetime.date
 #: Collected on Tuesday 04-28; ten working days later (Labour Day 05-01 to 05-05 skipped, the
@@ -115,3 +116,17 @@ def test_the_inbox_shows_it_and_its_link_opens_the_achievement_page(client, coll
     response = client.post(action, {"next": target}, follow=True)
     assert response.status_code == 200 and response.redirect_chain[-1][0] == target
     assert 'data-kind="reminded"' in response.content.decode()
+
+
+def test_the_reminder_goes_to_the_cadre_now_responsible_else_to_the_collector(collect, cadre, other_cadre, at):
+    from liaison.services import assignment_end, assignment_transfer
+
+    moved = collect(collected_on=COLLECTED)
+    orphan = collect(collected_on=COLLECTED, platform=AssignmentFactory(cadre=cadre).platform)
+    at(D(2026, 5, 12))
+    assignment_transfer(platform=moved.platform, to_cadre=other_cadre, reason="工作调整")
+    assignment_end(assignment=orphan.platform.assignments.get(end_date__isnull=True), reason="平台撤销")
+    at(D(2026, 5, 15))
+    sweep()
+    assert dict(reminders().values_list("topic", "recipient")) == {
+        f"achievement:{moved.pk}": other_cadre.user.pk, f"achievement:{orphan.pk}": cadre.user.pk}

@@ -57,16 +57,33 @@ def test_the_inbox_is_the_users_own_newest_first_and_counts_the_unread(cadre, ot
     assert selectors.unread_count(other_cadre.user) == 1
 
 
-def test_the_inbox_names_what_each_notification_is_about_in_a_few_queries(cadre, platform, django_assert_num_queries):
-    for _ in range(5):
-        issue = IssueFactory(platform=platform, recorded_by=cadre)
-        notify(cadre.user, key=f"issue{issue.pk}", topic=f"issue:{issue.pk}")
+def test_the_inbox_names_and_links_what_each_notification_is_about_in_queries_that_do_not_grow(
+    cadre, platform, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    def read_inbox(expected_queries: int) -> list:
+        # The page, then per topic (issue, platform) the names and which the reader may open (and
+        # the reader's roles, once).
+        with django_assert_max_num_queries(expected_queries):
+            return selectors.with_links(cadre.user, selectors.with_texts(selectors.inbox_for(cadre.user)))
+
+    issues = []
+    for _ in range(2):
+        issues.append(IssueFactory(platform=platform, recorded_by=cadre))
+        notify(cadre.user, key=f"issue{issues[-1].pk}", topic=f"issue:{issues[-1].pk}")
     notify(cadre.user, key="platform", topic=f"platform:{platform.pk}")
-    # The page, then per topic its names and which the reader may open (the reader's roles: 3).
-    with django_assert_num_queries(8):
-        rows = selectors.with_links(cadre.user, selectors.with_texts(selectors.inbox_for(cadre.user)))
-    assert sorted(n.about for n in rows) == sorted([platform.name] + [n.about for n in rows if n.topic_name == "issue"])
-    assert all(n.link for n in rows) and len(rows) == 6
+    few = read_inbox(8)
+    for _ in range(3):
+        issues.append(IssueFactory(platform=platform, recorded_by=cadre))
+        notify(cadre.user, key=f"issue{issues[-1].pk}", topic=f"issue:{issues[-1].pk}")
+    rows = read_inbox(8)
+
+    assert len(few) == 3 and len(rows) == 6
+    assert {n.about for n in rows} == {issue.title for issue in issues} | {platform.name}
+    assert {n.link for n in rows} == {reverse("issues:detail", args=[i.pk]) for i in issues} | {
+        reverse("platforms:detail", args=[platform.pk])}
+    assert {n.open_label for n in rows} == {"Open the issue", "Open the platform"}
 
 
 def test_anonymous_visitors_have_an_empty_inbox(db):
