@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# sync_schedules too: a database migrated before a change to issues/schedules.py gets it now.
+# sync_schedules too: a database migrated before a change to config/schedules.py gets it now.
 migrate: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) sync_schedules

@@ -210,7 +210,7 @@ cand AS (
     WHERE i.status IN ('open', 'handed_over') AND i.due_date BETWEEN %(today)s AND %(horizon)s
 ),
 ins AS (
-    INSERT INTO issues_notification (key, kind, recipient_id, subject, body, issue_id, platform_id, created_at,
+    INSERT INTO issues_notification (key, kind, recipient_id, subject, body, topic, created_at,
                                      email_status, attempts, last_error)
     SELECT format('reminder:%%s:issue:%%s:due:%%s:user:%%s', reminder, id, due_date, uid), 'issue_reminder', uid,
            CASE WHEN days_left = 0 THEN format('Due today: issue #%%s %%s', id, title)
@@ -222,10 +222,10 @@ ins AS (
                                CASE WHEN days_left = 1 THEN 'day' ELSE 'days' END) END || E'\n'
            || 'Stop the clock in time: resolve it or record the solution determined, or ask bureau staff for an '
               'extension. Once overdue it is escalated to your unit''s leader.',
-           id, platform_id, now(), 'pending', 0, ''
+           'issue:' || id, now(), 'pending', 0, ''
     FROM cand
     ON CONFLICT (key) DO NOTHING
-    RETURNING id, issue_id, recipient_id
+    RETURNING id, split_part(key, ':', 4)::bigint AS issue_id, recipient_id
 )
 INSERT INTO issues_issueevent (issue_id, kind, at, before, after, note)
 SELECT ins.issue_id, 'reminded', now(), '{}'::jsonb,
@@ -273,7 +273,7 @@ recipients AS (
     SELECT s.*, office.uid FROM steps s CROSS JOIN office WHERE s.step = 2
 ),
 ins AS (
-    INSERT INTO issues_notification (key, kind, recipient_id, subject, body, issue_id, platform_id, created_at,
+    INSERT INTO issues_notification (key, kind, recipient_id, subject, body, topic, created_at,
                                      email_status, attempts, last_error)
     SELECT format('escalation:%%s:issue:%%s:due:%%s:user:%%s', step, id, due_date, uid), 'issue_escalation', uid,
            CASE WHEN step = 1 THEN format('Overdue, escalated to you as unit leader: issue #%%s %%s', id, title)
@@ -284,10 +284,10 @@ ins AS (
                      CASE WHEN days_late = 1 THEN 'day' ELSE 'days' END) || E'\n'
            || CASE WHEN step = 1 THEN format('It is escalated to you as the leader of %%s.', unit)
                    ELSE 'It is escalated to the city committee''s office for supervision.' END,
-           id, platform_id, now(), 'pending', 0, ''
+           'issue:' || id, now(), 'pending', 0, ''
     FROM recipients
     ON CONFLICT (key) DO NOTHING
-    RETURNING id, issue_id, recipient_id, split_part(key, ':', 2)::int AS step
+    RETURNING id, split_part(key, ':', 4)::bigint AS issue_id, recipient_id, split_part(key, ':', 2)::int AS step
 ),
 sent AS (
     SELECT issue_id, step, jsonb_agg(recipient_id ORDER BY id) AS recipients, jsonb_agg(id ORDER BY id) AS ids
@@ -332,9 +332,9 @@ ORDER BY i.id {lock}
 """
 
 HAND_INSERT_NOTIFICATIONS = """
-INSERT INTO issues_notification (key, kind, recipient_id, subject, body, issue_id, platform_id, created_at,
+INSERT INTO issues_notification (key, kind, recipient_id, subject, body, topic, created_at,
                                  email_status, attempts, last_error)
-SELECT k, kind, r, s, b, i, p, now(), 'pending', 0, ''
+SELECT k, kind, r, s, b, 'issue:' || i, now(), 'pending', 0, ''
 FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], %s::text[], %s::bigint[], %s::bigint[])
      AS t(k, kind, r, s, b, i, p)
 ON CONFLICT (key) DO NOTHING
@@ -474,7 +474,8 @@ def timed(fn) -> tuple[float, dict]:
     from django.db import connection, transaction
     from django.db.models import Count
 
-    from issues.models import Issue, IssueEvent, Notification
+    from issues.models import Issue, IssueEvent
+    from notices.models import Notification
 
     outcome = {}
     try:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "import_export",
+    "notices",
     "platforms",
     "liaison",
     "issues",
@@ -89,7 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.context_processors.portal",
-                "issues.context_processors.inbox",
+                "notices.context_processors.inbox",
             ],
         },
     },
@@ -247,6 +248,9 @@ PORTAL = {
     "OFFICE_ESCALATION_WORKING_DAYS": env.int("PORTAL_OFFICE_ESCALATION_WORKING_DAYS", default=5),
     # Contact duty: remind the cadre when this many days of the quarter remain.
     "QUARTER_END_REMINDER_DAYS": 15,
+    # An achievement still in an active stage after this many working days since it entered it
+    # reminds the platform's responsible cadre, once per stay in the stage.
+    "ACHIEVEMENT_STALE_WORKING_DAYS": {"collected": 10, "assessed": 20, "matched": 20, "negotiating": 40},
 }
 
 # ---------------------------------------------------------------------------------------------

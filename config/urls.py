@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from achievements.views import contact_new
-from issues.views import PortalLoginView, set_language
+from notices.views import PortalLoginView, set_language
 
 admin.site.site_header = _("Liaison portal administration")
 admin.site.site_title = _("Liaison portal")
@@ -23,6 +23,8 @@ urlpatterns = [
     path("contacts/new/", contact_new, name="contact_new"),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),
+    # The inbox kept its address when the notification machinery got its own room.
+    path("issues/inbox/", include("notices.urls")),
     path("issues/", include("issues.urls")),
     path("achievements/", include("achievements.urls")),
 ]

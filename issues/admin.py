@@ -18,12 +18,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
-from liaison.admin import PersonNameSearchMixin, ReadOnlyInline
+from liaison.admin import ReadOnlyInline
 from liaison.models import Unit
 
 from . import access, admin_forms, services
 from .calendar import DayEntry, load_calendar
-from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Notification, SweepRun
+from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent
 from .selectors import calendar_year_statuses, is_overdue, issue_list
 
 
@@ -472,32 +472,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
         self._set_loaded(request, queryset, False)
 
 
-# --- notifications and the dispatch reports (read-only: the sweeps write them) --------------------
-
-
-@admin.register(Notification)
-class NotificationAdmin(PersonNameSearchMixin, admin.ModelAdmin):
-    list_display = ("created_at", "recipient", "kind", "subject", "read_at", "email_status", "emailed_at", "attempts")
-    list_filter = ("kind", "email_status", ("read_at", admin.EmptyFieldListFilter))
-    search_fields = ("key", "subject", "recipient__username", "recipient__last_name", "recipient__first_name")
-    person_search_paths = ("recipient",)
-    date_hierarchy = "created_at"
-    list_select_related = ("recipient",)
-    readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["requeue_email"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the row is what guarantees it is sent once
-
-    @admin.action(description=_("E-mail the selected failed or skipped notifications again"))
-    def requeue_email(self, request, queryset):
-        from .notifications import notifications_requeue_email
-
-        count = notifications_requeue_email(notification_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, ngettext("%d notification requeued.", "%d notifications requeued.", count) % count)
+# --- the dispatch reports (read-only: the sweep writes them) -----------------------------------------
 
 
 @admin.register(DispatchReport)
@@ -536,19 +511,3 @@ class DispatchReportAdmin(admin.ModelAdmin):
         )
         response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
         return response
-
-
-@admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
-    list_display = ("day", "kind", "runs", "notifications_created", "last_run_at")
-    list_filter = ("kind",)
-    date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,9 @@ class IssuesConfig(AppConfig):
     def ready(self):
         from liaison.signals import platform_transferred
 
+        from . import enforcement, notices
         from .receivers import on_platform_transferred
 
+        notices.register()
+        enforcement.register()
         platform_transferred.connect(on_platform_transferred, dispatch_uid="issues.on_platform_transferred")

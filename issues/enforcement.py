@@ -26,15 +26,14 @@ The deadline sweep (``sweep_deadlines``), daily, does nothing on a day that is n
   level 0, so that if the new date passes it is escalated afresh. An issue that stays overdue
   when its date moves keeps its level: whoever was told still knows.
 
-Contact duties (``sweep_contact_duties``), daily, on working days: see ``_plan_contact_duties``.
-
 The periodic dispatch report (``sweep_dispatch_report``): the latest week whose report is due
-(Mondays at 08:30), once.
+(Mondays at 08:30), once. (The contact duties' sweep is liaison's: ``liaison.duties``; stale
+achievements are the achievements room's.)
 
 Exactly once. A sweep first locks its ``SweepRun`` row (one per kind and day) with
 ``select_for_update``, so concurrent sweeps of a kind and day queue up, and each reads only after
-the one before it has committed. It then inserts only keys not yet present; the unique key on
-``Notification`` is the last guard (see ``notifications_insert``). Escalation candidates are
+the one before it has committed. It then sends only keys not yet present; the unique key on
+``Notification`` is the last guard (see ``notices.services.notices_send``). Escalation candidates are
 selected ``FOR UPDATE`` with their current level in the condition, so even sweeps of two different
 days (``enforce --at``) cannot raise one issue to one level twice. Reminder events are written only
 for the reminders actually inserted. The broker plays no part in this: the rows are the outbox.
@@ -49,42 +48,36 @@ Records are stamped with the real time; ``now`` only decides what is due (``enfo
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from liaison.models import BUREAU_STAFF_GROUP, Assignment, Cadre, Contact, Unit
+from config.portal import portal_setting
+from liaison.models import BUREAU_STAFF_GROUP, Assignment, Cadre, Unit
+from notices import registry
+from notices.services import Notice, notices_send
+from notices.sweeps import Person, SweepResult, finish_run, lock_run
+from notices.sweeps import people as _people
 
 from . import notices, reports
 from .calendar import load_calendar
-from .schedules import SCHEDULE_TZ, SWEEP_TIME
-from .models import DispatchReport, EscalationLevel, Issue, IssueEvent, Notification, SweepRun
-from .notifications import Outgoing, existing_keys, existing_keys_for_issues, notifications_insert
+from .models import DispatchReport, EscalationLevel, Issue, IssueEvent
+from .notices import Kind
 from .workdays import WorkdayCalendar, local_date
 
 ONE_DAY = datetime.timedelta(days=1)
-Kind = Notification.Kind
 
-#: A contact-duty reminder whose day was missed (worker down) is still sent this many days later;
-#: after that the next duty (the quarter's) takes over.
-DUTY_CATCH_UP_DAYS = 14
+#: The sweeps' names (``SweepRun.kind``).
+DEADLINES = "deadlines"
+DISPATCH_REPORT = "dispatch_report"
 
-_DEFAULTS = {
-    "REMINDER_WORKING_DAYS_BEFORE": [3, 1],
-    "OFFICE_ESCALATION_WORKING_DAYS": 5,
-    "FIRST_CONTACT_DAYS": 7,
-    "QUARTER_END_REMINDER_DAYS": 15,
-}
-
-
-def portal_setting(name: str):
-    return getattr(settings, "PORTAL", {}).get(name, _DEFAULTS[name])
+__all__ = ["SweepResult", "portal_setting", "sweep_deadlines", "sweep_dispatch_report"]
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -96,54 +89,6 @@ class Escalation:
     title: str
     from_level: int
     to_level: int
-
-
-@dataclass
-class SweepResult:
-    """What a sweep sent (or, in a dry run, would send) as of ``now``."""
-
-    sweep: str
-    now: datetime.datetime
-    day: datetime.date
-    dry_run: bool
-    #: False when the day is not a working day and the sweep did nothing.
-    ran: bool = True
-    notifications: list[Outgoing] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
-    events: int = 0
-    #: Open issues set back to level 0 because their due date moved past today.
-    de_escalated: int = 0
-    report_id: int | None = None
-    note: str = ""
-
-
-# --- people --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    user_id: int
-    name: str
-    email: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} <{self.email}>" if self.email else f"{self.name} (no e-mail)"
-
-
-def _people(user_ids) -> dict[int, Person]:
-    """Active users by id; an inactive user is nobody's recipient."""
-    ids = {uid for uid in user_ids if uid}
-    if not ids:
-        return {}
-    rows = get_user_model().objects.filter(pk__in=ids, is_active=True).values(
-        "id", "username", "last_name", "first_name", "email"
-    )
-    return {
-        row["id"]: Person(row["id"], f"{row['last_name']}{row['first_name']}".strip() or row["username"],
-                          (row["email"] or "").strip())
-        for row in rows
-    }
 
 
 @dataclass(frozen=True)
@@ -189,26 +134,6 @@ def office_recipient_ids() -> list[int]:
     return sorted({*bureau_staff_ids(), *leaders})
 
 
-# --- the lock --------------------------------------------------------------------------------------
-
-
-def _lock_run(kind: str, day: datetime.date) -> SweepRun:
-    """Take the sweep's lock row for ``day``, creating it if needed (see the module docstring).
-
-    On PostgreSQL a second sweep's INSERT waits on the first's uncommitted row; get_or_create
-    then finds it, and the FOR UPDATE waits until the first sweep has committed.
-    """
-    SweepRun.objects.get_or_create(kind=kind, day=day)
-    return SweepRun.objects.select_for_update().get(kind=kind, day=day)
-
-
-def _finish_run(run: SweepRun, created: int) -> None:
-    run.runs += 1
-    run.notifications_created += created
-    run.last_run_at = timezone.now()
-    run.save(update_fields=["runs", "notifications_created", "last_run_at"])
-
-
 # --- the deadline sweep ---------------------------------------------------------------------------
 
 
@@ -228,7 +153,7 @@ class _Reminder:
     offset: int
     working_days_left: int
     person: Person
-    outgoing: Outgoing
+    outgoing: Notice
 
 
 @dataclass
@@ -237,7 +162,7 @@ class _Escalate:
     level: int
     working_days_overdue: int
     people: list[Person]
-    outgoing: list[Outgoing]
+    outgoing: list[Notice]
     unit_name: str
     cadre_name: str
 
@@ -248,7 +173,7 @@ class _DeadlinePlan:
     escalations: list[_Escalate] = field(default_factory=list)
 
     @property
-    def outgoing(self) -> list[Outgoing]:
+    def outgoing(self) -> list[Notice]:
         return [r.outgoing for r in self.reminders] + [o for e in self.escalations for o in e.outgoing]
 
 
@@ -338,9 +263,9 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
         params = _reminder_params(row, left)
         subject, body = notices.notification_text(Kind.ISSUE_REMINDER, params)
         key = f"reminder:{offset}:issue:{row['id']}:due:{due.isoformat()}:user:{person.user_id}"
-        plan.reminders.append(_Reminder(row, offset, left, person, Outgoing(
+        plan.reminders.append(_Reminder(row, offset, left, person, Notice(
             key=key, kind=Kind.ISSUE_REMINDER, recipient_id=person.user_id, subject=subject, body=body,
-            issue_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label, params=params,
+            topic=registry.topic("issue", row["id"]), recipient_label=person.label, params=params,
         )))
 
     for row in overdue:
@@ -358,30 +283,24 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
             params = _escalation_params(row, level, late, cadre_name, unit_name)
             subject, body = notices.notification_text(Kind.ISSUE_ESCALATION, params)
             outgoing = [
-                Outgoing(key=f"escalation:{level}:issue:{row['id']}:due:{due.isoformat()}:user:{p.user_id}",
+                Notice(key=f"escalation:{level}:issue:{row['id']}:due:{due.isoformat()}:user:{p.user_id}",
                          kind=Kind.ISSUE_ESCALATION, recipient_id=p.user_id, subject=subject, body=body,
-                         issue_id=row["id"], platform_id=row["platform_id"], recipient_label=p.label, params=params)
+                         topic=registry.topic("issue", row["id"]), recipient_label=p.label, params=params)
                 for p in recipients
             ]
             plan.escalations.append(_Escalate(row, level, late, recipients, outgoing, unit_name, cadre_name))
 
-    # Leave out what was already sent: the sweep is repeatable at any time. (Looked up by issue:
-    # a few thousand ids rather than twice as many long keys.)
-    sent = existing_keys_for_issues({row["id"] for row in rows})
-    plan.reminders = [r for r in plan.reminders if r.outgoing.key not in sent]
-    for escalation in plan.escalations:
-        escalation.outgoing = [o for o in escalation.outgoing if o.key not in sent]
     return plan
 
 
 def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
     stamp = timezone.now()
-    inserted = {n.key: n for n in notifications_insert(plan.outgoing, now=stamp)}
+    inserted = {n.key: n for n in notices_send(plan.outgoing, now=stamp)}
     events = []
     for reminder in plan.reminders:
         notification = inserted.get(reminder.outgoing.key)
         if notification is None:
-            continue  # a racing sweep of another day sent it: it has its own event
+            continue  # sent before, or by a racing sweep of another day: it has its own event
         issue = reminder.issue
         message_params = {"name": reminder.person.name}
         events.append(IssueEvent(
@@ -424,11 +343,20 @@ def _plan_escalations_result(plan: _DeadlinePlan) -> list[Escalation]:
     return [Escalation(e.issue["id"], e.issue["title"], e.level - 1, e.level) for e in plan.escalations]
 
 
+def _escalation_lines(escalations: list[Escalation], *, dry_run: bool) -> list[str]:
+    # Whole sentences per mode, so that each translates as a sentence.
+    if dry_run:
+        line = _("would escalate issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
+    else:
+        line = _("escalated issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
+    return [line % {"id": e.issue_id, "title": e.title, "from": e.from_level, "to": e.to_level} for e in escalations]
+
+
 def sweep_deadlines(*, now: datetime.datetime | None = None, dry_run: bool = False) -> SweepResult:
     """Send the reminders and escalations due as of ``now`` and not sent yet (see the module)."""
     now = now or timezone.now()
     today = local_date(now)
-    result = SweepResult(sweep=SweepRun.Kind.DEADLINES, now=now, day=today, dry_run=dry_run)
+    result = SweepResult(sweep=DEADLINES, now=now, day=today, dry_run=dry_run)
     calendar = load_calendar()
     if not calendar.is_working_day(today):
         result.ran = False
@@ -437,19 +365,21 @@ def sweep_deadlines(*, now: datetime.datetime | None = None, dry_run: bool = Fal
     with translation.override(settings.LANGUAGE_CODE):
         if dry_run:
             plan = _plan_deadlines(today, calendar, lock=False)
-            result.notifications = plan.outgoing
+            unsent = {row.key for row in notices_send(plan.outgoing, dry_run=True)}
+            result.notifications = [o for o in plan.outgoing if o.key in unsent]
             result.escalations = _plan_escalations_result(plan)
             result.de_escalated = _extended_past_today(today).count()
-            return result
-        with transaction.atomic():
-            run = _lock_run(SweepRun.Kind.DEADLINES, today)
-            result.de_escalated = _extended_past_today(today).update(
-                escalation_level=EscalationLevel.NONE, updated_at=timezone.now()
-            )
-            plan = _plan_deadlines(today, calendar, lock=True)
-            created = _apply_deadline_plan(plan, result)
-            result.escalations = _plan_escalations_result(plan)
-            _finish_run(run, created)
+        else:
+            with transaction.atomic():
+                run = lock_run(DEADLINES, today)
+                result.de_escalated = _extended_past_today(today).update(
+                    escalation_level=EscalationLevel.NONE, updated_at=timezone.now()
+                )
+                plan = _plan_deadlines(today, calendar, lock=True)
+                created = _apply_deadline_plan(plan, result)
+                result.escalations = _plan_escalations_result(plan)
+                finish_run(run, created)
+    result.lines = _escalation_lines(result.escalations, dry_run=dry_run)  # in the reader's language
     return result
 
 
@@ -457,195 +387,46 @@ def _extended_past_today(today: datetime.date):
     return Issue.objects.open().filter(escalation_level__gt=EscalationLevel.NONE, due_date__gte=today)
 
 
-# --- contact duties -------------------------------------------------------------------------------
-
-
-def last_working_day_on_or_before(calendar: WorkdayCalendar, day: datetime.date) -> datetime.date:
-    return day if calendar.is_working_day(day) else calendar.add_working_days(day, -1)[0]
-
-
-def month_end(day: datetime.date) -> datetime.date:
-    """The last day of ``day``'s month: a new assignment's first visit is due by then."""
-    first_next = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return first_next - ONE_DAY
-
-
-def _assignment_rows(queryset) -> list[dict]:
-    return list(
-        queryset.filter(platform__is_active=True, cadre__is_active=True).order_by("pk").values(
-            "id", "platform_id", "platform__name", "start_date", "cadre_id", "cadre__user_id", "cadre__unit_id",
-            "cadre__unit__name", "cadre__unit__leader_id",
-        )
-    )
-
-
-def _not_contacted(quarter: reports.Quarter) -> list[dict]:
-    contacted = Contact.objects.filter(platform=OuterRef("platform_id"), date__gte=quarter.start, date__lte=quarter.end)
-    return _assignment_rows(Assignment.objects.active().exclude(Exists(contacted)))
-
-
-def _plan_contact_duties(today: datetime.date, calendar: WorkdayCalendar) -> list[Outgoing]:
-    """The contact-duty reminders due as of ``today`` (a working day). Each has its own key.
-
-    - The quarter, to the cadre: a platform without any contact this quarter, from
-      ``QUARTER_END_REMINDER_DAYS`` (15) days before the quarter's last day until that day.
-      Skipped for an assignment younger than ``FIRST_CONTACT_DAYS``: its first-contact week runs.
-    - The quarter, to the unit leader: one message per unit listing its platforms not contacted in
-      the quarter, on the quarter's last working day (its last day, unless that is a day off), or
-      up to ``DUTY_CATCH_UP_DAYS`` later when that day was missed.
-    - A new assignment without a contact by its cadre since it started, ``FIRST_CONTACT_DAYS`` (7)
-      days after it started; and without a visit, on the last working day of the month it started
-      in. Both to the cadre, and caught up for ``DUTY_CATCH_UP_DAYS`` if missed.
-    """
-    out: list[Outgoing] = []
-    quarter = reports.quarter_of(today)
-    first_contact_days = int(portal_setting("FIRST_CONTACT_DAYS"))
-    catch_up = datetime.timedelta(days=DUTY_CATCH_UP_DAYS)
-    rows_by_quarter: dict[str, list[dict]] = {}
-
-    def not_contacted(q):
-        if q.label not in rows_by_quarter:
-            rows_by_quarter[q.label] = _not_contacted(q)
-        return rows_by_quarter[q.label]
-
-    remind_from = quarter.end - datetime.timedelta(days=int(portal_setting("QUARTER_END_REMINDER_DAYS")))
-    cadre_rows = not_contacted(quarter) if remind_from <= today <= quarter.end else []
-    young = today - datetime.timedelta(days=first_contact_days)
-    leader_quarters = [
-        q for q in (quarter, reports.quarter_of(quarter.start - ONE_DAY))
-        if last_working_day_on_or_before(calendar, q.end) <= today <= q.end + catch_up
-    ]
-    first_contact = _assignment_rows(
-        Assignment.objects.active()
-        .filter(start_date__gte=young - catch_up, start_date__lte=young)
-        .exclude(Exists(Contact.objects.filter(platform=OuterRef("platform_id"), cadre=OuterRef("cadre_id"),
-                                               date__gte=OuterRef("start_date"))))
-    )
-    visit_months = []
-    this_month_start = today.replace(day=1)
-    previous_month_start = (this_month_start - ONE_DAY).replace(day=1)
-    for month_start in (this_month_start, previous_month_start):
-        end = month_end(month_start)
-        if last_working_day_on_or_before(calendar, end) <= today <= end + catch_up:
-            visit_months.append(Q(start_date__gte=month_start, start_date__lte=min(end, today)))
-    first_visit = []
-    if visit_months:
-        months = visit_months[0] if len(visit_months) == 1 else visit_months[0] | visit_months[1]
-        first_visit = _assignment_rows(
-            Assignment.objects.active().filter(months)
-            .exclude(Exists(Contact.objects.filter(platform=OuterRef("platform_id"), cadre=OuterRef("cadre_id"),
-                                                   date__gte=OuterRef("start_date"), kind=Contact.Kind.VISIT)))
-        )
-
-    leader_rows = [(q, not_contacted(q)) for q in leader_quarters]
-    wanted = {r["cadre__user_id"] for r in [*cadre_rows, *first_contact, *first_visit]}
-    for _q, rows in leader_rows:
-        wanted.update(r["cadre__unit__leader_id"] for r in rows)
-        wanted.update(r["cadre__user_id"] for r in rows)  # named in the leader's list
-    people = _people(wanted)
-
-    for row in cadre_rows:
-        if row["start_date"] > young or (person := people.get(row["cadre__user_id"])) is None:
-            continue
-        values = {"platform": row["platform__name"], "quarter": quarter.label, "end": quarter.end.isoformat()}
-        subject, body = notices.notification_text(Kind.QUARTER_CONTACT, values)
-        out.append(Outgoing(
-            key=f"quarter_contact:platform:{row['platform_id']}:quarter:{quarter.label}:user:{person.user_id}",
-            kind=Kind.QUARTER_CONTACT, recipient_id=person.user_id, subject=subject, body=body, params=values,
-            assignment_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label,
-        ))
-
-    for q, rows in leader_rows:
-        by_unit: dict[tuple, list[dict]] = defaultdict(list)
-        for row in rows:
-            if row["cadre__unit__leader_id"] in people:
-                by_unit[(row["cadre__unit_id"], row["cadre__unit__leader_id"])].append(row)
-        for (unit_id, leader_id), unit_rows in sorted(by_unit.items()):
-            person = people[leader_id]
-            values = {"unit": unit_rows[0]["cadre__unit__name"], "quarter": q.label, "count": len(unit_rows),
-                      "end": q.end.isoformat(),
-                      "platforms": [[r["platform__name"], people[r["cadre__user_id"]].name
-                                     if r["cadre__user_id"] in people else ""] for r in unit_rows]}
-            subject, body = notices.notification_text(Kind.QUARTER_CONTACT_UNIT, values)
-            out.append(Outgoing(
-                key=f"quarter_contact_unit:unit:{unit_id}:quarter:{q.label}:user:{leader_id}",
-                kind=Kind.QUARTER_CONTACT_UNIT, recipient_id=leader_id, subject=subject, body=body, params=values,
-                recipient_label=person.label,
-            ))
-
-    for rows, kind, key in ((first_contact, Kind.FIRST_CONTACT, "first_contact"),
-                            (first_visit, Kind.FIRST_VISIT, "first_visit")):
-        for row in rows:
-            if (person := people.get(row["cadre__user_id"])) is None:
-                continue
-            values = {"platform": row["platform__name"], "start": row["start_date"].isoformat(),
-                      "days": first_contact_days, "month_end": month_end(row["start_date"]).isoformat()}
-            subject, body = notices.notification_text(kind, values)
-            out.append(Outgoing(
-                key=f"{key}:assignment:{row['id']}:user:{person.user_id}",
-                kind=kind, recipient_id=person.user_id, subject=subject, body=body, params=values,
-                assignment_id=row["id"], platform_id=row["platform_id"], recipient_label=person.label,
-            ))
-    sent = existing_keys(o.key for o in out)
-    return [o for o in out if o.key not in sent]
-
-
-def sweep_contact_duties(*, now: datetime.datetime | None = None, dry_run: bool = False) -> SweepResult:
-    """Send the contact-duty reminders due as of ``now`` and not sent yet."""
-    now = now or timezone.now()
-    today = local_date(now)
-    result = SweepResult(sweep=SweepRun.Kind.CONTACT_DUTIES, now=now, day=today, dry_run=dry_run)
-    calendar = load_calendar()
-    if not calendar.is_working_day(today):
-        result.ran = False
-        result.note = _("%(day)s is not a working day: nothing to do.") % {"day": today.isoformat()}
-        return result
-    with translation.override(settings.LANGUAGE_CODE):
-        if dry_run:
-            result.notifications = _plan_contact_duties(today, calendar)
-            return result
-        with transaction.atomic():
-            run = _lock_run(SweepRun.Kind.CONTACT_DUTIES, today)
-            planned = _plan_contact_duties(today, calendar)
-            inserted = {n.key for n in notifications_insert(planned, now=timezone.now())}
-            result.notifications = [o for o in planned if o.key in inserted]
-            _finish_run(run, len(inserted))
-    return result
-
-
 # --- the periodic dispatch report ----------------------------------------------------------------
 
 
-def _report_outgoing(figures: dict, period: reports.Period, report_id: int | None) -> list[Outgoing]:
+def _report_outgoing(figures: dict, period: reports.Period, report_id: int | None) -> list[Notice]:
     people = _people(bureau_staff_ids())
     params = reports.report_text_figures(figures)
     subject, body = notices.notification_text(Kind.DISPATCH_REPORT, params)
+    about = registry.topic("report", report_id) if report_id else ""
     return [
-        Outgoing(key=f"dispatch_report:{period.start.isoformat()}:{period.end.isoformat()}:user:{p.user_id}",
-                 kind=Kind.DISPATCH_REPORT, recipient_id=p.user_id, subject=subject, body=body, report_id=report_id,
-                 recipient_label=p.label, params=params)
+        Notice(key=f"dispatch_report:{period.start.isoformat()}:{period.end.isoformat()}:user:{p.user_id}",
+               kind=Kind.DISPATCH_REPORT, recipient_id=p.user_id, subject=subject, body=body, topic=about,
+               recipient_label=p.label, params=params)
         for p in people.values()
     ]
+
+
+def _report_made(period: reports.Period) -> bool:
+    return DispatchReport.objects.filter(period_start=period.start, period_end=period.end).exists()
 
 
 def sweep_dispatch_report(*, now: datetime.datetime | None = None, dry_run: bool = False) -> SweepResult:
     """Make the latest due weekly report (if not made yet), store it, and notify bureau staff."""
     now = now or timezone.now()
     period = reports.report_period_due(now)
-    result = SweepResult(sweep=SweepRun.Kind.DISPATCH_REPORT, now=now, day=period.start, dry_run=dry_run)
+    result = SweepResult(sweep=DISPATCH_REPORT, now=now, day=period.start, dry_run=dry_run)
     existing = DispatchReport.objects.filter(period_start=period.start, period_end=period.end)
     with translation.override(settings.LANGUAGE_CODE):
         if dry_run:
             if not existing.exists():
-                result.notifications = _report_outgoing(reports.report_figures(period), period, None)
+                planned = _report_outgoing(reports.report_figures(period), period, None)
+                unsent = {row.key for row in notices_send(planned, dry_run=True)}
+                result.notifications = [o for o in planned if o.key in unsent]
             return result
         with transaction.atomic():
-            run = _lock_run(SweepRun.Kind.DISPATCH_REPORT, period.start)
+            run = lock_run(DISPATCH_REPORT, period.start)
             report = existing.first()
             if report is not None:
                 result.report_id = report.pk
                 result.note = _("The report for %(start)s to %(end)s was already made.") % period.as_dict()
-                _finish_run(run, 0)
+                finish_run(run, 0)
                 return result
             figures = reports.report_figures(period)
             report = DispatchReport.objects.create(
@@ -654,77 +435,20 @@ def sweep_dispatch_report(*, now: datetime.datetime | None = None, dry_run: bool
             )
             result.report_id = report.pk
             planned = _report_outgoing(figures, period, report.pk)
-            inserted = {n.key for n in notifications_insert(planned, now=timezone.now())}
+            inserted = {n.key for n in notices_send(planned, now=timezone.now())}
             result.notifications = [o for o in planned if o.key in inserted]
-            _finish_run(run, len(inserted))
+            finish_run(run, len(inserted))
     return result
 
 
-SWEEPS = {
-    "deadlines": sweep_deadlines,
-    "contact_duties": sweep_contact_duties,
-    "dispatch_report": sweep_dispatch_report,
-}
-
-
-# --- catching up, as beat would have --------------------------------------------------------------
-
-#: How far back ``catch_up_sweeps`` looks: enough for every reminder offset and both escalations.
-CATCH_UP_WORKING_DAYS = 10
-#: The daily sweeps, in the order beat runs them each morning.
-_DAILY_SWEEPS = ((SweepRun.Kind.DEADLINES, sweep_deadlines), (SweepRun.Kind.CONTACT_DUTIES, sweep_contact_duties))
-
-
-def _sweep_moment(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, SWEEP_TIME, tzinfo=SCHEDULE_TZ)
-
-
-def days_to_catch_up(
-    kind: str, *, now: datetime.datetime, calendar: WorkdayCalendar, working_days: int = CATCH_UP_WORKING_DAYS
-) -> list[datetime.date]:
-    """The working days, oldest first, whose daily sweep of ``kind`` beat would have run by ``now``
-    and nobody has: among the last ``working_days`` of them (today only once its sweep time has
-    passed), those after the latest day the sweep already ran for.
-
-    Only days after the latest run: a sweep run as of an earlier day than one already swept would
-    undo that day's escalations (an issue not yet due then goes back to level 0).
-    """
-    today = local_date(now)
-    last = today if now >= _sweep_moment(today) else today - ONE_DAY
-    already = SweepRun.objects.filter(kind=kind, day__lte=last).order_by("-day").values_list("day", flat=True).first()
-    # A bound in calendar days too, so that even a calendar without working days ends the walk.
-    earliest = last - datetime.timedelta(days=7 * working_days)
-    if already is not None:
-        earliest = max(earliest, already + ONE_DAY)
-    days: list[datetime.date] = []
-    day = last
-    while len(days) < working_days and day >= earliest:
-        if calendar.is_working_day(day):
-            days.append(day)
-        day -= ONE_DAY
-    return days[::-1]
-
-
-def catch_up_sweeps(
-    *, now: datetime.datetime | None = None, working_days: int = CATCH_UP_WORKING_DAYS
-) -> list[SweepResult]:
-    """Do what beat would have done had the portal been running: each daily sweep for each of the
-    recent working days it has not run for (``days_to_catch_up``), oldest first, each as of that
-    day's sweep time; then the latest periodic dispatch report, unless it was made already.
-
-    Repeating it changes nothing: the days already swept are skipped, and each sweep sends only
-    what it has not sent (see the module). Records are stamped with the real time, as ever.
-    """
-    now = now or timezone.now()
-    calendar = load_calendar()
-    plans = {kind: days_to_catch_up(kind, now=now, calendar=calendar, working_days=working_days)
-             for kind, _sweep in _DAILY_SWEEPS}
-    results = []
-    for day in sorted({day for days in plans.values() for day in days}):
-        for kind, sweep in _DAILY_SWEEPS:
-            if day in plans[kind]:
-                results.append(sweep(now=_sweep_moment(day)))
-    period = reports.report_period_due(now)
-    if not DispatchReport.objects.filter(period_start=period.start, period_end=period.end).exists():
-        results.append(sweep_dispatch_report(now=now))
-    return results
+def register() -> None:
+    """Declare the issues room's sweeps and its working-day calendar to the notification machinery."""
+    registry.register_calendar(load_calendar)
+    registry.register_sweep(registry.Sweep(
+        name=DEADLINES, label=gettext_lazy("Deadline sweep"), run=sweep_deadlines, order=10,
+    ))
+    registry.register_sweep(registry.Sweep(
+        name=DISPATCH_REPORT, label=gettext_lazy("Periodic dispatch report"), run=sweep_dispatch_report,
+        daily=False, order=90,
+        catch_up_due=lambda now: not _report_made(reports.report_period_due(now)),
+    ))

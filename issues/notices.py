@@ -1,12 +1,12 @@
-"""The texts of notifications and of the timeline notes the portal writes itself, in the reader's language.
+"""The texts of the issues room's notices and of the timeline notes the portal writes itself, in the
+reader's language.
 
-A notification stores its ``kind`` and the JSON ``params`` its text is made of; a timeline entry
-the system wrote stores a ``message`` key and ``message_params``. The text is rendered when it is
-read, in the language active then: the inbox and the issue page in the reader's language, the API
-in the language the client asked for, an e-mail in its recipient's chosen language (see
-``issues.notifications``). The rows also keep the text rendered in the portal's default language
-when they were written: the admin and searches read it, and it is what a row without params (one
-written before they existed) or with a kind this module no longer knows shows.
+A notice stores its ``kind`` and the JSON ``params`` its text is made of (``notices``); a timeline
+entry the system wrote stores a ``message`` key and ``message_params``. The text is rendered when
+it is read, in the language active then: the inbox and the issue page in the reader's language,
+the API in the language the client asked for, an e-mail in its recipient's chosen language. The
+kinds are registered with the notification machinery by ``register`` (``IssuesConfig.ready``),
+which also registers what the notices can be about: an issue, a dispatch report.
 
 The sweeps render thousands of rows: each template is translated once per language and variant
 (cached), and each row only fills it in.
@@ -14,24 +14,34 @@ The sweeps render thousands of rows: each template is translated once per langua
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
 
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext, pgettext
 
-from . import reports
-from .models import EscalationLevel, Notification
+from notices import registry
+from notices.registry import Text
 
-Kind = Notification.Kind
+from . import reports
+from .access import issues_visible_to
+from .models import DispatchReport, EscalationLevel, Issue
+
+
+class Kind:
+    """The kinds of notice the issues room sends (their labels: ``register``)."""
+
+    ISSUE_REMINDER = "issue_reminder"
+    ISSUE_ESCALATION = "issue_escalation"
+    DISPATCH_REPORT = "dispatch_report"
+    ISSUE_HANDED_OVER = "issue_handed_over"
+    EXTENSION_DECIDED = "extension_decided"
+    PLATFORM_TRANSFERRED = "platform_transferred"
+
 
 #: The longest list of issues a transfer notice spells out; the rest are counted.
 TRANSFER_ISSUES_LISTED = 20
-
-
-class Text(NamedTuple):
-    subject: str
-    body: str
 
 
 def _language() -> str:
@@ -95,51 +105,6 @@ def _escalation(params: dict) -> Text:
     """``params``: those of a reminder (``days`` overdue), and level, cadre, unit."""
     subject, body = _escalation_templates(_language(), params["level"], params["days"])
     return Text(subject % params, body % params)
-
-
-# --- contact duties --------------------------------------------------------------------------------
-
-
-def _quarter_contact(params: dict) -> Text:
-    """``params``: platform, quarter, end."""
-    return Text(
-        _("Not yet contacted this quarter: %(platform)s") % params,
-        _("You have not contacted %(platform)s yet in %(quarter)s, which ends on %(end)s. Every platform "
-          "is contacted at least once a quarter: get in touch (by its preferred channel) and log the "
-          "contact.") % params,
-    )
-
-
-def _quarter_contact_unit(params: dict) -> Text:
-    """``params``: unit, quarter, end, count, and platforms: [platform name, cadre name or ""]."""
-    listing = "\n".join(f"- {platform}" + (f" ({cadre})" if cadre else "") for platform, cadre in params["platforms"])
-    return Text(
-        ngettext("%(unit)s: %(count)d platform not contacted in %(quarter)s",
-                 "%(unit)s: %(count)d platforms not contacted in %(quarter)s", params["count"]) % params,
-        "\n".join([
-            _("These platforms of %(unit)s had no contact in %(quarter)s (which ends on %(end)s), "
-              "with their cadres:") % params,
-            listing,
-        ]),
-    )
-
-
-def _first_contact(params: dict) -> Text:
-    """``params``: platform, start, days (the first-contact limit), month_end."""
-    return Text(
-        _("First contact late: %(platform)s") % params,
-        _("You were assigned %(platform)s on %(start)s. The first contact is due within %(days)d days; none is "
-          "logged yet. Get in touch and log the contact.") % params,
-    )
-
-
-def _first_visit(params: dict) -> Text:
-    """``params``: as for the first contact."""
-    return Text(
-        _("First visit due by the end of the month: %(platform)s") % params,
-        _("You were assigned %(platform)s on %(start)s. The first visit on site is due by the end of that "
-          "month, %(month_end)s; none is logged yet.") % params,
-    )
 
 
 def _dispatch_report(params: dict) -> Text:
@@ -228,30 +193,49 @@ def _platform_transferred(params: dict) -> Text:
     return Text(_("You are now responsible for %(platform)s") % params, "\n".join(lines))
 
 
-_NOTIFICATIONS: dict[str, Callable[[dict], Text]] = {
-    Kind.ISSUE_REMINDER: _reminder,
-    Kind.ISSUE_ESCALATION: _escalation,
-    Kind.QUARTER_CONTACT: _quarter_contact,
-    Kind.QUARTER_CONTACT_UNIT: _quarter_contact_unit,
-    Kind.FIRST_CONTACT: _first_contact,
-    Kind.FIRST_VISIT: _first_visit,
-    Kind.DISPATCH_REPORT: _dispatch_report,
-    Kind.ISSUE_HANDED_OVER: _handed_over,
-    Kind.EXTENSION_DECIDED: _extension_decided,
-    Kind.PLATFORM_TRANSFERRED: _platform_transferred,
-}
-
-
 def notification_text(kind: str, params: dict) -> Text | None:
-    """The subject and body of a notification of ``kind`` made of ``params``, in the active language.
+    """The subject and body of a notice of ``kind`` made of ``params``, in the active language."""
+    return registry.render(kind, params)
 
-    None when there is nothing to render from (no params, or a kind without a template): the
-    caller shows the text stored with the row.
-    """
-    render = _NOTIFICATIONS.get(kind)
-    if render is None or not params:
-        return None
-    return render(params)
+
+def register() -> None:
+    """Declare the issues room's kinds of notice and topics to the notification machinery."""
+    for code, label, render in (
+        (Kind.ISSUE_REMINDER, gettext_lazy("Issue due soon"), _reminder),
+        (Kind.ISSUE_ESCALATION, gettext_lazy("Issue overdue: escalated"), _escalation),
+        (Kind.DISPATCH_REPORT, gettext_lazy("Periodic dispatch report"), _dispatch_report),
+        (Kind.ISSUE_HANDED_OVER, gettext_lazy("Issue handed over to your unit"), _handed_over),
+        (Kind.EXTENSION_DECIDED, gettext_lazy("Extension request decided"), _extension_decided),
+        (Kind.PLATFORM_TRANSFERRED, gettext_lazy("Platform transferred to you"), _platform_transferred),
+    ):
+        registry.register_kind(code, label, render)
+    registry.register_topic(registry.Topic(
+        name="issue",
+        url=lambda pk: reverse("issues:detail", args=[pk]),
+        labels=_issue_titles,
+        openable=_issues_openable,
+        open_label=gettext_lazy("Open the issue"),
+        closed_label=gettext_lazy("You can no longer open this issue."),
+    ))
+    registry.register_topic(registry.Topic(
+        name="report", url=None, labels=lambda ids: {}, openable=lambda user, ids: set(),
+        attachments=_report_files,
+    ))
+
+
+def _issue_titles(ids: set[int]) -> dict[int, str]:
+    return dict(Issue.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
+def _issues_openable(user, ids: set[int]) -> set[int]:
+    return set(issues_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _report_files(report_id: int) -> list[tuple[str, bytes, str]]:
+    report = DispatchReport.objects.filter(pk=report_id).first()
+    if report is None:
+        return []
+    return [(report.filename, bytes(report.xlsx), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
 
 
 # --- timeline notes --------------------------------------------------------------------------------

@@ -32,11 +32,12 @@ from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Sub
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from config.schedules import DISPATCH_REPORT_TIME, DISPATCH_REPORT_WEEKDAY
+from liaison.duties import Quarter, quarter_of
 from liaison.models import Assignment, Contact, Unit
 from platforms.models import Platform
 
 from .models import Issue, IssueClass
-from .schedules import DISPATCH_REPORT_TIME, DISPATCH_REPORT_WEEKDAY
 from .workdays import DEADLINE_TZ
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -52,28 +53,9 @@ class Period:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}Q{self.number}"
-
-
-def quarter_of(day: datetime.date) -> Quarter:
-    number = (day.month - 1) // 3 + 1
-    start = datetime.date(day.year, 3 * number - 2, 1)
-    next_start = datetime.date(day.year + 1, 1, 1) if number == 4 else datetime.date(day.year, 3 * number + 1, 1)
-    return Quarter(year=day.year, number=number, start=start, end=next_start - ONE_DAY)
-
-
 def report_period_due(now: datetime.datetime) -> Period:
     """The latest week whose report is due by ``now``: reports are due each Monday at 08:30
-    (``issues.schedules``) for the Monday-to-Sunday week before."""
+    (``config.schedules``) for the Monday-to-Sunday week before."""
     local = now.astimezone(DEADLINE_TZ)
     report_day = local.date() - datetime.timedelta(days=(local.weekday() - DISPATCH_REPORT_WEEKDAY) % 7)
     if report_day == local.date() and local.time() < DISPATCH_REPORT_TIME:

@@ -41,16 +41,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, require_text_lengths, text_length_errors
+from config.portal import portal_setting
 from config.timeline import timeline_value
 from liaison.access import roles_of
+from liaison.duties import month_end
 from liaison.models import Assignment, Cadre, Contact, Unit, user_display_name
+from notices.registry import topic
+from notices.services import Notice, notices_send
 from platforms.models import Platform
 
 from . import access, notices
 from .calendar import DayEntry, compute_deadline, load_calendar
-from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent, Notification
-from .enforcement import month_end, portal_setting
-from .notifications import notifications_insert, outgoing
+from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent
 from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar
 
 Kind = IssueEvent.Kind
@@ -408,12 +410,12 @@ def _notify_hand_over(issue: Issue, *, event: IssueEvent, by, lead_unit: Unit, c
         if leader_id not in active or leader_id in told or leader_id == by.pk:
             continue
         told.add(leader_id)
-        planned.append(outgoing(
+        planned.append(Notice(
             key=f"handover:issue:{issue.pk}:event:{event.pk}:user:{leader_id}",
-            kind=Notification.Kind.ISSUE_HANDED_OVER, recipient_id=leader_id,
-            params={**base, "unit": unit.name, "role": role}, issue_id=issue.pk, platform_id=issue.platform_id,
+            kind=notices.Kind.ISSUE_HANDED_OVER, recipient_id=leader_id,
+            params={**base, "unit": unit.name, "role": role}, topic=topic("issue", issue.pk),
         ))
-    notifications_insert(planned, now=timezone.now())
+    notices_send(planned)
 
 
 # --- a platform moved to another cadre ------------------------------------------------------------
@@ -458,10 +460,10 @@ def issues_note_transfer(
             "month_end": month_end(on).isoformat(),
             "issues": [[issue.pk, issue.title, issue.issue_class, _json(issue.due_date)] for issue in open_issues],
         }
-        notifications_insert([outgoing(
+        notices_send([Notice(
             key=f"platform_transferred:assignment:{assignment.pk}:user:{new_cadre_user}",
-            kind=Notification.Kind.PLATFORM_TRANSFERRED, recipient_id=new_cadre_user, params=params,
-            assignment_id=assignment.pk, platform_id=platform.pk,
+            kind=notices.Kind.PLATFORM_TRANSFERRED, recipient_id=new_cadre_user, params=params,
+            topic=topic("platform", platform.pk),
         )], now=now)
     return events
 
@@ -638,11 +640,11 @@ def _notify_extension_decided(issue: Issue, *, extension: ExtensionRequest, by) 
         return
     params = {"id": issue.pk, "title": issue.title, "approved": extension.status == ExtensionRequest.Status.APPROVED,
               "due": _json(issue.due_date), "by": user_display_name(by), "note": extension.decision_note}
-    notifications_insert([outgoing(
+    notices_send([Notice(
         key=f"extension_decided:extension:{extension.pk}:user:{requester_id}",
-        kind=Notification.Kind.EXTENSION_DECIDED, recipient_id=requester_id, params=params,
-        issue_id=issue.pk, platform_id=issue.platform_id,
-    )], now=timezone.now())
+        kind=notices.Kind.EXTENSION_DECIDED, recipient_id=requester_id, params=params,
+        topic=topic("issue", issue.pk),
+    )])
 
 
 # --- stopping the clock, reopening, rating -----------------------------------------------------

@@ -1,5 +1,5 @@
-"""The issue pages: the list, one issue with its timeline and actions, the form to record one,
-and the inbox of notifications.
+"""The issue pages: the list, one issue with its timeline and actions, the form to record one.
+(The inbox is the notification machinery's: ``notices.views``.)
 
 Every view reads issues through ``issue_list(user=...)`` (scoped by ``issues_visible_to``): an
 issue the user may not see is a 404, never a 403. Each action posts to its own URL, is checked
@@ -11,28 +11,24 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext, pgettext
-from django.views import i18n
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from liaison.access import get_visible_or_404, platforms_visible_to, roles_of
+from liaison.access import get_visible_or_404, roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
-from . import access, notices, notifications, services
+from . import access, notices, services
 from .forms import (
     CommentForm,
     DecideExtensionForm,
@@ -468,96 +464,3 @@ def issue_create(request):
         "projection": _projection(values.get("issue_class"), values.get("recorded_on")),
     }
     return render(request, "issues/form.html", context, status=status)
-
-
-# --- the inbox ---------------------------------------------------------------------------------------
-
-
-@login_required
-def inbox(request):
-    """The user's notifications, newest first (``?unread=1``: the unread ones only)."""
-    unread_only = request.GET.get("unread") == "1"
-    rows = notifications.inbox_for(request.user)
-    if unread_only:
-        rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Each notice in the reader's language, whatever language was active when it was written.
-    page.object_list = notifications.with_texts(page.object_list)
-    _mark_openable(request.user, page.object_list)
-    return render(request, "issues/inbox.html", {"page": page, "unread_only": unread_only})
-
-
-def _mark_openable(user, rows) -> None:
-    """Set ``openable`` on each notice: whether the reader may still open what it is about.
-
-    A cadre who has left, or whose platform has moved, keeps their old notices; a link from them
-    would answer 404, so the inbox says why there is none instead. Two queries for the whole page.
-    """
-    issue_ids = {row.issue_id for row in rows if row.issue_id}
-    platform_ids = {row.platform_id for row in rows if row.platform_id and not row.issue_id}
-    issues_open = set(access.issues_visible_to(user).filter(pk__in=issue_ids).values_list("pk", flat=True)) \
-        if issue_ids else set()
-    platforms_open = set(platforms_visible_to(user).filter(pk__in=platform_ids).values_list("pk", flat=True)) \
-        if platform_ids else set()
-    for row in rows:
-        row.openable = row.issue_id in issues_open if row.issue_id else row.platform_id in platforms_open
-
-
-def _back_to_inbox(request):
-    """Where to go after marking: ``next`` if it is a page of this site, else the inbox."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("issues:inbox")
-
-
-@login_required
-@require_POST
-def inbox_mark_read(request, pk: int):
-    """Mark one notification read (and go on to ``next``, e.g. the issue it is about)."""
-    notification = get_visible_or_404(notifications.inbox_for(request.user), pk=pk)
-    notifications.notification_mark_read(notification=notification, by=request.user)
-    return _back_to_inbox(request)
-
-
-@login_required
-@require_POST
-def inbox_mark_all_read(request):
-    count = notifications.notifications_mark_all_read(by=request.user)
-    messages.success(
-        request, ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count) % {"count": count}
-    )
-    return _back_to_inbox(request)
-
-
-# --- the language switch -------------------------------------------------------------------------------
-
-
-def set_language(request):
-    """Django's language switch (the pages follow its cookie), also recording a signed-in user's
-    choice, in which the portal then e-mails them (``NotificationPreference``)."""
-    response = i18n.set_language(request)
-    language = request.POST.get("language", "") if request.method == "POST" else ""
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
-        notifications.notification_preference_set_language(user=request.user, language=language)
-    return response
-
-
-class PortalLoginView(LoginView):
-    """Sign-in. On a browser that has never used the language switch (a new phone, say), the pages
-    then follow the language the user chose before, as their e-mail already does."""
-
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        if settings.LANGUAGE_COOKIE_NAME not in self.request.COOKIES:
-            chosen = notifications.saved_language(form.get_user())
-            if chosen:
-                response.set_cookie(
-                    settings.LANGUAGE_COOKIE_NAME, chosen, max_age=settings.LANGUAGE_COOKIE_AGE,
-                    path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                    secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                )
-        return response

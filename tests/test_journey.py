@@ -73,7 +73,8 @@ from config.celery import app as celery_app
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
 from issues.calendar import load_calendar
-from issues.models import ExtensionRequest, Issue, IssueClass, Notification
+from issues.models import ExtensionRequest, Issue, IssueClass
+from notices.models import Notification
 from liaison.access import (
     assignments_visible_to,
     cadres_visible_to,
@@ -532,7 +533,7 @@ def api_model(route: Route):
 #: A new room's pages need no entry when the namespace is its main model's plural name.
 PAGE_MODELS = {
     "issues:": Issue,
-    "issues:inbox_mark_read": Notification,
+    "notices:inbox_mark_read": Notification,
     "platforms:detail": Platform,
     "contact_detail": Contact,
     "achievements:": Achievement,
@@ -872,8 +873,8 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
                  "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
                  "achievements transformed", "demands raised", "matches confirmed", "matches signed"):
         assert users.counts[what] > 0, (what, users.counts)
-    assert Notification.objects.filter(kind=Notification.Kind.ISSUE_ESCALATION).exists()
-    assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT).count() >= 9
+    assert Notification.objects.filter(kind="issue_escalation").exists()
+    assert Notification.objects.filter(kind="dispatch_report").count() >= 9
     assert not Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).exists()
     assert len(mailoutbox) == Notification.objects.filter(email_status=Notification.EmailStatus.SENT).count()
     assert weekly[200] > 0 and weekly["issue pages"] > 0 and weekly["inbox links"] > 0

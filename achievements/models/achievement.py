@@ -271,6 +271,8 @@ class AchievementEvent(models.Model):
         STEPPED_BACK = "stepped_back", _("Stepped back")
         COMMENTED = "commented", _("Commented")
         MATCH = "match", _("Match")
+        #: The cadre was reminded that it stands still in its stage (``achievements.enforcement``).
+        REMINDED = "reminded", _("Reminded")
 
     achievement = models.ForeignKey(
         Achievement, verbose_name=_("achievement"), on_delete=models.PROTECT, related_name="events"
@@ -296,7 +298,7 @@ class AchievementEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=[
                     "collected", "updated", "assessed", "advanced", "transformed", "dropped", "stepped_back",
-                    "commented", "match",
+                    "commented", "match", "reminded",
                 ]),
                 name="achievementevent_kind_valid",
             ),

@@ -1,6 +1,6 @@
-"""Write the periodic jobs of ``issues.schedules`` to django-celery-beat's tables.
+"""Write the periodic jobs of ``config.schedules`` to django-celery-beat's tables.
 
-The definitions live in ``issues.schedules``; this runs them once on a fresh database.
+The definitions live in ``config.schedules`` (``issues.schedules`` when this was written); this runs them once on a fresh database.
 ``manage.py sync_schedules`` applies them again after they change (idempotent).
 """
 
@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def apply(apps, schema_editor):
-    from issues.schedules import apply_schedules
+    from config.schedules import apply_schedules
 
     apply_schedules(
         PeriodicTask=apps.get_model("django_celery_beat", "PeriodicTask"),

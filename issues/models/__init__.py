@@ -10,7 +10,7 @@ from .issue import (
     IssueEvent,
     IssueQuerySet,
 )
-from .notification import DispatchReport, Notification, NotificationPreference, SweepRun
+from .notification import DispatchReport
 
 __all__ = [
     "WORKING_DAYS_BY_CLASS",
@@ -23,7 +23,4 @@ __all__ = [
     "IssueClass",
     "IssueEvent",
     "IssueQuerySet",
-    "Notification",
-    "NotificationPreference",
-    "SweepRun",
 ]

@@ -18,7 +18,8 @@ from achievements import services
 from achievements.models import Achievement, Stage, TechnologyField, TransformationMode
 from achievements.reports import achievement_figures
 from issues import enforcement, reports
-from issues.models import DispatchReport, Notification
+from issues.models import DispatchReport
+from notices.models import Notification
 from tests.achievements.factories import AchievementFactory
 from tests.liaison.factories import AssignmentFactory, CadreFactory, UnitFactory
 

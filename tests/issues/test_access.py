@@ -3,6 +3,7 @@
 import datetime
 
 from issues import services
+from notices.models import Notification
 from issues.access import issues_visible_to
 
 D = datetime.date
@@ -52,7 +53,7 @@ def test_the_offices_leader_opens_every_issue_escalated_to_the_office(client, ma
     issue = make_issue("B", D(2026, 4, 29))  # due 2026-05-15
     on(D(2026, 5, 26))  # 7 working days overdue: escalated to the leader, then the office
     call_command("enforce", stdout=io.StringIO())
-    assert issue.notifications.filter(recipient=office.leader).exists()
+    assert Notification.objects.filter(topic=f"issue:{issue.pk}", recipient=office.leader).exists()
     assert list(issues_visible_to(office.leader)) == [issue]
     client.force_login(office.leader)
     assert client.get(f"/issues/{issue.pk}/").status_code == 200

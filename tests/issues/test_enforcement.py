@@ -11,12 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from issues import enforcement, services
-from issues.models import DispatchReport, Issue, IssueEvent, Notification, SweepRun
+from issues.models import DispatchReport, Issue, IssueEvent
+from notices.models import Notification, SweepRun
 from tests.helpers import race
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
-from tests.liaison.factories import AssignmentFactory, ContactFactory, UserFactory
-from tests.platforms.factories import PlatformFactory
+from tests.liaison.factories import AssignmentFactory
 
 D = datetime.date
 ONE_DAY = datetime.timedelta(days=1)
@@ -99,7 +99,7 @@ def test_a_class_b_issue_is_reminded_and_escalated_on_the_right_working_days_onc
         sent_on: {f"{action}>{who}" for who in recipients.get(action, recipients["reminder"])}
         for sent_on, action in expected.items()
     }
-    assert sent_by_day(issue=issue) == want
+    assert sent_by_day(topic=f"issue:{issue.pk}") == want
 
     timeline = [(timezone.localdate(e.at), e.kind, e.after.get("reminder", e.after.get("escalation_level")))
                 for e in issue.events.filter(kind__in=["reminded", "escalated"]).order_by("at", "id")]
@@ -139,7 +139,7 @@ def test_catching_up_sends_only_the_nearest_reminder_and_every_escalation_due(
     enforce("--only", "deadlines")
     enforce("--only", "deadlines")
 
-    assert sent_by_day(issue=issue) == {
+    assert sent_by_day(topic=f"issue:{issue.pk}") == {
         D(2026, 5, 13): {f"reminder:3>{cadre.user.username}"},
         D(2026, 5, 15): {f"reminder:0>{cadre.user.username}"},
         D(2026, 5, 27): {f"escalation:1>{unit.leader.username}", *(f"escalation:2>{u}" for u in office_staff)},
@@ -171,7 +171,7 @@ def test_an_extension_past_today_resets_the_escalation_and_the_new_date_gets_its
     for day in (D(2026, 5, 26), D(2026, 5, 28), D(2026, 5, 29), D(2026, 6, 1)):
         on(day, 9)
         enforce("--only", "deadlines")
-    new = {k: v for k, v in sent_by_day(issue=issue).items() if k > D(2026, 5, 18)}
+    new = {k: v for k, v in sent_by_day(topic=f"issue:{issue.pk}").items() if k > D(2026, 5, 18)}
     assert new == {
         D(2026, 5, 26): {f"reminder:3>{cadre.user.username}"},
         D(2026, 5, 28): {f"reminder:1>{cadre.user.username}"},
@@ -190,14 +190,14 @@ def test_a_closed_issue_gets_nothing_and_a_reopened_one_is_escalated_once(make_i
     for day in (D(2026, 5, 14), D(2026, 5, 15), D(2026, 5, 18)):
         on(day, 9)
         enforce("--only", "deadlines")
-    assert not Notification.objects.filter(issue=issue).exists()
+    assert not Notification.objects.filter(topic=f"issue:{issue.pk}").exists()
 
     on(D(2026, 5, 19), 11)
     services.issue_reopen(issue=issue, by=cadre.user, reason="方案未落实")
     for _ in range(2):
         on(D(2026, 5, 20), 9)
         enforce("--only", "deadlines")
-    assert sent_by_day(issue=issue) == {D(2026, 5, 20): {f"escalation:1>{unit.leader.username}"}}
+    assert sent_by_day(topic=f"issue:{issue.pk}") == {D(2026, 5, 20): {f"escalation:1>{unit.leader.username}"}}
 
 
 def test_reminders_follow_the_platform_to_its_new_cadre(make_issue, cadre, colleague, platform, on):
@@ -210,7 +210,7 @@ def test_reminders_follow_the_platform_to_its_new_cadre(make_issue, cadre, colle
     assignment_transfer(platform=platform, to_cadre=colleague, reason="岗位调整")
     on(D(2026, 5, 14), 9)
     enforce("--only", "deadlines")
-    assert sent_by_day(issue=issue) == {
+    assert sent_by_day(topic=f"issue:{issue.pk}") == {
         D(2026, 5, 12): {f"reminder:3>{cadre.user.username}"},
         D(2026, 5, 14): {f"reminder:1>{colleague.user.username}"},
     }
@@ -225,13 +225,13 @@ def test_a_sweep_that_crashes_before_committing_leaves_nothing_and_the_retry_sen
 
     with pytest.raises(WorkerLost), transaction.atomic():
         enforcement.sweep_deadlines()
-        assert Notification.objects.filter(issue=issue).exists()
+        assert Notification.objects.filter(topic=f"issue:{issue.pk}").exists()
         raise WorkerLost
     assert not Notification.objects.exists() and not issue.events.filter(kind="escalated").exists()
 
     enforcement.sweep_deadlines()
     enforcement.sweep_deadlines()
-    assert Notification.objects.filter(issue=issue).count() == 1
+    assert Notification.objects.filter(topic=f"issue:{issue.pk}").count() == 1
     assert issue.events.filter(kind="escalated").count() == 1
 
 
@@ -369,87 +369,3 @@ def test_concurrent_sweeps_as_of_two_days_escalate_each_issue_once(cadre, unit, 
     assert IssueEvent.objects.filter(kind="escalated").count() == 15
     assert set(Issue.objects.filter(pk__in=[i.pk for i in issues]).values_list("escalation_level", flat=True)) == {1}
     assert_no_duplicates()
-
-
-# --- contact duties -----------------------------------------------------------------------------------
-
-
-def walk_contact_duties(on, first, last):
-    day = first
-    while day <= last:
-        for hour in (9, 15):
-            on(day, hour)
-            enforce("--only", "contact_duties")
-        day += ONE_DAY
-
-
-def test_quarter_duty_reminds_the_cadre_15_days_before_the_end_and_the_leader_at_the_end(
-    cadre, unit, platform, on
-):
-    contacted = AssignmentFactory(cadre=cadre).platform
-    ContactFactory(cadre=cadre, platform=contacted, date=D(2026, 4, 10), kind="call")
-    only_last_quarter = AssignmentFactory(cadre=cadre).platform
-    ContactFactory(cadre=cadre, platform=only_last_quarter, date=D(2026, 3, 20))
-
-    walk_contact_duties(on, D(2026, 6, 10), D(2026, 7, 3))
-
-    sent = sent_by_day(kind__in=["quarter_contact", "quarter_contact_unit"])
-    assert sent == {
-        D(2026, 6, 15): {f"quarter_contact>{cadre.user.username}"},
-        D(2026, 6, 30): {f"quarter_contact_unit>{unit.leader.username}"},
-    }
-    to_cadre = Notification.objects.filter(kind="quarter_contact")
-    assert sorted(to_cadre.values_list("platform_id", flat=True)) == sorted([platform.pk, only_last_quarter.pk])
-    assert set(to_cadre.values_list("key", flat=True)) == {
-        f"quarter_contact:platform:{p.pk}:quarter:2026Q2:user:{cadre.user.pk}" for p in (platform, only_last_quarter)
-    }
-    to_leader = Notification.objects.get(kind="quarter_contact_unit")
-    assert platform.name in to_leader.body and only_last_quarter.name in to_leader.body
-    assert contacted.name not in to_leader.body
-
-
-def test_a_missed_quarter_end_still_reaches_the_leader_after_the_holiday(cadre, unit, platform, on):
-    # The worker was down on Q3's last day (Wednesday 09-30) and National Day followed: the leader
-    # hears on the first working day after it, about Q3, once.
-    on(D(2026, 10, 8), 9)
-    enforce("--only", "contact_duties")
-    enforce("--only", "contact_duties")
-    assert sent_by_day(kind="quarter_contact_unit") == {D(2026, 10, 8): {f"quarter_contact_unit>{unit.leader.username}"}}
-    assert Notification.objects.get(kind="quarter_contact_unit").key.endswith(f"quarter:2026Q3:user:{unit.leader.pk}")
-
-
-def test_a_new_assignment_without_first_contact_after_a_week_and_first_visit_at_month_end(cadre, unit, on):
-    late = AssignmentFactory(cadre=cadre, start_date=D(2026, 6, 3))  # neither contact nor visit
-    called = AssignmentFactory(cadre=cadre, start_date=D(2026, 6, 3))  # a call, no visit
-    ContactFactory(cadre=cadre, platform=called.platform, date=D(2026, 6, 8), kind="call")
-    visited = AssignmentFactory(cadre=cadre, start_date=D(2026, 6, 3))
-    ContactFactory(cadre=cadre, platform=visited.platform, date=D(2026, 6, 5), kind="visit")
-
-    walk_contact_duties(on, D(2026, 6, 3), D(2026, 7, 6))
-
-    first_contact = Notification.objects.filter(kind="first_contact")
-    assert list(first_contact.values_list("assignment_id", flat=True)) == [late.pk]
-    assert sent_by_day(kind="first_contact") == {D(2026, 6, 10): {f"first_contact>{cadre.user.username}"}}
-    first_visit = Notification.objects.filter(kind="first_visit")
-    assert sorted(first_visit.values_list("assignment_id", flat=True)) == sorted([late.pk, called.pk])
-    assert set(sent_by_day(kind="first_visit")) == {D(2026, 6, 30)}
-
-
-def test_the_first_visit_is_due_on_the_last_working_day_when_the_month_ends_on_a_weekend(cadre, on):
-    # May 2026 ends on a Sunday: the reminder goes on Friday 05-29.
-    assignment = AssignmentFactory(cadre=cadre, start_date=D(2026, 5, 20))
-    walk_contact_duties(on, D(2026, 5, 20), D(2026, 6, 5))
-    assert sent_by_day(assignment=assignment) == {
-        D(2026, 5, 27): {f"first_contact>{cadre.user.username}"},
-        D(2026, 5, 29): {f"first_visit>{cadre.user.username}"},
-    }
-
-
-def test_contact_duties_skip_inactive_users_and_platforms(cadre, unit, platform, on):
-    cadre.user.is_active = False
-    cadre.user.save(update_fields=["is_active"])
-    inactive_platform = PlatformFactory(is_active=False)
-    AssignmentFactory(cadre__user=UserFactory(), platform=inactive_platform)
-    on(D(2026, 6, 15), 9)
-    enforce("--only", "contact_duties")
-    assert not Notification.objects.filter(kind="quarter_contact").exists()

@@ -12,8 +12,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from issues import notifications, reports, tasks
-from issues.models import DispatchReport, Issue, Notification
+from issues import reports, tasks
+from notices import delivery
+from issues.models import DispatchReport, Issue
+from notices.models import Notification
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 from tests.liaison.factories import AssignmentFactory, BureauStaffFactory, CadreFactory, ContactFactory
@@ -138,7 +140,7 @@ def test_the_monday_task_stores_the_report_and_sends_it_to_bureau_staff_once(
     assert report.figures == reports.report_figures(reports.Period(D(2026, 5, 11), D(2026, 5, 17)))
     sent = Notification.objects.filter(kind="dispatch_report")
     assert sorted(sent.values_list("recipient__username", flat=True)) == ["bureau1", "bureau2"]
-    assert set(sent.values_list("report", flat=True)) == {report.pk}
+    assert set(sent.values_list("topic", flat=True)) == {f"report:{report.pk}"}
     assert not Notification.objects.filter(recipient=cadre.user).exists()
     assert "2026Q2" in sent.first().body and "2026-05-11" in sent.first().subject
 
@@ -159,7 +161,7 @@ def test_the_monday_task_stores_the_report_and_sends_it_to_bureau_staff_once(
     }
 
     # The e-mail carries the same workbook.
-    assert len(notifications.deliver_pending().sent) == 2
+    assert len(delivery.deliver_pending().sent) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([bureau_user.email, second_staff.email])
     [(filename, content, mimetype)] = mail.outbox[0].attachments
     assert filename == "dispatch-report-2026-05-11-2026-05-17.xlsx"

@@ -9,9 +9,10 @@ from django.utils import translation
 
 from issues import services
 from issues.calendar import DayEntry
-from issues.models import ExtensionRequest, Issue, IssueEvent, Notification
+from issues.models import ExtensionRequest, Issue, IssueEvent
+from notices.models import Notification
 from issues.notices import event_note
-from issues.notifications import notification_text
+from notices.selectors import notification_text
 from tests.liaison.factories import ContactFactory, UserFactory
 from tests.platforms.factories import PlatformFactory
 
@@ -562,7 +563,7 @@ def test_a_hand_over_tells_the_lead_and_cooperating_leaders_once_in_the_inbox_an
     with pytest.raises(ValidationError, match="already handed over"), django_capture_on_commit_callbacks(execute=True):
         services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit])
 
-    told = Notification.objects.filter(kind=Notification.Kind.ISSUE_HANDED_OVER, issue=issue).order_by("id")
+    told = Notification.objects.filter(kind="issue_handed_over", topic=f"issue:{issue.pk}").order_by("id")
     assert [(n.recipient, n.params["role"], n.params["unit"]) for n in told] == [
         (other_unit.leader, "lead", other_unit.name), (third_unit.leader, "cooperating", third_unit.name)
     ]
@@ -577,7 +578,7 @@ def test_handing_over_again_to_other_units_tells_the_new_leaders(make_issue, cad
     services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=other_unit, cooperating_units=[third_unit])
     services.issue_hand_over(issue=issue, by=cadre.user, lead_unit=third_unit, cooperating_units=[unit])
 
-    told = Notification.objects.filter(issue=issue).order_by("id")
+    told = Notification.objects.filter(topic=f"issue:{issue.pk}").order_by("id")
     assert [(n.recipient, n.params["role"]) for n in told] == [
         (other_unit.leader, "lead"), (third_unit.leader, "cooperating"),
         (third_unit.leader, "lead"), (unit.leader, "cooperating"),
@@ -599,7 +600,7 @@ def test_a_decided_extension_tells_the_requester_whether_approved_or_refused(mak
     services.issue_decide_extension(extension=approved, by=bureau_user, approve=True)
     services.issue_decide_extension(extension=refused, by=bureau_user, approve=False, note="理由不充分")
 
-    told = {n.issue_id: n for n in Notification.objects.filter(kind=Notification.Kind.EXTENSION_DECIDED)}
+    told = {int(n.topic.removeprefix("issue:")): n for n in Notification.objects.filter(kind="extension_decided")}
     assert set(told) == {first.pk, second.pk}
     assert {n.recipient for n in told.values()} == {cadre.user}
     assert told[first.pk].params["approved"] is True and told[first.pk].params["due"] == "2026-05-22"

@@ -12,9 +12,13 @@ from django.db import DatabaseError
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
 from config.celery import app as celery_app
+from achievements import tasks as achievement_tasks
 from issues import tasks
-from issues.models import IssueEvent, Notification
-from issues.schedules import SCHEDULES
+from liaison import tasks as liaison_tasks
+from notices import tasks as notice_tasks
+from issues.models import IssueEvent
+from notices.models import Notification
+from config.schedules import SCHEDULES
 from tests.issues.conftest import shanghai
 
 D = datetime.date
@@ -27,9 +31,9 @@ def named(task: str) -> str:
 
 
 SWEEP = "issues.tasks.sweep_deadlines"
-DUTIES = "issues.tasks.sweep_contact_duties"
+DUTIES = "liaison.tasks.sweep_contact_duties"
 REPORT = "issues.tasks.send_dispatch_report"
-DELIVER = "issues.tasks.deliver_pending_notifications"
+DELIVER = "notices.tasks.deliver_pending_notifications"
 
 
 def sync() -> dict[str, str]:
@@ -54,8 +58,8 @@ def test_the_migration_put_every_schedule_in_beats_tables():
         )
         assert str(crontab.timezone) == "Asia/Shanghai"
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == {
-        "issues.tasks.sweep_deadlines", "issues.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
-        "issues.tasks.deliver_pending_notifications",
+        "issues.tasks.sweep_deadlines", "liaison.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
+        "notices.tasks.deliver_pending_notifications", "achievements.tasks.sweep_stale_achievements",
     }
 
 
@@ -97,12 +101,12 @@ def test_sync_schedules_is_idempotent_repairs_drift_and_leaves_the_admins_pause_
     assert not PeriodicTask.objects.get(name=named(REPORT)).enabled
     assert PeriodicTasks.last_change() > last_update  # beat reloads
     assert set(sync().values()) == {"unchanged"}
-    assert PeriodicTask.objects.filter(task__startswith="issues.tasks.").count() == len(SCHEDULES)
+    assert PeriodicTask.objects.count() == len(SCHEDULES)
 
 
 @pytest.mark.django_db
 def test_the_jobs_are_named_in_chinese_and_a_job_stored_under_its_old_english_name_is_renamed_in_place():
-    assert set(PeriodicTask.objects.filter(task__startswith="issues.tasks.").values_list("name", flat=True)) >= {
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= {
         "截止日期检查", "联系任务检查", "定期调度报告"}
     old = PeriodicTask.objects.get(task=SWEEP)
     old.name, old.description, old.enabled = "issues: deadline sweep", "Reminders before due dates", False
@@ -121,8 +125,9 @@ def test_the_jobs_are_named_in_chinese_and_a_job_stored_under_its_old_english_na
 # --- the tasks ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("task", [tasks.sweep_deadlines, tasks.sweep_contact_duties, tasks.send_dispatch_report,
-                                  tasks.deliver_notifications, tasks.deliver_pending_notifications])
+@pytest.mark.parametrize("task", [tasks.sweep_deadlines, liaison_tasks.sweep_contact_duties, tasks.send_dispatch_report,
+                                  notice_tasks.deliver_notifications, notice_tasks.deliver_pending_notifications,
+                                  achievement_tasks.sweep_stale_achievements])
 def test_every_task_retries_transient_failures_with_backoff_and_acks_late(task):
     assert DatabaseError in task.autoretry_for and ConnectionError in task.autoretry_for
     assert task.retry_backoff and task.max_retries and task.acks_late
@@ -144,8 +149,8 @@ def test_a_redelivered_sweep_and_delivery_change_nothing(make_issue, cadre, unit
     assert tasks.sweep_deadlines.apply().get() == {
         "day": "2026-05-18", "ran": True, "notifications": 0, "escalations": 0, "report": None}
     ids = list(Notification.objects.values_list("pk", flat=True))
-    assert tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 1
-    assert tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 0
+    assert notice_tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 1
+    assert notice_tasks.deliver_notifications.apply(kwargs={"notification_ids": ids}).get()["sent"] == 0
     assert len(mail.outbox) == 1
     assert IssueEvent.objects.filter(kind="escalated").count() == 1
 
@@ -154,5 +159,22 @@ def test_the_sweeps_do_nothing_on_a_day_off(make_issue, on):
     make_issue("B", D(2026, 4, 29))
     on(D(2026, 5, 16), 9)  # a Saturday
     assert tasks.sweep_deadlines.apply().get()["ran"] is False
-    assert tasks.sweep_contact_duties.apply().get()["ran"] is False
+    assert liaison_tasks.sweep_contact_duties.apply().get()["ran"] is False
     assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_job_whose_task_moved_rooms_is_repointed_even_under_a_name_the_admin_gave_it():
+    """Contact duties moved from issues.tasks to liaison.tasks: a database where an admin renamed the
+    job keeps no row naming the old task once the schedules are applied (as the migration does)."""
+    row = PeriodicTask.objects.get(task=DUTIES)
+    row.name, row.task, row.enabled = "我的联系任务", "issues.tasks.sweep_contact_duties", False
+    row.save()
+
+    outcome = sync()
+
+    row.refresh_from_db()
+    assert row.task == DUTIES and not row.enabled
+    assert outcome[row.name] == "updated: name, task"
+    assert not PeriodicTask.objects.filter(task__startswith="issues.tasks.sweep_contact").exists()
+    assert set(PeriodicTask.objects.values_list("task", flat=True)) <= set(celery_app.tasks)

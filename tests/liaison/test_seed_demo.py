@@ -16,17 +16,9 @@ from django.utils import timezone
 from achievements.models import Achievement, AchievementEvent, ServiceRecord
 from issues import access as issue_access
 from issues.calendar import load_calendar
-from issues.models import (
-    WORKING_DAYS_BY_CLASS,
-    DispatchReport,
-    ExtensionRequest,
-    Issue,
-    IssueClass,
-    IssueEvent,
-    Notification,
-    SweepRun,
-)
-from issues.schedules import SWEEP_TIME
+from issues.models import WORKING_DAYS_BY_CLASS, DispatchReport, ExtensionRequest, Issue, IssueClass, IssueEvent
+from notices.models import Notification, SweepRun
+from config.schedules import SWEEP_TIME
 from liaison import services
 from liaison.access import roles_of
 from liaison.demo import DEMO_LOGINS, LAUNCH_DATE, _IssueDraw, build_scheme
@@ -375,19 +367,19 @@ def test_the_homes_show_the_seeded_issues():
 def test_the_demo_inboxes_are_not_empty_after_the_seed(role):
     client = Client()
     client.force_login(get_user_model().objects.get(username=LOGINS[role]))
-    response = client.get(reverse("issues:inbox"))
+    response = client.get(reverse("notices:inbox"))
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="notification"') >= 1
 
 
 def test_the_seed_caught_up_the_recent_working_days_and_the_latest_report(seeded):
     calendar = load_calendar()
-    swept = set(SweepRun.objects.filter(kind=SweepRun.Kind.DEADLINES).values_list("day", flat=True))
+    swept = set(SweepRun.objects.filter(kind="deadlines").values_list("day", flat=True))
     assert len(swept) == 10 and all(calendar.is_working_day(day) for day in swept)
-    assert swept == set(SweepRun.objects.filter(kind=SweepRun.Kind.CONTACT_DUTIES).values_list("day", flat=True))
+    assert swept == set(SweepRun.objects.filter(kind="contact_duties").values_list("day", flat=True))
     assert max(swept) <= timezone.localdate()
     assert DispatchReport.objects.count() == 1
-    assert Notification.objects.filter(kind=Notification.Kind.DISPATCH_REPORT, recipient__username=LOGINS["bureau"])
+    assert Notification.objects.filter(kind="dispatch_report", recipient__username=LOGINS["bureau"])
     assert "sweeps caught up for 10 working days" in seeded
 
 

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from issues import services as issue_services
-from issues.models import IssueEvent, Notification
-from issues.notifications import notification_text
+from issues.models import IssueEvent
+from notices.models import Notification
+from notices.selectors import notification_text
 from liaison import services
 from liaison.models import Assignment, Cadre, Contact
 from platforms.models import Platform
@@ -439,8 +440,9 @@ def test_a_transfer_puts_one_entry_on_each_open_issue_and_tells_the_new_cadre_on
     assert {(e.before["responsible_cadre"]["id"], e.after["responsible_cadre"]["id"], e.note, e.actor)
             for e in events} == {(cadre.pk, other_cadre.pk, "干部退休", by)}
     assert events[0].after["transferred_on"] == TODAY.isoformat()
-    told = Notification.objects.get(kind=Notification.Kind.PLATFORM_TRANSFERRED)
-    assert (told.recipient, told.assignment, told.platform) == (other_cadre.user, new, platform)
+    told = Notification.objects.get(kind="platform_transferred")
+    assert (told.recipient, told.topic) == (other_cadre.user, f"platform:{platform.pk}")
+    assert told.key == f"platform_transferred:assignment:{new.pk}:user:{other_cadre.user.pk}"
     assert [row[0] for row in told.params["issues"]] == [space.pk, land.pk]
     assert (told.params["from_cadre"], told.params["first_contact_by"], told.params["month_end"]) == (
         cadre.name, "2026-06-22", "2026-06-30"
@@ -454,7 +456,7 @@ def test_the_transfer_notice_names_the_open_issues_and_the_contact_duties(platfo
     space, land, _answered = raise_issues(platform, cadre)
     services.assignment_transfer(platform=platform, to_cadre=other_cadre, reason="干部退休")
 
-    text = notification_text(Notification.objects.get(kind=Notification.Kind.PLATFORM_TRANSFERRED))
+    text = notification_text(Notification.objects.get(kind="platform_transferred"))
     assert text.subject == f"You are now responsible for {platform.name}"
     assert f"- #{space.pk} 实验室用房紧张 (class B, due on {space.due_date.isoformat()})" in text.body
     assert f"- #{land.pk} 跨区用地协调 (class C, due on {land.due_date.isoformat()})" in text.body
@@ -474,7 +476,7 @@ def test_a_transfer_in_two_steps_is_recorded_too_but_a_first_assignment_is_no_tr
         (space.pk, cadre.pk, "干部调岗"), (land.pk, cadre.pk, "干部调岗")
     }
     # The other platform had never been assigned: nothing to say, to anyone.
-    assert list(Notification.objects.values_list("kind", "platform_id")) == [("platform_transferred", platform.pk)]
+    assert list(Notification.objects.values_list("kind", "topic")) == [("platform_transferred", f"platform:{platform.pk}")]
 
 
 @pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from achievements.demo import seed_achievements, seed_demands, seed_service_records
-from issues.enforcement import catch_up_sweeps
 from issues.models import Issue, IssueClass
 from liaison.demo import DEMO_LOGINS, DUE_SOON_WORKING_DAYS, issue_summary, seed_demo
+from notices.sweeps import catch_up_sweeps
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from functools import cache
 
-from .notifications import unread_count
+from .selectors import unread_count
 
 
 def inbox(request):

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from issues.schedules import apply_schedules
+from config.schedules import apply_schedules
 
 
 class Command(BaseCommand):
-    help = _("Write the periodic jobs defined in issues/schedules.py to Celery beat's tables (idempotent).")
+    help = _("Write the periodic jobs defined in config/schedules.py to Celery beat's tables (idempotent).")
 
     def handle(self, *args, **options):
         for name, outcome in apply_schedules():

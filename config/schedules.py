@@ -3,11 +3,14 @@
 Celery beat reads its schedule from the database (django-celery-beat's ``DatabaseScheduler``), so
 admins see and can pause each job in the admin under "Periodic tasks". The definitions below are
 the source of truth for *when* and *what*: ``apply_schedules`` writes them there, idempotently.
-It runs from the data migration ``issues.0003_periodic_tasks`` (so a fresh database has them) and
-from ``manage.py sync_schedules`` (after a change here, on deploy). Whether a job is enabled is
+It runs from the data migrations ``issues.0003_periodic_tasks`` (so a fresh database has them) and
+``notices.0002_periodic_tasks_moved`` (the tasks' new names, the achievements' sweep), and from
+``manage.py sync_schedules`` (after a change here, on deploy). Whether a job is enabled is
 the admin's to decide: it is set when the job is first created and left alone afterwards.
 
-All crontabs are in Asia/Shanghai, whatever the server's clock says.
+All crontabs are in Asia/Shanghai, whatever the server's clock says. The tasks are named, not
+imported: each lives in the room whose rules it enforces (``notices.tasks``, ``liaison.tasks``,
+``issues.tasks``, ``achievements.tasks``).
 """
 
 import datetime
@@ -43,6 +46,8 @@ class Schedule:
     description: Promise | str = ""
     #: Names this job was stored under before, so that a rename keeps the row (and its pause).
     former_names: tuple[str, ...] = ()
+    #: Task names this job ran under before: a row still naming one is this job, and is updated.
+    former_tasks: tuple[str, ...] = ()
     #: A message still queued this long after beat sent it is dropped (the next run covers it).
     expire_seconds: int | None = None
     kwargs: dict = field(default_factory=dict)
@@ -92,7 +97,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     ),
     Schedule(
         label=_("Contact duties"),
-        task="issues.tasks.sweep_contact_duties",
+        task="liaison.tasks.sweep_contact_duties",
         minute=str(SWEEP_TIME.minute),
         hour=str(SWEEP_TIME.hour),
         description=_(
@@ -100,6 +105,17 @@ SCHEDULES: tuple[Schedule, ...] = (
             "visit. Runs daily; does nothing on a day that is not a working day."
         ),
         former_names=("issues: contact duties",),
+        former_tasks=("issues.tasks.sweep_contact_duties",),
+    ),
+    Schedule(
+        label=_("Stale achievements"),
+        task="achievements.tasks.sweep_stale_achievements",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=_(
+            "Achievements standing in one stage longer than that stage's limit in working days remind "
+            "the platform's cadre, once per stay. Runs daily; does nothing on a day that is not a working day."
+        ),
     ),
     Schedule(
         label=_("Periodic dispatch report"),
@@ -112,7 +128,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     ),
     Schedule(
         label=_("Deliver pending notifications"),
-        task="issues.tasks.deliver_pending_notifications",
+        task="notices.tasks.deliver_pending_notifications",
         minute="*",
         description=_(
             "E-mails every notification not yet e-mailed, so that nothing waits on a message that "
@@ -120,6 +136,7 @@ SCHEDULES: tuple[Schedule, ...] = (
         ),
         expire_seconds=55,
         former_names=("issues: deliver pending notifications",),
+        former_tasks=("issues.tasks.deliver_pending_notifications",),
     ),
 )
 
@@ -157,6 +174,9 @@ def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=No
         known = schedule.known_names
         candidates = {task.name: task for task in PeriodicTask.objects.filter(name__in=known)}
         task = next((candidates[known_name] for known_name in known if known_name in candidates), None)
+        if task is None and schedule.former_tasks:
+            # Renamed by an admin, and its task moved rooms since: still this job.
+            task = PeriodicTask.objects.filter(task__in=schedule.former_tasks).order_by("pk").first()
         if task is None:
             PeriodicTask.objects.create(enabled=True, **wanted)
             outcome.append((name, "created"))

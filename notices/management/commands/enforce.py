@@ -5,15 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from issues import enforcement, notifications
-from issues.models import Notification
-from issues.schedules import SWEEP_TIME
+from config.schedules import SWEEP_TIME
+from notices import delivery, registry
 
 
 class Command(BaseCommand):
     help = _(
-        "Run the enforcement sweeps now, or as if at --at: deadline reminders and escalations, contact duties "
-        "and the periodic dispatch report. Prints what is sent, or with --dry-run what would be."
+        "Run the enforcement sweeps now, or as if at --at: deadline reminders and escalations, contact duties, "
+        "stale achievements and the periodic dispatch report. Prints what is sent, or with --dry-run what would be."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +23,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help=_("write nothing and send nothing"))
         parser.add_argument(
-            "--only", action="append", choices=sorted(enforcement.SWEEPS), help=_("run only this sweep (repeatable)")
+            "--only", action="append", choices=sorted(sweep.name for sweep in registry.sweeps()), help=_("run only this sweep (repeatable)")
         )
         parser.add_argument(
             "--deliver", action="store_true",
@@ -40,28 +39,24 @@ class Command(BaseCommand):
             self.stdout.write(_("Dry run: nothing is written and nothing is sent."))
         # Whole sentences per mode, so that each translates as a sentence.
         if dry_run:
-            escalated = _("would escalate issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
             sent = _("would send %(kind)s (%(code)s) -> %(recipient)s: %(subject)s  [%(key)s]")
         else:
-            escalated = _("escalated issue #%(id)d %(title)s: escalation level %(from)d -> %(to)d")
             sent = _("sent %(kind)s (%(code)s) -> %(recipient)s: %(subject)s  [%(key)s]")
         total = 0
-        for name in enforcement.SWEEPS:
-            if only and name not in only:
+        for sweep in registry.sweeps():
+            if only and sweep.name not in only:
                 continue
-            result = enforcement.SWEEPS[name](now=now, dry_run=dry_run)
-            self.stdout.write(f"{name} ({result.day.isoformat()}):")
+            result = sweep.run(now=now, dry_run=dry_run)
+            self.stdout.write(f"{sweep.name} ({result.day.isoformat()}):")
             if result.note:
                 self.stdout.write("  " + result.note)
-            for escalation in result.escalations:
-                self.stdout.write("  " + escalated % {
-                    "id": escalation.issue_id, "title": escalation.title,
-                    "from": escalation.from_level, "to": escalation.to_level})
+            for line in result.lines:
+                self.stdout.write("  " + line)
             for item in result.notifications:
                 self.stdout.write("  " + sent % {
-                    "kind": Notification.Kind(item.kind).label, "code": item.kind, "recipient": item.recipient_label,
+                    "kind": registry.kind_label(item.kind), "code": item.kind, "recipient": item.recipient_label,
                     "subject": item.subject, "key": item.key})
-            if result.ran and not result.notifications and not result.escalations:
+            if result.ran and not result.notifications and not result.lines:
                 self.stdout.write("  " + _("nothing due"))
             total += len(result.notifications)
         if dry_run:
@@ -70,7 +65,7 @@ class Command(BaseCommand):
             summary = ngettext("Sent %(count)d notification.", "Sent %(count)d notifications.", total)
         self.stdout.write(summary % {"count": total})
         if deliver and not dry_run:
-            delivered = notifications.deliver_pending()
+            delivered = delivery.deliver_pending()
             self.stdout.write(_("E-mailed %(sent)d, skipped %(skipped)d without an address, %(failed)d failed.") % {
                 "sent": len(delivered.sent), "skipped": len(delivered.skipped), "failed": len(delivered.failed)})
 

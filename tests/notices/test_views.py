@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from issues import enforcement
-from issues.models import Notification
+from notices.models import Notification
 from issues.notices import notification_text
-from issues.notifications import Outgoing, notifications_insert
+from notices.services import Notice, notices_send
 from tests.liaison.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_pages")]
@@ -26,11 +26,11 @@ def notify(user, n, *, issue=None, read=False, day=1):
     at = datetime.datetime(2026, 5, day, 9, n % 60, tzinfo=SHANGHAI)
     return Notification.objects.create(
         recipient=user,
-        kind=Notification.Kind.ISSUE_REMINDER,
+        kind="issue_reminder",
         key=f"test:{user.pk}:{n}:{day}",
         subject=f"提醒{n}",
         body=f"问题即将到期 {n}",
-        issue=issue,
+        topic=f"issue:{issue.pk}" if issue else "",
         created_at=at,
         read_at=at if read else None,
     )
@@ -47,7 +47,7 @@ def test_inbox_newest_first_unread_bold_and_only_ones_own(client, cadre, other_c
     middle = notify(cadre.user, 3, day=2)
     notify(other_cadre.user, 4)
     client.force_login(cadre.user)
-    response = client.get(reverse("issues:inbox"))
+    response = client.get(reverse("notices:inbox"))
     assert response.status_code == 200
     assert ids(response) == [new.pk, middle.pk, old.pk]
     page = response.content.decode()
@@ -56,7 +56,7 @@ def test_inbox_newest_first_unread_bold_and_only_ones_own(client, cadre, other_c
     assert '<span class="fw-bold notification-subject">' in page
     assert page.count('class="fw-bold notification-subject"') == 2
     assert f'value="{reverse("issues:detail", args=[issue.pk])}"' in page
-    assert ids(client.get(reverse("issues:inbox"), {"unread": "1"})) == [new.pk, middle.pk]
+    assert ids(client.get(reverse("notices:inbox"), {"unread": "1"})) == [new.pk, middle.pk]
 
 
 def test_mark_one_read_and_go_to_the_issue(client, cadre, make_issue):
@@ -64,7 +64,7 @@ def test_mark_one_read_and_go_to_the_issue(client, cadre, make_issue):
     note = notify(cadre.user, 1, issue=issue)
     client.force_login(cadre.user)
     response = client.post(
-        reverse("issues:inbox_mark_read", args=[note.pk]), {"next": reverse("issues:detail", args=[issue.pk])}
+        reverse("notices:inbox_mark_read", args=[note.pk]), {"next": reverse("issues:detail", args=[issue.pk])}
     )
     assert response.status_code == 302 and response["Location"] == reverse("issues:detail", args=[issue.pk])
     assert Notification.objects.get(pk=note.pk).read_at is not None
@@ -73,14 +73,14 @@ def test_mark_one_read_and_go_to_the_issue(client, cadre, make_issue):
 def test_mark_read_does_not_redirect_off_site(client, cadre):
     note = notify(cadre.user, 1)
     client.force_login(cadre.user)
-    response = client.post(reverse("issues:inbox_mark_read", args=[note.pk]), {"next": "https://evil.example/"})
-    assert response["Location"] == reverse("issues:inbox")
+    response = client.post(reverse("notices:inbox_mark_read", args=[note.pk]), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("notices:inbox")
 
 
 def test_someone_elses_notification_is_404(client, cadre, other_cadre):
     note = notify(other_cadre.user, 1)
     client.force_login(cadre.user)
-    assert client.post(reverse("issues:inbox_mark_read", args=[note.pk])).status_code == 404
+    assert client.post(reverse("notices:inbox_mark_read", args=[note.pk])).status_code == 404
     assert Notification.objects.get(pk=note.pk).read_at is None
 
 
@@ -89,22 +89,22 @@ def test_mark_all_read(client, cadre, other_cadre):
         notify(cadre.user, n)
     theirs = notify(other_cadre.user, 9)
     client.force_login(cadre.user)
-    response = client.post(reverse("issues:inbox_mark_all_read"))
-    assert response["Location"] == reverse("issues:inbox")
+    response = client.post(reverse("notices:inbox_mark_all_read"))
+    assert response["Location"] == reverse("notices:inbox")
     assert not Notification.objects.filter(recipient=cadre.user, read_at__isnull=True).exists()
     assert Notification.objects.get(pk=theirs.pk).read_at is None
-    assert "3 notifications marked read." in client.get(reverse("issues:inbox")).content.decode()
+    assert "3 notifications marked read." in client.get(reverse("notices:inbox")).content.decode()
 
 
 def test_inbox_access(client, cadre):
     note = notify(cadre.user, 1)
-    for url in (reverse("issues:inbox"),):
+    for url in (reverse("notices:inbox"),):
         assert client.get(url)["Location"].startswith(reverse("login"))
-    assert client.post(reverse("issues:inbox_mark_read", args=[note.pk]))["Location"].startswith(reverse("login"))
-    assert client.post(reverse("issues:inbox_mark_all_read"))["Location"].startswith(reverse("login"))
+    assert client.post(reverse("notices:inbox_mark_read", args=[note.pk]))["Location"].startswith(reverse("login"))
+    assert client.post(reverse("notices:inbox_mark_all_read"))["Location"].startswith(reverse("login"))
     client.force_login(cadre.user)
-    assert client.get(reverse("issues:inbox_mark_all_read")).status_code == 405
-    assert client.get(reverse("issues:inbox_mark_read", args=[note.pk])).status_code == 405
+    assert client.get(reverse("notices:inbox_mark_all_read")).status_code == 405
+    assert client.get(reverse("notices:inbox_mark_read", args=[note.pk])).status_code == 405
     assert Notification.objects.get(pk=note.pk).read_at is None
 
 
@@ -115,7 +115,7 @@ def test_header_badge_counts_unread_on_every_page(client, cadre):
     notify(cadre.user, 1)
     notify(cadre.user, 2)
     notify(cadre.user, 3, read=True)
-    for url in (reverse("issues:list"), reverse("issues:create"), reverse("issues:inbox")):
+    for url in (reverse("issues:list"), reverse("issues:create"), reverse("notices:inbox")):
         page = client.get(url).content.decode()
         assert 'id="inbox-badge" data-unread="2"' in page, url
         assert re.search(r'id="unread-count"[^>]*>2<', page), url
@@ -142,19 +142,19 @@ def test_inbox_query_count_does_not_grow(client, cadre, make_issue):
     client.force_login(cadre.user)
     for n in range(3):
         notify(cadre.user, n, issue=issue)
-    client.get(reverse("issues:inbox"))
+    client.get(reverse("notices:inbox"))
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("issues:inbox"))
+        client.get(reverse("notices:inbox"))
     for n in range(3, 30):
         notify(cadre.user, n, issue=issue if n % 2 else None)
     with CaptureQueriesContext(connection) as many:
-        client.get(reverse("issues:inbox"))
+        client.get(reverse("notices:inbox"))
     assert len(many) == len(few)
 
 
 def test_user_without_a_role_has_an_empty_inbox(client):
     client.force_login(UserFactory(username="nobody"))
-    response = client.get(reverse("issues:inbox"))
+    response = client.get(reverse("notices:inbox"))
     assert response.status_code == 200
     assert 'id="inbox-empty"' in response.content.decode()
 
@@ -166,11 +166,11 @@ def test_a_notice_written_in_chinese_reads_in_english_for_a_reader_who_chose_eng
     issue = make_issue("B", datetime.date(2026, 4, 29))  # due on Friday 2026-05-15
     on(datetime.date(2026, 5, 15), 9)
     enforcement.sweep_deadlines()  # the sweeps write in the portal's default language, Chinese
-    stored = Notification.objects.get(issue=issue)
+    stored = Notification.objects.get(topic=f"issue:{issue.pk}")
     assert stored.subject == f"【提醒】问题今日到期：#{issue.pk} 实验室用房紧张"
 
     client.force_login(cadre.user)
-    page = client.get(reverse("issues:inbox")).content.decode()
+    page = client.get(reverse("notices:inbox")).content.decode()
 
     assert f"Due today: issue #{issue.pk} 实验室用房紧张" in page
     assert "It is due today, 2026-05-15." in page
@@ -182,14 +182,14 @@ def test_a_notice_written_in_english_reads_in_chinese_for_a_reader_of_the_defaul
     params = {"id": issue.pk, "title": issue.title, "platform": issue.platform.name, "class": "B",
               "due": "2026-05-15", "days": 0}
     with translation.override("en"):
-        subject, body = notification_text(Notification.Kind.ISSUE_REMINDER, params)
-        notifications_insert([Outgoing(key="reminder:en", kind=Notification.Kind.ISSUE_REMINDER,
-                                       recipient_id=cadre.user.pk, subject=subject, body=body, params=params,
-                                       issue_id=issue.pk)], now=timezone.now())
+        subject, body = notification_text("issue_reminder", params)
+        notices_send([Notice(key="reminder:en", kind="issue_reminder",
+                             recipient_id=cadre.user.pk, subject=subject, body=body, params=params,
+                             topic=f"issue:{issue.pk}")], now=timezone.now())
 
     chinese = Client()  # no language cookie: the portal's default, Chinese
     chinese.force_login(cadre.user)
-    page = chinese.get(reverse("issues:inbox")).content.decode()
+    page = chinese.get(reverse("notices:inbox")).content.decode()
 
     assert f"【提醒】问题今日到期：#{issue.pk} 实验室用房紧张" in page and "截止日期为今天（2026-05-15）。" in page
     assert "Due today" not in page
@@ -198,7 +198,7 @@ def test_a_notice_written_in_english_reads_in_chinese_for_a_reader_of_the_defaul
 def test_an_older_notice_without_params_shows_the_text_it_was_stored_with(client, cadre):
     notify(cadre.user, 1)
     client.force_login(cadre.user)
-    page = client.get(reverse("issues:inbox")).content.decode()
+    page = client.get(reverse("notices:inbox")).content.decode()
     assert "提醒1" in page and "问题即将到期 1" in page
 
 
@@ -206,14 +206,14 @@ def test_a_contact_duty_notice_opens_its_platform(client, cadre, platform):
     """Regression (found by the journey test): a notice about a platform (a contact duty) had no link
     at all; the cadre could not get from the reminder to the platform it names."""
     note = Notification.objects.create(
-        recipient=cadre.user, kind=Notification.Kind.QUARTER_CONTACT, key=f"test:duty:{platform.pk}",
-        subject="本季度尚未联系", body="请联系平台", platform=platform,
+        recipient=cadre.user, kind="quarter_contact", key=f"test:duty:{platform.pk}",
+        subject="本季度尚未联系", body="请联系平台", topic=f"platform:{platform.pk}",
     )
     client.force_login(cadre.user)
-    page = client.get(reverse("issues:inbox")).content.decode()
+    page = client.get(reverse("notices:inbox")).content.decode()
     target = reverse("platforms:detail", args=[platform.pk])
     assert f'name="next" value="{target}"' in page and 'data-testid="open-platform"' in page
-    response = client.post(reverse("issues:inbox_mark_read", args=[note.pk]), {"next": target}, follow=True)
+    response = client.post(reverse("notices:inbox_mark_read", args=[note.pk]), {"next": target}, follow=True)
     assert response.status_code == 200 and response.redirect_chain[-1][0] == target
     assert Notification.objects.get(pk=note.pk).read_at is not None
 
@@ -224,12 +224,12 @@ def test_a_notice_about_a_platform_that_moved_away_offers_no_dead_link(client, c
     from liaison.services import assignment_transfer
 
     Notification.objects.create(
-        recipient=cadre.user, kind=Notification.Kind.QUARTER_CONTACT, key=f"test:moved:{platform.pk}",
-        subject="本季度尚未联系", body="请联系平台", platform=platform,
+        recipient=cadre.user, kind="quarter_contact", key=f"test:moved:{platform.pk}",
+        subject="本季度尚未联系", body="请联系平台", topic=f"platform:{platform.pk}",
     )
     on(datetime.date(2026, 5, 6))
     assignment_transfer(platform=platform, to_cadre=colleague, reason="工作调整")
     client.force_login(cadre.user)
-    page = client.get(reverse("issues:inbox")).content.decode()
+    page = client.get(reverse("notices:inbox")).content.decode()
     assert 'data-testid="open-platform"' not in page
     assert "You no longer serve this platform." in page

@@ -1,6 +1,6 @@
-"""The inbox and e-mail delivery, through issues.notifications and the delivery task, then the database.
+"""The inbox and e-mail delivery, through the notices room's services, its delivery task and the admin, then the database.
 
-E-mail goes to Django's test outbox here; tests/issues/test_delivery.py sends through a real SMTP
+E-mail goes to Django's test outbox here; tests/notices/test_delivery.py sends through a real SMTP
 server and a real Celery worker.
 """
 
@@ -14,9 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 
-from issues import enforcement, notifications, tasks
-from issues.models import Notification, NotificationPreference
-from issues.notifications import MAX_EMAIL_ATTEMPTS, Outgoing, notifications_insert
+from issues import enforcement
+from notices import delivery, selectors, tasks
+from notices import services as notice_services
+from notices.models import Notification, NotificationPreference
+from notices.delivery import MAX_EMAIL_ATTEMPTS
+from notices.services import Notice, notices_send
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 from tests.liaison.factories import UserFactory
@@ -30,11 +33,11 @@ pytestmark = pytest.mark.usefixtures("eager_celery")
 def notify(user, n=1, *, key="test", at=None, **fields):
     """Write ``n`` notifications to ``user`` through the same door the sweeps use."""
     outgoing = [
-        Outgoing(key=f"{key}:{i}:user:{user.pk}", kind=Notification.Kind.ISSUE_REMINDER, recipient_id=user.pk,
-                 subject=f"提醒 {i}", body=f"正文 {i}", **fields)
+        Notice(key=f"{key}:{i}:user:{user.pk}", kind="issue_reminder", recipient_id=user.pk, params={},
+               subject=f"提醒 {i}", body=f"正文 {i}", **fields)
         for i in range(n)
     ]
-    return notifications_insert(outgoing, now=at or timezone.now())
+    return notices_send(outgoing, now=at or timezone.now())
 
 
 # --- the inbox -----------------------------------------------------------------------------------
@@ -47,51 +50,71 @@ def test_the_inbox_is_the_users_own_newest_first_and_counts_the_unread(cadre, ot
     newer = notify(cadre.user, 2, key="newer")
     notify(other_cadre.user, key="theirs")
 
-    inbox = list(notifications.inbox_for(cadre.user))
+    inbox = list(selectors.inbox_for(cadre.user))
 
     assert inbox == [newer[1], newer[0], older]
-    assert notifications.unread_count(cadre.user) == 3
-    assert notifications.unread_count(other_cadre.user) == 1
+    assert selectors.unread_count(cadre.user) == 3
+    assert selectors.unread_count(other_cadre.user) == 1
 
 
-def test_the_inbox_joins_what_each_notification_is_about(cadre, platform, django_assert_num_queries):
-    for _ in range(5):
-        issue = IssueFactory(platform=platform, recorded_by=cadre)
-        notify(cadre.user, key=f"issue{issue.pk}", issue_id=issue.pk, platform_id=platform.pk)
-    with django_assert_num_queries(1):
-        titles = [(n.issue.title, n.platform.name) for n in notifications.inbox_for(cadre.user)]
-    assert len(titles) == 5
+def test_the_inbox_names_and_links_what_each_notification_is_about_in_queries_that_do_not_grow(
+    cadre, platform, django_assert_max_num_queries
+):
+    from django.urls import reverse
+
+    def read_inbox(expected_queries: int) -> list:
+        # The page, then per topic (issue, platform) the names and which the reader may open (and
+        # the reader's roles, once).
+        with django_assert_max_num_queries(expected_queries):
+            return selectors.with_links(cadre.user, selectors.with_texts(selectors.inbox_for(cadre.user)))
+
+    issues = []
+    for _ in range(2):
+        issues.append(IssueFactory(platform=platform, recorded_by=cadre))
+        notify(cadre.user, key=f"issue{issues[-1].pk}", topic=f"issue:{issues[-1].pk}")
+    notify(cadre.user, key="platform", topic=f"platform:{platform.pk}")
+    few = read_inbox(8)
+    for _ in range(3):
+        issues.append(IssueFactory(platform=platform, recorded_by=cadre))
+        notify(cadre.user, key=f"issue{issues[-1].pk}", topic=f"issue:{issues[-1].pk}")
+    rows = read_inbox(8)
+
+    assert len(few) == 3 and len(rows) == 6
+    assert {n.about for n in rows} == {issue.title for issue in issues} | {platform.name}
+    assert {n.link for n in rows} == {reverse("issues:detail", args=[i.pk]) for i in issues} | {
+        reverse("platforms:detail", args=[platform.pk])}
+    assert {n.open_label for n in rows} == {"Open the issue", "Open the platform"}
 
 
 def test_anonymous_visitors_have_an_empty_inbox(db):
     from django.contrib.auth.models import AnonymousUser
 
-    assert list(notifications.inbox_for(AnonymousUser())) == []
-    assert notifications.unread_count(AnonymousUser()) == 0
+    assert list(selectors.inbox_for(AnonymousUser())) == []
+    assert selectors.unread_count(AnonymousUser()) == 0
 
 
 def test_mark_read_keeps_the_first_reading_time_and_only_the_recipient_may(cadre, other_cadre, on):
     on(D(2026, 5, 12), 9)
     notification = notify(cadre.user)[0]
     on(D(2026, 5, 12), 10)
-    read = notifications.notification_mark_read(notification=notification, by=cadre.user)
+    read = notice_services.notification_mark_read(notification=notification, by=cadre.user)
     on(D(2026, 5, 13), 10)
-    again = notifications.notification_mark_read(notification=notification, by=cadre.user)
+    again = notice_services.notification_mark_read(notification=notification, by=cadre.user)
     assert read.read_at == again.read_at == shanghai(2026, 5, 12, 10)
-    assert notifications.unread_count(cadre.user) == 0
+    assert selectors.unread_count(cadre.user) == 0
 
     with pytest.raises(PermissionDenied):
-        notifications.notification_mark_read(notification=notify(cadre.user, key="x")[0], by=other_cadre.user)
-    assert notifications.unread_count(cadre.user) == 1
+        notice_services.notification_mark_read(notification=notify(cadre.user, key="x")[0], by=other_cadre.user)
+    assert selectors.unread_count(cadre.user) == 1
 
 
 def test_mark_all_read_marks_only_the_users_own(cadre, other_cadre):
     notify(cadre.user, 3)
     notify(other_cadre.user, 2)
-    assert notifications.notifications_mark_all_read(by=cadre.user) == 3
-    assert notifications.notifications_mark_all_read(by=cadre.user) == 0
-    assert notifications.unread_count(cadre.user) == 0
-    assert notifications.unread_count(other_cadre.user) == 2
+    assert notice_services.notifications_mark_all_read(by=cadre.user) == 3
+    assert notice_services.notifications_mark_all_read(by=cadre.user) == 0
+    assert selectors.unread_count(cadre.user) == 0
+    assert selectors.unread_count(other_cadre.user) == 2
 
 
 def test_a_taken_key_is_not_written_again(cadre):
@@ -130,13 +153,13 @@ def test_the_task_for_given_ids_sends_only_those(cadre):
 def test_a_user_without_an_email_address_is_skipped_and_it_is_recorded(cadre):
     nobody = UserFactory(email="")
     skipped = notify(nobody)[0]
-    result = notifications.deliver_pending()
+    result = delivery.deliver_pending()
     assert result.skipped == [skipped.pk] and mail.outbox == []
     skipped.refresh_from_db()
     assert skipped.email_status == "skipped" and skipped.emailed_at is None
     assert "no e-mail address" in skipped.last_error
-    assert list(notifications.inbox_for(nobody)) == [skipped]
-    assert notifications.deliver_pending().skipped == []
+    assert list(selectors.inbox_for(nobody)) == [skipped]
+    assert delivery.deliver_pending().skipped == []
 
 
 def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(cadre, settings, on):
@@ -145,7 +168,7 @@ def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(ca
     on(D(2026, 5, 15), 9)
     first, second = notify(cadre.user, 2)
 
-    result = notifications.deliver_pending()
+    result = delivery.deliver_pending()
 
     # The server is down: the run stops at the first failure instead of timing out on each row.
     assert result.server_down and result.failed == [first.pk]
@@ -154,15 +177,15 @@ def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(ca
     assert "Connection" in first.last_error or "refused" in first.last_error
     assert first.next_attempt_at == shanghai(2026, 5, 15, 9, 1)
     # Not retried before its time.
-    assert notifications.deliver_pending().failed == [second.pk]
-    assert notifications.deliver_pending().failed == []
+    assert delivery.deliver_pending().failed == [second.pk]
+    assert delivery.deliver_pending().failed == []
 
     # Each failure waits twice as long (1, 2, 4 ... minutes, at most 2 hours); then it is given up.
     attempts_at = []
     while (pending := Notification.objects.filter(pk=first.pk, email_status="pending").first()) is not None:
         attempts_at.append(pending.next_attempt_at)
         on(timezone.localtime(pending.next_attempt_at))
-        notifications.deliver_pending(notification_ids=[first.pk])
+        delivery.deliver_pending(notification_ids=[first.pk])
     gaps = [int((b - a).total_seconds() // 60) for a, b in itertools.pairwise(attempts_at)]
     assert gaps == [2, 4, 8, 16, 32, 64, 120, 120]
     first.refresh_from_db()
@@ -171,8 +194,8 @@ def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(ca
     # The server is back and an admin sets the failed row back to pending: both go out, once.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     Notification.objects.filter(pk=first.pk).update(email_status="pending", next_attempt_at=None)
-    assert notifications.deliver_pending().sent == [first.pk, second.pk]
-    assert notifications.deliver_pending().sent == []
+    assert delivery.deliver_pending().sent == [first.pk, second.pk]
+    assert delivery.deliver_pending().sent == []
     assert len(mail.outbox) == 2
 
 
@@ -199,7 +222,7 @@ def test_concurrent_deliveries_send_each_email_once(cadre, other_cadre):
     def deliver():
         try:
             barrier.wait(timeout=10)
-            results.append(notifications.deliver_pending())
+            results.append(delivery.deliver_pending())
         finally:
             connection.close()
 
@@ -220,8 +243,8 @@ def test_a_sweep_writes_the_notification_in_the_inbox_at_once(make_issue, cadre,
     issue = make_issue("B", D(2026, 4, 29))
     on(D(2026, 5, 15), 9)
     enforcement.sweep_deadlines()
-    [notification] = notifications.inbox_for(cadre.user)
-    assert notification.issue == issue and notification.read_at is None
+    [notification] = selectors.inbox_for(cadre.user)
+    assert notification.topic == f"issue:{issue.pk}" and notification.read_at is None
     assert notification.kind == "issue_reminder" and issue.title in notification.subject
     assert str(issue.pk) in notification.body and "2026-05-15" in notification.body
 
@@ -235,15 +258,15 @@ def test_an_admin_requeues_failed_and_skipped_emails_but_not_sent_ones(cadre, ad
     Notification.objects.filter(pk=sent.pk).update(email_status="sent", emailed_at=timezone.now(), attempts=1)
     client.force_login(admin_user)
 
-    response = client.post(reverse("admin:issues_notification_changelist"), {
+    response = client.post(reverse("admin:notices_notification_changelist"), {
         "action": "requeue_email", "_selected_action": [failed.pk, skipped.pk, sent.pk]})
 
     assert response.status_code == 302
     assert dict(Notification.objects.values_list("pk", "email_status")) == {
         failed.pk: "pending", skipped.pk: "pending", sent.pk: "sent"}
     assert Notification.objects.get(pk=failed.pk).attempts == 0
-    assert client.get(reverse("admin:issues_notification_changelist")).status_code == 200
-    assert client.get(reverse("admin:issues_sweeprun_changelist")).status_code == 200
+    assert client.get(reverse("admin:notices_notification_changelist")).status_code == 200
+    assert client.get(reverse("admin:notices_sweeprun_changelist")).status_code == 200
 
 
 # --- the recipient's language --------------------------------------------------------------------------

@@ -17,8 +17,10 @@ from django.core import mail
 from django.core.management import call_command
 
 from config.celery import app as celery_app
-from issues import enforcement, notifications, services, tasks
-from issues.models import Issue, Notification
+from issues import enforcement, services
+from notices import delivery, tasks
+from issues.models import Issue
+from notices.models import Notification
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 
@@ -76,8 +78,8 @@ def test_a_reminder_reaches_a_real_smtp_server_once(smtp_server, make_issue, cad
     on(D(2026, 5, 15), 9)
     enforcement.sweep_deadlines()
 
-    assert len(notifications.deliver_pending().sent) == 1
-    assert notifications.deliver_pending().sent == []
+    assert len(delivery.deliver_pending().sent) == 1
+    assert delivery.deliver_pending().sent == []
 
     [message] = smtp_server.messages
     notification = Notification.objects.get()
@@ -99,7 +101,7 @@ def test_a_refused_address_fails_alone_and_is_retried_later(smtp_server, make_is
     enforcement.sweep_deadlines()  # leader, bureau staff and the office's leader
     smtp_server.refuse.add(bureau_user.email)
 
-    result = notifications.deliver_pending()
+    result = delivery.deliver_pending()
 
     refused = Notification.objects.get(recipient=bureau_user)
     assert result.failed == [refused.pk] and len(result.sent) == 2 and not result.server_down
@@ -108,7 +110,7 @@ def test_a_refused_address_fails_alone_and_is_retried_later(smtp_server, make_is
 
     smtp_server.refuse.clear()
     on(D(2026, 5, 14), 9, 2)
-    assert notifications.deliver_pending().sent == [refused.pk]
+    assert delivery.deliver_pending().sent == [refused.pk]
     assert len(smtp_server.messages) == 3
 
 
@@ -171,12 +173,12 @@ def test_with_the_broker_down_cadres_keep_working_and_the_email_goes_out_later(
     # enqueue that follows fails fast and is only logged.
     on(D(2026, 5, 15), 9)
     started = time.perf_counter()
-    with caplog.at_level(logging.WARNING, logger="issues.notifications"):
+    with caplog.at_level(logging.WARNING, logger="notices.delivery"):
         call_command("enforce", "--only", "deadlines", stdout=io.StringIO())
     assert time.perf_counter() - started < 5
-    assert any("Could not enqueue issues.tasks.deliver_notifications" in r.getMessage() for r in caplog.records)
+    assert any("Could not enqueue notices.tasks.deliver_notifications" in r.getMessage() for r in caplog.records)
     notification = Notification.objects.get()
-    assert notification.issue_id == issue.pk and notification.email_status == "pending"
+    assert notification.topic == f"issue:{issue.pk}" and notification.email_status == "pending"
     assert mail.outbox == []
 
     # The broker is back: beat's every-minute job delivers what is pending, once.

@@ -1,0 +1,15 @@
+"""The portal's rules as numbers (``settings.PORTAL``), each with its default."""
+
+from django.conf import settings
+
+_DEFAULTS = {
+    "REMINDER_WORKING_DAYS_BEFORE": [3, 1],
+    "OFFICE_ESCALATION_WORKING_DAYS": 5,
+    "FIRST_CONTACT_DAYS": 7,
+    "QUARTER_END_REMINDER_DAYS": 15,
+    "ACHIEVEMENT_STALE_WORKING_DAYS": {"collected": 10, "assessed": 20, "matched": 20, "negotiating": 40},
+}
+
+
+def portal_setting(name: str):
+    return getattr(settings, "PORTAL", {}).get(name, _DEFAULTS[name])

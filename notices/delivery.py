@@ -1,0 +1,239 @@
+"""E-mail delivery of notifications, exactly once, never waiting on the broker.
+
+- After the transaction that writes notifications commits, a ``deliver_notifications`` task is
+  enqueued for the new rows. The enqueue never raises and never waits long: with the broker down
+  it is logged and dropped, and the every-minute ``deliver_pending_notifications`` job sends the
+  rows once the broker and a worker are back. Nothing is lost, because the queue is the table,
+  not the broker.
+- ``deliver_pending`` claims one row at a time with ``select_for_update(skip_locked=True)``
+  (concurrent workers never take the same row), sends it through Django's e-mail backend and
+  stamps ``emailed_at`` in the same transaction. Failures back off 1, 2, 4 ... minutes.
+
+An e-mail is rendered at delivery in its recipient's language (``NotificationPreference``, else
+the portal's default), and links to the page of what it is about (its topic), else the inbox.
+"""
+
+import logging
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from config.celery import app as celery_app
+
+from . import registry
+from .models import Notification
+from .selectors import notification_text, recipient_language
+
+logger = logging.getLogger(__name__)
+
+EmailStatus = Notification.EmailStatus
+
+#: After this many failed attempts a notification is marked failed (an admin can set it back).
+MAX_EMAIL_ATTEMPTS = 10
+#: Failed attempts back off 1, 2, 4 ... minutes, at most this long.
+MAX_BACKOFF = timedelta(hours=2)
+#: The broker must answer within this many seconds, or the enqueue is given up (and logged).
+BROKER_TIMEOUT = 2
+#: Ids per delivery task message.
+ENQUEUE_CHUNK = 500
+#: The task that e-mails given notifications (``notices.tasks.deliver_notifications``).
+DELIVER_TASK = "notices.tasks.deliver_notifications"
+
+
+def one_line(text: str) -> str:
+    # A subject is a mail header: a line break in a title must not end it.
+    return " ".join(text.split())
+
+
+# --- enqueueing, never blocking on the broker -----------------------------------------------------
+
+
+def enqueue_delivery(notification_ids: Sequence[int]) -> None:
+    """After the commit, ask a worker to e-mail these notifications (best effort, see the module)."""
+    if not notification_ids:
+        return
+    ids = list(notification_ids)
+
+    def send():
+        for start in range(0, len(ids), ENQUEUE_CHUNK):
+            enqueue_safely(DELIVER_TASK, notification_ids=ids[start:start + ENQUEUE_CHUNK])
+
+    transaction.on_commit(send)
+
+
+def enqueue_safely(task_name: str, **kwargs) -> bool:
+    """Send the task named ``task_name`` with ``kwargs`` to the broker; on any failure log it and
+    return False.
+
+    Callers are web requests and sweeps whose work is already committed: a broker that is down
+    or slow must not fail them or hold them up. So: one connection attempt with short timeouts,
+    no publish retries. What was not enqueued is picked up by ``deliver_pending_notifications``.
+    The task is named, not imported: ``tasks`` uses this module, and this module must not use it.
+    """
+    app = celery_app
+    task = app.signature(task_name)
+    try:
+        if app.conf.task_always_eager:
+            task.apply_async(kwargs=kwargs)
+            return True
+        with app.connection_for_write(
+            connect_timeout=BROKER_TIMEOUT,
+            transport_options={"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": BROKER_TIMEOUT},
+        ) as connection:
+            connection.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT)
+            task.apply_async(kwargs=kwargs, connection=connection, retry=False)
+        return True
+    except Exception as error:  # noqa: BLE001 - whatever the broker does, the caller carries on
+        logger.warning(
+            "Could not enqueue %s (%s); the periodic delivery will pick the work up.", task_name, error
+        )
+        return False
+
+
+# --- e-mail delivery ---------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryResult:
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    #: The mail server could not be reached: the run stopped early, to retry later.
+    server_down: bool = False
+
+
+def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int = 1000) -> DeliveryResult:
+    """E-mail pending notifications (all that are due, or only ``notification_ids``), up to ``limit``.
+
+    One row per transaction: claim it (``select_for_update(skip_locked=True)``, so concurrent
+    workers share the queue without taking the same row), send, stamp ``emailed_at``, commit.
+    SMTP is at-least-once: a crash after the server accepted a message and before the commit
+    sends that one message again on the next run. Stamping each row in its own short transaction
+    keeps that window to one message and the milliseconds between the server's reply and the
+    commit. Users without an e-mail address are marked skipped (the inbox still has it).
+    """
+    result = DeliveryResult()
+    connection = None
+    try:
+        for _ in range(limit):
+            with transaction.atomic():
+                notification = _claim_next(notification_ids)
+                if notification is None:
+                    break
+                now = timezone.now()
+                address = (notification.recipient.email or "").strip()
+                if not address:
+                    notification.email_status = EmailStatus.SKIPPED
+                    notification.last_error = "The recipient has no e-mail address."
+                    notification.save(update_fields=["email_status", "last_error"])
+                    result.skipped.append(notification.pk)
+                    continue
+                if connection is None:
+                    connection = get_connection()
+                try:
+                    _message(notification, address, connection).send()
+                except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
+                    _record_failure(notification, error, now)
+                    result.failed.append(notification.pk)
+                    if _is_server_error(error):
+                        result.server_down = True
+                        break
+                    _close_quietly(connection)
+                    connection = None
+                    continue
+                notification.email_status = EmailStatus.SENT
+                notification.emailed_at = now
+                notification.attempts += 1
+                notification.last_error = ""
+                notification.save(update_fields=["email_status", "emailed_at", "attempts", "last_error"])
+                result.sent.append(notification.pk)
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
+    if result.failed:
+        logger.warning("E-mail failed for notifications %s", result.failed)
+    return result
+
+
+def _claim_next(notification_ids) -> Notification | None:
+    now = timezone.now()
+    queryset = (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient")
+        .filter(email_status=EmailStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+    if notification_ids is not None:
+        queryset = queryset.filter(pk__in=list(notification_ids))
+    return queryset.order_by("pk").first()
+
+
+def _link(notification: Notification) -> str:
+    """Where in the portal the recipient acts on the notification (an e-mail has no page around it):
+    the page of what it is about, else the inbox."""
+    name, record_id = registry.topic_parts(notification.topic)
+    topic = registry.topics().get(name)
+    if topic is not None and topic.url is not None and record_id is not None:
+        path = topic.url(record_id)
+    else:
+        path = reverse("notices:inbox")
+    return settings.PORTAL_SITE_URL.rstrip("/") + path
+
+
+def _attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
+    name, record_id = registry.topic_parts(notification.topic)
+    topic = registry.topics().get(name)
+    if topic is None or topic.attachments is None or record_id is None:
+        return []
+    return topic.attachments(record_id)
+
+
+def _message(notification: Notification, address: str, connection) -> EmailMessage:
+    with translation.override(recipient_language(notification.recipient_id)):
+        text = notification_text(notification)
+    message = EmailMessage(
+        subject=one_line(text.subject),
+        body=f"{text.body}\n\n{_link(notification)}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        connection=connection,
+        headers={"X-Liaison-Notification": notification.key},
+    )
+    for filename, content, mimetype in _attachments(notification):
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def _record_failure(notification: Notification, error: Exception, now) -> None:
+    notification.attempts += 1
+    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if notification.attempts >= MAX_EMAIL_ATTEMPTS:
+        notification.email_status = EmailStatus.FAILED
+        notification.next_attempt_at = None
+    else:
+        notification.next_attempt_at = now + min(timedelta(minutes=2 ** (notification.attempts - 1)), MAX_BACKOFF)
+    notification.save(update_fields=["attempts", "last_error", "email_status", "next_attempt_at"])
+
+
+def _is_server_error(error: Exception) -> bool:
+    """Whether the mail server as a whole failed (stop this run), not one message (go on)."""
+    if isinstance(error, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, smtplib.SMTPHeloError,
+                          smtplib.SMTPAuthenticationError)):
+        return True
+    # Socket errors: refused, unreachable, timed out. (SMTPException is an OSError too.)
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception as error:  # noqa: BLE001 - a broken connection is being discarded anyway
+        logger.debug("Closing the mail connection failed: %s", error)
