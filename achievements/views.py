@@ -10,10 +10,8 @@ one service; a service's ``ValidationError`` re-renders the page with the messag
 (400), as typed.
 """
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.exports import xlsx_response
 from issues.access import issues_visible_to
 from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to, role_required, roles_of
 from liaison.forms import ContactForm
@@ -148,30 +147,11 @@ def achievement_export(request):
     """The filtered list as an Excel workbook, for bureau staff and unit leaders."""
     if not access.can_export_achievements(request.user):
         raise PermissionDenied(_("The export is for bureau staff and unit leaders."))
-    from openpyxl import Workbook
-
     _filters, queryset = _filtered(request)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Achievements")[:31]
-    for row in _sheet_rows(queryset.iterator(chunk_size=500)):
-        sheet.append(row)
-    sheet.freeze_panes = "B2"
-    for column, width in zip("ABCDEFGHIJKLMNOPQRSTU", [6, 40, 36, 14, 18, 18, 24, 10, 12, 10, 10, 12, 8, 8, 16,
-                                                          16, 28, 18, 14, 12, 30]):
-        sheet.column_dimensions[column].width = width
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
-    out = BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        _sheet_rows(queryset.iterator(chunk_size=500)), title=_("Achievements"), name="achievements",
+        widths=[6, 40, 36, 14, 18, 18, 24, 10, 12, 10, 10, 12, 8, 8, 16, 16, 28, 18, 14, 12, 30],
     )
-    name = f"achievements-{timezone.localdate().isoformat()}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 # --- one achievement and its actions -------------------------------------------------------------
@@ -453,38 +433,13 @@ def _demand_sheet_rows(queryset):
         ]
 
 
-def _xlsx_response(rows, *, title: str, widths: list[int], name: str) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "B2"
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
-    out = BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate().isoformat()}.xlsx"'
-    return response
-
-
 @login_required
 def demand_export(request):
     """The filtered demands as an Excel workbook, for bureau staff and unit leaders."""
     if not access.can_export_achievements(request.user):
         raise PermissionDenied(_("The export is for bureau staff and unit leaders."))
     _filters, queryset = _demands_filtered(request)
-    return _xlsx_response(
+    return xlsx_response(
         _demand_sheet_rows(queryset.iterator(chunk_size=500)), title=_("Technology demands"),
         widths=[6, 40, 18, 28, 18, 16, 12, 12, 8, 8, 12, 10, 24, 30], name="demands",
     )
@@ -730,30 +685,11 @@ def service_export(request):
     """The filtered service list as an Excel workbook, for bureau staff and unit leaders."""
     if not access.can_export_service_records(request.user):
         raise PermissionDenied(_("The export is for bureau staff and unit leaders."))
-    from openpyxl import Workbook
-
     _filters, queryset = _service_filtered(request)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Services")[:31]
-    for row in _service_sheet_rows(queryset.iterator(chunk_size=500)):
-        sheet.append(row)
-    sheet.freeze_panes = "B2"
-    for column, width in zip("ABCDEFGHIJKLM", [6, 18, 36, 12, 10, 18, 50, 36, 30, 30, 14, 10, 17]):
-        sheet.column_dimensions[column].width = width
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
-            if isinstance(cell.value, datetime.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, datetime.date):
-                cell.number_format = "yyyy-mm-dd"
-    out = BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        _service_sheet_rows(queryset.iterator(chunk_size=500)), title=_("Services"), name="services",
+        widths=[6, 18, 36, 12, 10, 18, 50, 36, 30, 30, 14, 10, 17],
     )
-    response["Content-Disposition"] = f'attachment; filename="services-{timezone.localdate().isoformat()}.xlsx"'
-    return response
 
 
 def _id_param(source, name: str) -> int | None:

@@ -102,7 +102,7 @@ def test_finished_achievements_are_never_stale(at_stage, at):
     assert not reminders().exists()
 
 
-def test_the_inbox_shows_it_and_its_link_opens_the_achievement_page(client, collect, cadre, at):
+def test_the_inbox_shows_it_and_its_link_opens_the_achievement_page(client, english_pages, collect, cadre, at):
     achievement = collect(collected_on=COLLECTED)
     at(D(2026, 5, 15))
     sweep()
