@@ -41,9 +41,11 @@ messages: install
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=bench
 	$(MANAGE) compilemessages --ignore=.venv
 
-# The deadline sweep benchmark (bench/README.md); needs DATABASE_URL pointing at PostgreSQL.
+# The benchmarks (bench/README.md): the deadline sweep needs DATABASE_URL pointing at PostgreSQL;
+# the suggested matches run on it too (on a temporary SQLite file without it).
 bench: install
 	$(BIN)/python bench/sweep_bench.py
+	$(BIN)/python bench/matching_bench.py
 
 clean:
 	rm -rf $(VENV) var staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

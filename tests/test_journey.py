@@ -16,10 +16,13 @@ Saturday 10 October). Each day:
   transformation, and one cadre leaves mid-quarter: an admin moves each of their platforms to a
   colleague with room and deactivates them.
 
-After each simulated week, every page of the URL conf is visited as every role (anonymous, a cadre,
-another unit's cadre, a unit leader, bureau staff, an admin) with real ids from the data, and so is
-every issue page that exists, and the test asserts: no 5xx anywhere; 403 or 404 where the role may
-not see the record; every link of every inbox opens; and the scheme's invariants hold.
+After each simulated week, every issue page that changed is visited as every role, every new link of
+every inbox is followed, and the scheme's invariants are checked; on the first and the last day and
+every second week between, every page of the URL conf is visited as every role (anonymous, a cadre,
+another unit's cadre, a unit leader, bureau staff, an admin) with real ids from the data. The test
+asserts: no 5xx anywhere; 403 or 404 where the role may not see the record; every link of every
+inbox opens; and the scheme's invariants hold. (Every second week keeps ``make test`` within its
+ten minutes on a 2-core machine; the records a page shows change every day either way.)
 
 The URL conf is enumerated, not listed: a page added later is visited without editing this test.
 A route whose parameters it cannot fill fails the test, naming the route, so that the filler below
@@ -843,6 +846,7 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
     last_sweep_day = None
     weekly = Counter()
     week_start = timezone.now()
+    weeks = 0
 
     for offset in range(DAYS):
         today = START + datetime.timedelta(days=offset)
@@ -863,7 +867,9 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings):
         if today.weekday() == 6 or offset == DAYS - 1:
             check_invariants(people, today, last_sweep_day)
             last = offset == DAYS - 1
-            weekly.update(visit_every_page(people, today, thorough=last or not weekly))
+            if last or not weekly or weeks % 2 == 0:
+                weekly.update(visit_every_page(people, today, thorough=last or not weekly))
+            weeks += 1
             weekly["issue pages"] += visit_every_issue(people, today, since=None if last else week_start)
             weekly["inbox links"] += follow_every_inbox_link(people, today, since=None if last else week_start)
             week_start = timezone.now()

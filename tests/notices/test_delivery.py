@@ -135,7 +135,7 @@ def test_a_real_worker_on_redis_emails_what_a_sweep_wrote_to_a_real_smtp_server(
     assert len(result.notifications) == 1
     assert [m["To"] for m in messages] == [cadre.user.email]
     notification = Notification.objects.get()
-    assert notification.issue == issue and messages[0]["X-Liaison-Notification"] == notification.key
+    assert notification.topic == f"issue:{issue.pk}" and messages[0]["X-Liaison-Notification"] == notification.key
     assert notification.email_status == "sent" and notification.emailed_at is not None
 
 
