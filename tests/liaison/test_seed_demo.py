@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from achievements.models import Achievement, AchievementEvent, ServiceRecord
+from achievements.models import Achievement, AchievementEvent, Demand, Match, ServiceRecord
 from issues import access as issue_access
 from issues.calendar import load_calendar
 from issues.models import WORKING_DAYS_BY_CLASS, DispatchReport, ExtensionRequest, Issue, IssueClass, IssueEvent
@@ -140,6 +140,10 @@ def test_the_launched_platforms_have_services_of_every_kind_from_their_cadres(se
     assert ServiceRecord.objects.filter(issue__isnull=False).exists()
 
 
+def _as_text(row) -> tuple:
+    return tuple("" if value is None else str(value) for value in row)
+
+
 def snapshot():
     User = get_user_model()
     return {
@@ -164,10 +168,16 @@ def snapshot():
                                             "updated_at")
         ),
         "achievement events": AchievementEvent.objects.count(),
+        # Rows may differ only in a column that is empty in one: sorted as text, empty first.
         "service records": sorted(
             ServiceRecord.objects.values_list("platform__name", "kind", "given_on", "given_by__user__username",
-                                              "achievement__title", "issue__title", "updated_at")
+                                              "achievement__title", "issue__title", "updated_at"),
+            key=_as_text,
         ),
+        "demands": sorted(Demand.objects.values_list("unit__name", "title", "status", "raised_on", "updated_at"),
+                          key=_as_text),
+        "matches": sorted(Match.objects.values_list("achievement__title", "demand__title", "status", "updated_at"),
+                          key=_as_text),
         "sweep runs": sorted(SweepRun.objects.values_list("kind", "day", "runs", "notifications_created")),
         "dispatch reports": sorted(DispatchReport.objects.values_list("period_start", "period_end")),
         "issues": sorted(
