@@ -309,8 +309,10 @@ def _detail(request, achievement: Achievement, *, bound=None, status: int = 200)
     matches = _match_rows(user, match_list(user=user).filter(achievement=achievement).order_by("-confirmed_on", "-pk"))
     suggestions = []
     if achievement.is_active:
-        suggestions = [{"demand": d, "why": why, "can_confirm": steward and achievement.stage != Stage.COLLECTED
-                        or access.can_change_demand(user, d)}
+        # A collected achievement is assessed before any match (the page says so above the list).
+        matchable = achievement.stage != Stage.COLLECTED
+        suggestions = [{"demand": d, "why": why,
+                        "can_confirm": matchable and (steward or access.can_change_demand(user, d))}
                        for d, why in selectors.suggested_demands(achievement=achievement)]
     context = {
         "achievement": achievement,

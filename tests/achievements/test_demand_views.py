@@ -185,3 +185,12 @@ def test_a_parks_leader_sees_a_shortcut_to_their_units_demands(page, park, park_
     assert list(page(cadre.user).get(reverse("achievements:demands")).context["own_units"]) == []
     mine = page(park.leader).get(reverse("achievements:demands"), {"unit": park.pk})
     assert [d.unit for d in mine.context["demands"]] == [park]
+
+
+def test_a_collected_achievement_shows_suggestions_but_asks_for_an_assessment_first(page, cadre, at_stage, park,
+                                                                                     park_cadre):
+    raise_demand(park_cadre.user, park)
+    achievement = at_stage("collected")
+    response = page(cadre.user).get(reverse("achievements:detail", args=[achievement.pk]))
+    assert response.context["suggestions"] and not any(s["can_confirm"] for s in response.context["suggestions"])
+    assert 'id="assess-first"' in response.content.decode()
