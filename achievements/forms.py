@@ -162,8 +162,9 @@ class DemandForm(PortalForm):
         label=_("Description"), max_length=LONG_TEXT_MAX_LENGTH, required=False, widget=_textarea(4),
         help_text=_("The problem to solve, the indicators wanted, the conditions: the words here find the achievements."),
     )
+    # Checked here too, so that it shows with the form's other errors, in the service's words.
     budget = forms.DecimalField(label=_("Budget (10,000 yuan)"), max_digits=12, decimal_places=2, required=False,
-                                min_value=0)
+                                min_value=0, error_messages={"min_value": _("The budget cannot be negative.")})
     wanted_by = forms.DateField(label=_("Wanted by"), required=False, widget=_date_input())
     contact_person = LimitedFormField(
         label=_("Contact person"), max_length=SHORT_TEXT_MAX_LENGTH, required=False,

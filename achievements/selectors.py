@@ -13,7 +13,16 @@ from platforms.models import Platform
 
 from . import matching
 from .access import achievements_visible_to, demands_visible_to, matches_visible_to, service_records_visible_to
-from .models import Achievement, AchievementEvent, Demand, DemandStatus, MatchStatus, ServiceRecord, Stage
+from .models import (
+    MATCHABLE_STAGES,
+    Achievement,
+    AchievementEvent,
+    Demand,
+    DemandStatus,
+    MatchStatus,
+    ServiceRecord,
+    Stage,
+)
 
 
 def achievement_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
@@ -89,10 +98,6 @@ def suggested_demands(*, achievement: Achievement, limit: int = matching.SUGGEST
     )
     demands = Demand.objects.select_related("unit").in_bulk([s.pk for s in ranked])
     return [(demands[s.pk], s) for s in ranked if s.pk in demands]
-
-
-#: The stages an achievement can be matched from (a collected one is assessed first).
-MATCHABLE_STAGES = [Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING]
 
 
 def suggested_achievements(*, demand: Demand, limit: int = matching.SUGGESTIONS) -> list[tuple[Achievement, matching.Suggestion]]:

@@ -54,6 +54,7 @@ from .models import (
     Judgement,
     LIVE_MATCH_STATUSES,
     MATCH_STATUS_ORDER,
+    MATCHABLE_STAGES,
     Match,
     MatchStatus,
     Stage,
@@ -389,6 +390,19 @@ def _amount(value) -> Decimal | None:
         return None
 
 
+def money(value, *, missing: str, negative: str, precision: str) -> tuple[Decimal | None, str]:
+    """An amount in 万元 as kept (two decimals) and "", or None and the message that says what is
+    wrong: not a number, below 0, or more than two decimals (or more than the column holds)."""
+    amount = _amount(value)
+    if amount is None or not amount.is_finite():
+        return None, missing
+    if amount < 0:
+        return None, negative
+    if amount > MAX_CONTRACT_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        return None, precision
+    return amount.quantize(Decimal("0.01")), ""
+
+
 @transaction.atomic
 def achievement_transform(
     *,
@@ -418,13 +432,14 @@ def achievement_transform(
         errors["counterpart_enterprise"] = _("Name the enterprise that takes the achievement up.")
     elif len(counterpart_enterprise) > TITLE_MAX_LENGTH:
         errors["counterpart_enterprise"] = _("Keep the enterprise's name under 200 characters.")
-    amount = _amount(contract_amount)
-    if amount is None or not amount.is_finite():
-        errors["contract_amount"] = _("Give the contract amount in 10,000 yuan (0 if there is none).")
-    elif amount < 0:
-        errors["contract_amount"] = _("The contract amount cannot be negative.")
-    elif amount > MAX_CONTRACT_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        errors["contract_amount"] = _("Give the amount in 10,000 yuan with at most two decimals.")
+    amount, error = money(
+        contract_amount,
+        missing=_("Give the contract amount in 10,000 yuan (0 if there is none)."),
+        negative=_("The contract amount cannot be negative."),
+        precision=_("Give the amount in 10,000 yuan with at most two decimals."),
+    )
+    if error:
+        errors["contract_amount"] = error
     if landing_unit is not None and landing_unit.kind == Unit.Kind.CITY_DEPARTMENT:
         errors["landing_unit"] = _("Choose a district, county or park: a city department is not a place.")
     day = transformed_on or _today()
@@ -585,15 +600,14 @@ def demand_values(
     if technology_field not in TechnologyField.values:
         errors["technology_field"] = _("Choose one of the eight high-tech fields.")
     if budget not in (None, ""):
-        amount = _amount(budget)
-        if amount is None or not amount.is_finite():
-            errors["budget"] = _("Give the budget in 10,000 yuan, or leave it empty.")
-        elif amount < 0:
-            errors["budget"] = _("The budget cannot be negative.")
-        elif amount > MAX_CONTRACT_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-            errors["budget"] = _("Give the budget in 10,000 yuan with at most two decimals.")
-        else:
-            values["budget"] = amount.quantize(Decimal("0.01"))
+        values["budget"], error = money(
+            budget,
+            missing=_("Give the budget in 10,000 yuan, or leave it empty."),
+            negative=_("The budget cannot be negative."),
+            precision=_("Give the budget in 10,000 yuan with at most two decimals."),
+        )
+        if error:
+            errors["budget"] = error
     return values, errors
 
 
@@ -760,9 +774,9 @@ def match_confirm(*, achievement: Achievement, demand: Demand, by: User, note: s
             _("Only the achievement's stewards or the cadres and leader of %(unit)s may confirm this match.")
             % {"unit": demand.unit}
         )
-    if achievement.stage == Stage.COLLECTED:
-        raise _wrong_stage(achievement, _("assess it before confirming a match."))
-    if not achievement.is_active:
+    if achievement.stage not in MATCHABLE_STAGES:
+        if achievement.stage == Stage.COLLECTED:
+            raise _wrong_stage(achievement, _("assess it before confirming a match."))
         raise _wrong_stage(achievement, _("it can no longer be matched."))
     if demand.status == DemandStatus.CLOSED:
         raise ValidationError({"demand": _("The demand is closed; reopen it first.")}, code="closed")

@@ -59,6 +59,7 @@ from .forms import (
     rows_to_log,
 )
 from .models import (
+    MATCHABLE_STAGES,
     Achievement,
     AchievementType,
     Demand,
@@ -310,7 +311,7 @@ def _detail(request, achievement: Achievement, *, bound=None, status: int = 200)
     suggestions = []
     if achievement.is_active:
         # A collected achievement is assessed before any match (the page says so above the list).
-        matchable = achievement.stage != Stage.COLLECTED
+        matchable = achievement.stage in MATCHABLE_STAGES
         suggestions = [{"demand": d, "why": why,
                         "can_confirm": matchable and (steward or access.can_change_demand(user, d))}
                        for d, why in selectors.suggested_demands(achievement=achievement)]
@@ -475,11 +476,15 @@ def _visible_demand(request, pk: int) -> Demand:
 
 
 def _match_rows(user, matches) -> list:
+    """The matches, each with its status form where ``user`` may move it (``can_change_match``),
+    in two queries however many there are."""
     rows = list(matches)
+    stewarded = set(access.achievements_stewarded_by(user).filter(pk__in={m.achievement_id for m in rows})
+                    .values_list("pk", flat=True))
     for match in rows:
+        may_change = match.achievement_id in stewarded or access.can_change_demand(user, match.demand)
         match.status_form = (
-            MatchStatusForm(match=match, prefix=f"match-{match.pk}")
-            if match.is_live and access.can_change_match(user, match) else None
+            MatchStatusForm(match=match, prefix=f"match-{match.pk}") if match.is_live and may_change else None
         )
     return rows
 

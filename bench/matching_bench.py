@@ -165,7 +165,7 @@ def main():
         from django.db import connection, transaction
 
         from achievements import selectors, services
-        from achievements.models import Achievement, Demand, DemandStatus
+        from achievements.models import MATCHABLE_STAGES, Achievement, Demand, DemandStatus
 
         print(f"{connection.vendor}: migrating and loading ...", flush=True)
         call_command("migrate", verbosity=0)
@@ -175,7 +175,7 @@ def main():
               f"in {time.perf_counter() - started:.1f}s", flush=True)
 
         rng = random.Random(SEED + 1)
-        matchable = list(Achievement.objects.filter(stage__in=selectors.MATCHABLE_STAGES).values_list("pk", flat=True))
+        matchable = list(Achievement.objects.filter(stage__in=MATCHABLE_STAGES).values_list("pk", flat=True))
         open_demands = list(Demand.objects.exclude(status=DemandStatus.CLOSED).values_list("pk", flat=True))
         print(f"candidates: {len(open_demands):,} demands not closed, {len(matchable):,} matchable achievements")
         achievements = [Achievement.objects.get(pk=pk) for pk in rng.sample(matchable, args.samples)]

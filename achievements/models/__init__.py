@@ -8,6 +8,7 @@
 from .achievement import (
     ACTIVE_STAGES,
     ASSESSED_STAGES,
+    MATCHABLE_STAGES,
     READINESS_MAX,
     READINESS_MIN,
     STAGE_ORDER,
@@ -27,6 +28,7 @@ from .service import ServiceKind, ServiceRecord
 __all__ = [
     "ACTIVE_STAGES",
     "ASSESSED_STAGES",
+    "MATCHABLE_STAGES",
     "READINESS_MAX",
     "READINESS_MIN",
     "STAGE_ORDER",

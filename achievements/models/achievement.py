@@ -86,6 +86,8 @@ STAGE_ORDER = [Stage.COLLECTED, Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING
 ACTIVE_STAGES = [Stage.COLLECTED, Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING]
 #: Stages in which the achievement carries an assessment.
 ASSESSED_STAGES = [Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING, Stage.TRANSFORMED]
+#: The stages an achievement can be matched with a demand from (a collected one is assessed first).
+MATCHABLE_STAGES = [Stage.ASSESSED, Stage.MATCHED, Stage.NEGOTIATING]
 
 READINESS_MIN, READINESS_MAX = 1, 9
 

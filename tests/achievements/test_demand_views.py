@@ -1,7 +1,6 @@
 """The demand pages and the match actions through the test client: who sees and does what, the
 suggestions with their reasons, bad input, the export, and flat query counts."""
 
-import datetime
 import io
 
 import pytest
@@ -161,13 +160,17 @@ def _queries(client, url) -> int:
     return len(queries)
 
 
-def test_the_demand_list_and_pages_do_not_grow_with_the_data(page, bureau_user, cadre, at_stage, park, park_cadre):
+@pytest.mark.parametrize("viewer", ["bureau", "cadre", "park_leader"])
+def test_the_demand_list_and_pages_do_not_grow_with_the_data(client, english_pages, bureau_user, cadre, at_stage,
+                                                             park, park_cadre, viewer):
     demand = raise_demand(park_cadre.user, park)
     achievement = at_stage("assessed")
     services.match_confirm(achievement=achievement, demand=demand, by=cadre.user)
-    client = page(bureau_user)
-    urls = [reverse("achievements:demands"), reverse("achievements:demand_detail", args=[demand.pk]),
-            reverse("achievements:detail", args=[achievement.pk])]
+    # Each viewer: one who may change everything, the achievements' cadre, the demand's unit.
+    client.force_login({"bureau": bureau_user, "cadre": cadre.user, "park_leader": park.leader}[viewer])
+    urls = [reverse("achievements:demands"), reverse("achievements:demand_detail", args=[demand.pk])]
+    if viewer != "park_leader":  # the park's leader sees the demand's matches, not the platform's achievement
+        urls.append(reverse("achievements:detail", args=[achievement.pk]))
     before = [_queries(client, url) for url in urls]
     for n in range(6):
         other = raise_demand(park_cadre.user, park, title=f"正极材料需求{n}")
