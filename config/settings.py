@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "liaison",
     "issues",
     "achievements",
+    "evaluation",
 ]
 
 MIDDLEWARE = [
