@@ -1,0 +1,336 @@
+"""Fair attribution: which records each figure of the evaluation counts, and for which cadre.
+
+This module is the one place the rules live (the README repeats them):
+
+- A contact or visit counts for the cadre who made it (``Contact.cadre``).
+- An issue collected counts for the cadre who recorded it; an achievement collected for the cadre
+  who collected it; a service for the cadre who gave it. These never move.
+- An issue closed (resolved or a solution determined: the clock stopped), and whether in time,
+  counts for the cadre responsible for its platform on the day the clock stopped (the assignment
+  covering that day; a platform nobody covered falls back to the cadre who recorded it). Its unit
+  is that cadre's unit: the unit handling the platform at closure.
+- A rating counts for the cadre responsible for the platform on the day it was given, and keeps
+  its source: from the platform itself, or entered by the cadre on its behalf.
+- An achievement assessed, matched or transformed counts for the cadre responsible for its
+  platform on the day it happened (a match: the day it was confirmed).
+- The quarterly duty: for each quarter the period touches (clipped to the period), each active
+  platform is owed one contact by the cadre responsible for it on the quarter's last day (or today,
+  if the quarter has not ended); it is met by a contact of any kind, by anyone, in that quarter.
+- First contact and first visit of a new assignment: each assignment started in the period counts
+  for its cadre, once its limit has passed (a week for the contact, the end of the month it
+  started in for the visit); on time when that cadre contacted (visited) the platform within it.
+- Open and overdue issues are a snapshot of today, for the platform's current cadre (falling back
+  to the recorder when the platform has none).
+- A unit's figures are the sum of its cadres' (each cadre in their current unit).
+
+So a hand-over or transfer mid-period splits nothing twice and loses nothing: every record counts
+for exactly one cadre, chosen by a date the record carries.
+
+Each ``Measure`` gives the records it counts as querysets annotated with ``credited_cadre``
+(and ``credited_unit``): the scoreboards count them grouped in the database, and the drill-down
+lists show them filtered by cadre or unit, from the same definition.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    CharField,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from achievements.models import Achievement, Match, ServiceRecord
+from achievements.models.service import ServiceKind
+from config.portal import portal_setting
+from issues.models import Issue, IssueClass, IssueEvent
+from liaison.models import Assignment, Cadre, Contact
+
+from .periods import Period
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+#: A rating this low or lower is a low one (it reopens the issue).
+LOW_RATING = 2
+
+#: The source a rating event carries (``IssueEvent.after["source"]``) when the platform gave it
+#: itself; any other (or none, as for every rating before platforms could rate) is a rating the
+#: cadre entered on its behalf.
+RATING_FROM_PLATFORM = "platform"
+
+
+def _cadre_on(day, platform="platform_id") -> Subquery:
+    """The cadre responsible for the row's platform on ``day`` (both outer references)."""
+    covering = Assignment.objects.filter(platform=OuterRef(platform), start_date__lte=OuterRef(day)).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=OuterRef(day))
+    )
+    return Subquery(covering.order_by("-start_date").values("cadre_id")[:1], output_field=IntegerField())
+
+
+def _current_cadre(platform="platform_id") -> Subquery:
+    active = Assignment.objects.active().filter(platform=OuterRef(platform))
+    return Subquery(active.values("cadre_id")[:1], output_field=IntegerField())
+
+
+def _unit_of_credited() -> Subquery:
+    return Subquery(Cadre.objects.filter(pk=OuterRef("credited_cadre")).values("unit_id")[:1],
+                    output_field=IntegerField())
+
+
+def _credited(queryset: QuerySet, cadre) -> QuerySet:
+    """``queryset`` with ``credited_cadre`` (an expression) and the cadre's unit."""
+    if isinstance(cadre, Coalesce):
+        cadre.output_field = IntegerField()
+    return queryset.annotate(credited_cadre=cadre).annotate(credited_unit=_unit_of_credited())
+
+
+def _datetime_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=SHANGHAI)
+    return start, start + datetime.timedelta(days=period.days)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One slice of a measure's records: most measures have one; the quarterly duty one per quarter."""
+
+    label: str
+    queryset: QuerySet
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure counted per cadre: the records it counts, for a period, as of a day."""
+
+    key: str
+    label: str
+    #: The kind of record, which decides how the drill-down list shows its rows.
+    model: type
+    parts: Callable[[Period, datetime.date], list[Part]]
+    #: Summed instead of counted (the transformed amount); the drill-down shows the records summed.
+    amount_field: str | None = None
+
+    def records(self, period: Period, today: datetime.date) -> list[Part]:
+        return self.parts(period, today)
+
+
+# --- the records of each measure -------------------------------------------------------------------
+
+
+def _contacts(period, today, **filters):
+    queryset = Contact.objects.filter(date__gte=period.start, date__lte=period.end, **filters)
+    return [Part("", _credited(queryset, F("cadre_id")))]
+
+
+def _duty_parts(met: bool | None):
+    def parts(period: Period, today: datetime.date) -> list[Part]:
+        out = []
+        for quarter in period.quarters():
+            if quarter.start > today:
+                break
+            as_of = min(quarter.end, today)
+            contacted = Contact.objects.filter(platform=OuterRef("platform_id"), date__gte=quarter.start,
+                                               date__lte=as_of)
+            queryset = Assignment.objects.covering(as_of).filter(platform__is_active=True).annotate(
+                contacted=Exists(contacted))
+            if met is not None:
+                queryset = queryset.filter(contacted=met)
+            out.append(Part(quarter.label, _credited(queryset, F("cadre_id"))))
+        return out
+
+    return parts
+
+
+def _first_duty_parts(visit: bool, on_time: bool):
+    def parts(period: Period, today: datetime.date) -> list[Part]:
+        queryset = Assignment.objects.filter(start_date__gte=period.start, start_date__lte=period.end)
+        if visit:
+            # Due by the end of the month it started in: started in a month that has ended.
+            queryset = queryset.filter(start_date__lt=today.replace(day=1))
+            contacts = Contact.objects.filter(kind=Contact.Kind.VISIT)
+        else:
+            days = int(portal_setting("FIRST_CONTACT_DAYS"))
+            queryset = queryset.filter(start_date__lt=today - datetime.timedelta(days=days - 1))
+            contacts = Contact.objects.all()
+        in_time = _first_contact_in_time(contacts, visit=visit)
+        if on_time:
+            queryset = queryset.filter(Exists(in_time))
+        return [Part("", _credited(queryset, F("cadre_id")))]
+
+    return parts
+
+
+def _first_contact_in_time(contacts: QuerySet, *, visit: bool) -> QuerySet:
+    """The outer assignment's cadre's contacts with its platform within the first-contact or
+    first-visit limit. The visit's limit, the end of the start month, is a calendar rule SQL
+    states as "in the same year and month"."""
+    contacts = contacts.filter(platform=OuterRef("platform_id"), cadre=OuterRef("cadre_id"),
+                               date__gte=OuterRef("start_date"))
+    if visit:
+        return contacts.filter(date__year=OuterRef("start_date__year"), date__month=OuterRef("start_date__month"))
+    days = int(portal_setting("FIRST_CONTACT_DAYS"))
+    # Within the week: up to the day before the same weekday a week later.
+    return contacts.filter(date__lt=_plus_days(OuterRef("start_date"), days))
+
+
+def _plus_days(expression, days: int) -> ExpressionWrapper:
+    return ExpressionWrapper(expression + Value(datetime.timedelta(days=days), output_field=DurationField()),
+                             output_field=DateField())
+
+
+def _issues_collected(issue_class: str | None = None):
+    def parts(period, today):
+        queryset = Issue.objects.filter(recorded_on__gte=period.start, recorded_on__lte=period.end)
+        if issue_class:
+            queryset = queryset.filter(issue_class=issue_class)
+        return [Part("", _credited(queryset, F("recorded_by_id")))]
+
+    return parts
+
+
+def closed_issues(period: Period) -> QuerySet:
+    """Issues whose clock stopped in the period, credited to the cadre responsible on that day."""
+    queryset = Issue.objects.filter(closed_on__gte=period.start, closed_on__lte=period.end)
+    return _credited(queryset, Coalesce(_cadre_on("closed_on"), F("recorded_by_id")))
+
+
+def _issues_closed(in_time: bool):
+    def parts(period, today):
+        queryset = closed_issues(period)
+        return [Part("", queryset.filter(on_time=True) if in_time else queryset)]
+
+    return parts
+
+
+def _issues_now(overdue: bool):
+    def parts(period, today):
+        queryset = Issue.objects.open()
+        if overdue:
+            queryset = queryset.filter(due_date__lt=today)
+        return [Part("", _credited(queryset, Coalesce(_current_cadre(), F("recorded_by_id"))))]
+
+    return parts
+
+
+def rating_events(period: Period) -> QuerySet:
+    """Every rating given in the period (also those that reopened their issue, whose rating the
+    issue itself no longer carries), with ``rating`` and ``rated_on``."""
+    start, end = _datetime_bounds(period)
+    queryset = IssueEvent.objects.filter(kind=IssueEvent.Kind.RATED, at__gte=start, at__lt=end).annotate(
+        rating=Cast(KeyTextTransform("rating", "after"), IntegerField()),
+        rated_on=TruncDate("at", tzinfo=SHANGHAI),
+        rating_source=Coalesce(KeyTextTransform("source", "after"), Value("cadre"), output_field=CharField()),
+    )
+    return _credited(queryset, Coalesce(_cadre_on("rated_on", platform="issue__platform_id"),
+                                        F("issue__recorded_by_id")))
+
+
+def _ratings(low: bool = False, from_platform: bool | None = None):
+    def parts(period, today):
+        queryset = rating_events(period)
+        if low:
+            queryset = queryset.filter(rating__lte=LOW_RATING)
+        if from_platform is True:
+            queryset = queryset.filter(rating_source=RATING_FROM_PLATFORM)
+        elif from_platform is False:
+            queryset = queryset.exclude(rating_source=RATING_FROM_PLATFORM)
+        return [Part("", queryset)]
+
+    return parts
+
+
+def _achievements_collected(period, today):
+    queryset = Achievement.objects.filter(collected_on__gte=period.start, collected_on__lte=period.end)
+    return [Part("", _credited(queryset, F("collected_by_id")))]
+
+
+def _achievements_assessed(period, today):
+    start, end = _datetime_bounds(period)
+    queryset = Achievement.objects.filter(assessed_at__gte=start, assessed_at__lt=end).annotate(
+        assessed_on=TruncDate("assessed_at", tzinfo=SHANGHAI))
+    return [Part("", _credited(queryset, Coalesce(_cadre_on("assessed_on"), F("collected_by_id"))))]
+
+
+def _matches_confirmed(period, today):
+    queryset = Match.objects.filter(confirmed_on__gte=period.start, confirmed_on__lte=period.end)
+    return [Part("", _credited(queryset, Coalesce(_cadre_on("confirmed_on", platform="achievement__platform_id"),
+                                                  F("achievement__collected_by_id"))))]
+
+
+def _achievements_transformed(period, today):
+    queryset = Achievement.objects.filter(transformed_on__gte=period.start, transformed_on__lte=period.end)
+    return [Part("", _credited(queryset, Coalesce(_cadre_on("transformed_on"), F("collected_by_id"))))]
+
+
+def _services(kind: str | None = None):
+    def parts(period, today):
+        queryset = ServiceRecord.objects.filter(given_on__gte=period.start, given_on__lte=period.end)
+        if kind:
+            queryset = queryset.filter(kind=kind)
+        return [Part("", _credited(queryset, F("given_by_id")))]
+
+    return parts
+
+
+def _measures() -> list[Measure]:
+    measures = [
+        Measure("contacts", _("Contacts"), Contact, lambda p, t: _contacts(p, t)),
+        Measure("visits", _("Visits on site"), Contact, lambda p, t: _contacts(p, t, kind=Contact.Kind.VISIT)),
+        Measure("duty_due", _("Platforms owed a quarterly contact"), Assignment, _duty_parts(None)),
+        Measure("duty_met", _("Of which contacted in the quarter"), Assignment, _duty_parts(True)),
+        Measure("first_contacts_due", _("New assignments past their first-contact limit"), Assignment,
+                _first_duty_parts(visit=False, on_time=False)),
+        Measure("first_contacts_on_time", _("Of which first contact on time"), Assignment,
+                _first_duty_parts(visit=False, on_time=True)),
+        Measure("first_visits_due", _("New assignments past their first-visit limit"), Assignment,
+                _first_duty_parts(visit=True, on_time=False)),
+        Measure("first_visits_on_time", _("Of which first visit on time"), Assignment,
+                _first_duty_parts(visit=True, on_time=True)),
+        Measure("issues_collected", _("Issues collected"), Issue, _issues_collected()),
+    ]
+    measures += [
+        Measure(f"issues_collected_{c.lower()}", _("Class %(class)s") % {"class": c}, Issue, _issues_collected(c))
+        for c in IssueClass.values
+    ]
+    measures += [
+        Measure("issues_closed", _("Issues closed"), Issue, _issues_closed(in_time=False)),
+        Measure("issues_closed_in_time", _("Of which closed in time"), Issue, _issues_closed(in_time=True)),
+        Measure("issues_open", _("Open now"), Issue, _issues_now(overdue=False)),
+        Measure("issues_overdue", _("Overdue now"), Issue, _issues_now(overdue=True)),
+        Measure("ratings", _("Ratings"), IssueEvent, _ratings()),
+        Measure("ratings_low", _("Low ratings (1 or 2)"), IssueEvent, _ratings(low=True)),
+        Measure("ratings_from_platform", _("Rated by the platform itself"), IssueEvent, _ratings(from_platform=True)),
+        Measure("ratings_on_behalf", _("Entered on the platform's behalf"), IssueEvent,
+                _ratings(from_platform=False)),
+        Measure("achievements_collected", _("Achievements collected"), Achievement, _achievements_collected),
+        Measure("achievements_assessed", _("Achievements assessed"), Achievement, _achievements_assessed),
+        Measure("achievements_matched", _("Matches confirmed"), Match, _matches_confirmed),
+        Measure("achievements_transformed", _("Achievements transformed"), Achievement, _achievements_transformed),
+        Measure("transformed_amount", _("Transformed amount (10,000 yuan)"), Achievement, _achievements_transformed,
+                amount_field="contract_amount"),
+        Measure("services", _("Services given"), ServiceRecord, _services()),
+    ]
+    measures += [
+        Measure(f"services_{kind}", label, ServiceRecord, _services(kind)) for kind, label in ServiceKind.choices
+    ]
+    return measures
+
+
+MEASURES: dict[str, Measure] = {measure.key: measure for measure in _measures()}
+
+
+def measure(key: str) -> Measure:
+    return MEASURES[key]
