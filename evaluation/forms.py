@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy
 from config.forms import PortalForm
 
 from . import periods
+from .scoring import LABELS as WEIGHT_LABELS
+from .scoring import MAX_WEIGHT
 
 #: A scoreboard over more than this many days is refused: ten years answers every question a
 #: bureau asks and keeps a mistyped year from scanning the whole history for nothing.
@@ -82,3 +84,26 @@ class PeriodForm(PortalForm):
         if data.get("start") and data.get("end"):
             return periods.period_of(data["start"], data["end"])
         return preset_period(data.get("period") or DEFAULT_PRESET, self.today)
+
+
+class WeightsForm(PortalForm):
+    """The score's weights, one whole number per figure, and why they change."""
+
+    note = forms.CharField(label=gettext_lazy("Reason for the change"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        weight_fields = {
+            key: forms.IntegerField(label=label, min_value=0, max_value=MAX_WEIGHT)
+            for key, label in WEIGHT_LABELS.items()
+        }
+        note = self.fields.pop("note")
+        self.fields.update(weight_fields)
+        self.fields["note"] = note
+        # PortalForm styled the fields it saw; style the weights too.
+        for key in weight_fields:
+            self.fields[key].widget.attrs["class"] = "form-control"
+
+    def weights(self) -> dict:
+        return {key: self.cleaned_data[key] for key in WEIGHT_LABELS}

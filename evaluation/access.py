@@ -1,0 +1,41 @@
+"""Who sees which figures: bureau staff (and admins, and the office's leader) every cadre and unit;
+a unit leader their units and those units' cadres; a cadre their own figures only."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from liaison.access import roles_of
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    unit_ids: frozenset
+    cadre_id: int | None
+
+    def sees_cadre(self, cadre_id: int, unit_id: int | None) -> bool:
+        return self.everything or unit_id in self.unit_ids or cadre_id == self.cadre_id
+
+    def sees_unit(self, unit_id: int) -> bool:
+        return self.everything or unit_id in self.unit_ids
+
+    @property
+    def sees_units(self) -> bool:
+        """Whether the unit scoreboard has anything for this user."""
+        return self.everything or bool(self.unit_ids)
+
+
+def evaluation_scope(user) -> Scope:
+    """The user's scope; ``PermissionDenied`` for a user with no role in the scheme."""
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return Scope(everything=True, unit_ids=frozenset(), cadre_id=None)
+    if not (roles.is_unit_leader or roles.is_cadre):
+        raise PermissionDenied
+    return Scope(everything=False, unit_ids=frozenset(roles.led_unit_ids),
+                 cadre_id=roles.cadre.pk if roles.cadre else None)
+
+
+def can_set_weights(user) -> bool:
+    return roles_of(user).supervises

@@ -1,0 +1,240 @@
+"""The evaluation pages: the cadres' and units' scoreboards, one cadre's or unit's figures, the
+records behind each figure, their Excel files, and the score's weights.
+
+Each page reads the period from ``PeriodForm`` and the user's scope from ``evaluation_scope``; the
+figures come from one ``scoreboard`` (a fixed number of queries), of which a scoped page shows
+its rows: ranks are always among all cadres (units).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.exports import xlsx_response
+from config.forms import add_service_errors
+from liaison.models import Cadre, Unit
+
+from . import attribution, exports, tables
+from .access import can_set_weights, evaluation_scope
+from .figures import scoreboard
+from .forms import PeriodForm, WeightsForm
+from .models import ScoreWeights
+from .scoring import LABELS as WEIGHT_LABELS
+from .scoring import current_weights
+from .services import score_weights_set
+
+#: Rows per page of a drill-down list.
+RECORDS_PAGE_SIZE = 50
+
+SORTABLE = {column.key for column in tables.COLUMNS} | {"score", "name"}
+
+
+def _period_form(request) -> PeriodForm:
+    form = PeriodForm(request.GET or None, today=timezone.localdate())
+    form.is_valid()
+    return form
+
+
+def _sorted(rows, sort: str):
+    """Rank order by default; ``?sort=contacts`` (highest first) or ``?sort=name``."""
+    if sort == "name":
+        return rows
+    if sort in SORTABLE and sort != "score":
+        return sorted(rows, key=lambda row: (row.value(sort) is None, -(row.value(sort) or 0), row.rank))
+    return sorted(rows, key=lambda row: (row.rank, row.name))
+
+
+def _board(request):
+    scope = evaluation_scope(request.user)
+    form = _period_form(request)
+    board = scoreboard(form.chosen, today=timezone.localdate())
+    return scope, form, board
+
+
+@login_required
+def cadre_scoreboard(request):
+    scope = evaluation_scope(request.user)
+    if not scope.everything and not scope.unit_ids:
+        # A cadre's scoreboard is their own figures.
+        return redirect(f"{_cadre_url(scope.cadre_id)}?{request.GET.urlencode()}")
+    scope, form, board = _board(request)
+    rows = [row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)]
+    if request.GET.get("unit"):
+        rows = [row for row in rows if str(row.unit_id) == request.GET["unit"]]
+    rows = _sorted(rows, request.GET.get("sort", ""))
+    period = board.period
+    return render(request, "evaluation/cadres.html", {
+        "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
+        "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in rows],
+        "units": [unit for unit in board.units if scope.sees_unit(unit.id)],
+    })
+
+
+@login_required
+def unit_scoreboard(request):
+    scope, form, board = _board(request)
+    if not scope.sees_units:
+        raise PermissionDenied
+    period = board.period
+    rows = _sorted([row for row in board.units if scope.sees_unit(row.id)], request.GET.get("sort", ""))
+    return render(request, "evaluation/units.html", {
+        "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
+        "rows": [(row, tables.cells(row, tables.COLUMNS, period, unit=row.id)) for row in rows],
+        "total": tables.cells(board.total, tables.COLUMNS, period) if scope.everything else None,
+    })
+
+
+def _cadre_url(cadre_id):
+    return reverse("evaluation:cadre", args=[cadre_id])
+
+
+def _sections(row, period, **who):
+    return [(title, tables.cells(row, columns, period, **who)) for title, columns in tables.SECTIONS]
+
+
+@login_required
+def cadre_figures(request, pk):
+    scope, form, board = _board(request)
+    row = next((r for r in board.cadres if r.id == pk), None)
+    if row is None or not scope.sees_cadre(row.id, row.unit_id):
+        raise Http404
+    return render(request, "evaluation/cadre.html", {
+        "form": form, "board": board, "period": board.period, "row": row,
+        "sections": _sections(row, board.period, cadre=row.id),
+        "breakdown": _score_breakdown(row, board.weights),
+    })
+
+
+@login_required
+def unit_figures(request, pk):
+    scope, form, board = _board(request)
+    row = next((r for r in board.units if r.id == pk), None)
+    if row is None or not scope.sees_unit(row.id):
+        raise Http404
+    period = board.period
+    cadres = _sorted([r for r in board.cadres if r.unit_id == pk], request.GET.get("sort", ""))
+    return render(request, "evaluation/unit.html", {
+        "form": form, "board": board, "period": period, "row": row, "columns": tables.COLUMNS,
+        "sections": _sections(row, period, unit=row.id),
+        "rows": [(r, tables.cells(r, tables.COLUMNS, period, cadre=r.id)) for r in cadres],
+        "breakdown": _score_breakdown(row, board.weights),
+    })
+
+
+def _score_breakdown(row, weights):
+    """What each weighted figure gives the score, for the page's "how the score is made"."""
+    return [(WEIGHT_LABELS[key], weight, row.value(key)) for key, weight in weights.items() if weight]
+
+
+def _drill_target(request, scope):
+    """The cadre or unit asked for (``?cadre=`` or ``?unit=``) and its name, checked against the
+    scope; neither is every unit's records, for those who see everything."""
+    cadre_id, unit_id = request.GET.get("cadre"), request.GET.get("unit")
+    try:
+        cadre_id = int(cadre_id) if cadre_id else None
+        unit_id = int(unit_id) if unit_id else None
+    except ValueError:
+        raise Http404 from None
+    if cadre_id is not None:
+        cadre = Cadre.objects.select_related("user").filter(pk=cadre_id).first()
+        if cadre is None or not scope.sees_cadre(cadre.pk, cadre.unit_id):
+            raise Http404
+        return {"cadre": cadre.pk}, cadre.name
+    if unit_id is not None:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None or not scope.sees_unit(unit.pk):
+            raise Http404
+        return {"unit": unit.pk}, unit.name
+    if not scope.everything:
+        raise PermissionDenied
+    return {}, _("All units")
+
+
+def _drill(request, key):
+    if key not in attribution.MEASURES:
+        raise Http404
+    scope = evaluation_scope(request.user)
+    form = _period_form(request)
+    who, name = _drill_target(request, scope)
+    records = tables.drill_records(key, form.chosen, timezone.localdate(), **who)
+    return form, who, name, records
+
+
+@login_required
+def records(request, key):
+    form, who, name, chained = _drill(request, key)
+    page = Paginator(chained, RECORDS_PAGE_SIZE).get_page(request.GET.get("page"))
+    measure = attribution.MEASURES[key]
+    rows = list(page.object_list)
+    names = exports.credited_names(rows)
+    for row in rows:
+        row.credited_name = names.get(row.credited_cadre, "")
+    return render(request, "evaluation/records.html", {
+        "form": form, "period": form.chosen, "measure": measure, "who": who, "name": name, "page": page,
+        "records": rows, "kind": tables.record_kind(key),
+        "total_amount": exports.amount_total(chained, measure) if measure.amount_field else None,
+    })
+
+
+@login_required
+def records_export(request, key):
+    form, who, name, chained = _drill(request, key)
+    measure = attribution.MEASURES[key]
+    records = chained[:]
+    header, rows, widths = exports.record_rows(tables.record_kind(key), records, exports.credited_names(records))
+    return xlsx_response([header, *rows], title=str(measure.label), widths=widths, name=f"evaluation-{key}")
+
+
+@login_required
+def cadre_scoreboard_export(request):
+    scope, form, board = _board(request)
+    rows = [row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)]
+    header, data, widths = exports.scoreboard_rows(_sorted(rows, ""), with_unit=True)
+    return xlsx_response([header, *data], title=_("Cadres") + " " + board.period.label, widths=widths,
+                         name="evaluation-cadres")
+
+
+@login_required
+def unit_scoreboard_export(request):
+    scope, form, board = _board(request)
+    if not scope.sees_units:
+        raise PermissionDenied
+    rows = [row for row in board.units if scope.sees_unit(row.id)]
+    header, data, widths = exports.scoreboard_rows(_sorted(rows, ""), with_unit=False)
+    return xlsx_response([header, *data], title=_("Units") + " " + board.period.label, widths=widths,
+                         name="evaluation-units")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def weights(request):
+    evaluation_scope(request.user)  # anyone with a role may read how the score is made
+    editable = can_set_weights(request.user)
+    current = current_weights()
+    form = WeightsForm(request.POST or None, initial=current.values)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                score_weights_set(by=request.user, weights=form.weights(), note=form.cleaned_data["note"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The new weights apply to every scoreboard from now on."))
+                return redirect("evaluation:weights")
+    history = [
+        (change, [(WEIGHT_LABELS[key], change.weights.get(key, 0)) for key in WEIGHT_LABELS])
+        for change in ScoreWeights.objects.select_related("changed_by")[:50]
+    ]
+    return render(request, "evaluation/weights.html", {
+        "form": form, "editable": editable, "current": [(WEIGHT_LABELS[k], w) for k, w in current.items()],
+        "is_default": current.source_id is None, "history": history,
+    })
