@@ -105,7 +105,7 @@ def _datetime_bounds(period: Period) -> tuple[datetime.datetime, datetime.dateti
 
 @dataclass(frozen=True)
 class Part:
-    """One slice of a measure's records: most measures have one; the quarterly duty one per quarter."""
+    """One slice of a base's records: most bases have one; the quarterly duty one per quarter."""
 
     label: str
     queryset: QuerySet
@@ -113,48 +113,55 @@ class Part:
 
 @dataclass(frozen=True)
 class Measure:
-    """A figure counted per cadre: the records it counts, for a period, as of a day."""
+    """A figure counted per cadre: the records of its base that meet its condition.
+
+    Measures that share a base are counted together, in one grouped query per part of the base
+    (``figures``); the drill-down lists the base's records filtered by the condition.
+    """
 
     key: str
     label: str
     #: The kind of record, which decides how the drill-down list shows its rows.
     model: type
-    parts: Callable[[Period, datetime.date], list[Part]]
+    base: str
+    #: Which of the base's records count (``None``: all); a callable takes today's date.
+    condition: Q | Callable[[datetime.date], Q] | None = None
     #: Summed instead of counted (the transformed amount); the drill-down shows the records summed.
     amount_field: str | None = None
 
+    def condition_on(self, today: datetime.date) -> Q | None:
+        return self.condition(today) if callable(self.condition) else self.condition
+
     def records(self, period: Period, today: datetime.date) -> list[Part]:
-        return self.parts(period, today)
+        condition = self.condition_on(today)
+        parts = BASES[self.base](period, today)
+        if condition is None:
+            return parts
+        return [Part(part.label, part.queryset.filter(condition)) for part in parts]
 
 
-# --- the records of each measure -------------------------------------------------------------------
+# --- the bases: the records a group of measures counts -----------------------------------------------
 
 
-def _contacts(period, today, **filters):
-    queryset = Contact.objects.filter(date__gte=period.start, date__lte=period.end, **filters)
+def _contacts(period, today):
+    queryset = Contact.objects.filter(date__gte=period.start, date__lte=period.end)
     return [Part("", _credited(queryset, F("cadre_id")))]
 
 
-def _duty_parts(met: bool | None):
-    def parts(period: Period, today: datetime.date) -> list[Part]:
-        out = []
-        for quarter in period.quarters():
-            if quarter.start > today:
-                break
-            as_of = min(quarter.end, today)
-            contacted = Contact.objects.filter(platform=OuterRef("platform_id"), date__gte=quarter.start,
-                                               date__lte=as_of)
-            queryset = Assignment.objects.covering(as_of).filter(platform__is_active=True).annotate(
-                contacted=Exists(contacted))
-            if met is not None:
-                queryset = queryset.filter(contacted=met)
-            out.append(Part(quarter.label, _credited(queryset, F("cadre_id"))))
-        return out
-
-    return parts
+def _duty(period: Period, today: datetime.date) -> list[Part]:
+    out = []
+    for quarter in period.quarters():
+        if quarter.start > today:
+            break
+        as_of = min(quarter.end, today)
+        contacted = Contact.objects.filter(platform=OuterRef("platform_id"), date__gte=quarter.start, date__lte=as_of)
+        queryset = Assignment.objects.covering(as_of).filter(platform__is_active=True).annotate(
+            contacted=Exists(contacted))
+        out.append(Part(quarter.label, _credited(queryset, F("cadre_id"))))
+    return out
 
 
-def _first_duty_parts(visit: bool, on_time: bool):
+def _first_duty(*, visit: bool):
     def parts(period: Period, today: datetime.date) -> list[Part]:
         queryset = Assignment.objects.filter(start_date__gte=period.start, start_date__lte=period.end)
         if visit:
@@ -163,11 +170,9 @@ def _first_duty_parts(visit: bool, on_time: bool):
             contacts = Contact.objects.filter(kind=Contact.Kind.VISIT)
         else:
             days = int(portal_setting("FIRST_CONTACT_DAYS"))
-            queryset = queryset.filter(start_date__lt=today - datetime.timedelta(days=days - 1))
+            queryset = queryset.filter(start_date__lte=today - datetime.timedelta(days=days))
             contacts = Contact.objects.all()
-        in_time = _first_contact_in_time(contacts, visit=visit)
-        if on_time:
-            queryset = queryset.filter(Exists(in_time))
+        queryset = queryset.annotate(on_time=Exists(_first_contact_in_time(contacts, visit=visit)))
         return [Part("", _credited(queryset, F("cadre_id")))]
 
     return parts
@@ -182,7 +187,7 @@ def _first_contact_in_time(contacts: QuerySet, *, visit: bool) -> QuerySet:
     if visit:
         return contacts.filter(date__year=OuterRef("start_date__year"), date__month=OuterRef("start_date__month"))
     days = int(portal_setting("FIRST_CONTACT_DAYS"))
-    # Within the week: up to the day before the same weekday a week later.
+    # Within the week: before the same weekday a week later.
     return contacts.filter(date__lt=_plus_days(OuterRef("start_date"), days))
 
 
@@ -191,14 +196,9 @@ def _plus_days(expression, days: int) -> ExpressionWrapper:
                              output_field=DateField())
 
 
-def _issues_collected(issue_class: str | None = None):
-    def parts(period, today):
-        queryset = Issue.objects.filter(recorded_on__gte=period.start, recorded_on__lte=period.end)
-        if issue_class:
-            queryset = queryset.filter(issue_class=issue_class)
-        return [Part("", _credited(queryset, F("recorded_by_id")))]
-
-    return parts
+def _issues_collected(period, today):
+    queryset = Issue.objects.filter(recorded_on__gte=period.start, recorded_on__lte=period.end)
+    return [Part("", _credited(queryset, F("recorded_by_id")))]
 
 
 def closed_issues(period: Period) -> QuerySet:
@@ -207,27 +207,17 @@ def closed_issues(period: Period) -> QuerySet:
     return _credited(queryset, Coalesce(_cadre_on("closed_on"), F("recorded_by_id")))
 
 
-def _issues_closed(in_time: bool):
-    def parts(period, today):
-        queryset = closed_issues(period)
-        return [Part("", queryset.filter(on_time=True) if in_time else queryset)]
-
-    return parts
+def _issues_closed(period, today):
+    return [Part("", closed_issues(period))]
 
 
-def _issues_now(overdue: bool):
-    def parts(period, today):
-        queryset = Issue.objects.open()
-        if overdue:
-            queryset = queryset.filter(due_date__lt=today)
-        return [Part("", _credited(queryset, Coalesce(_current_cadre(), F("recorded_by_id"))))]
-
-    return parts
+def _issues_open(period, today):
+    return [Part("", _credited(Issue.objects.open(), Coalesce(_current_cadre(), F("recorded_by_id"))))]
 
 
 def rating_events(period: Period) -> QuerySet:
     """Every rating given in the period (also those that reopened their issue, whose rating the
-    issue itself no longer carries), with ``rating`` and ``rated_on``."""
+    issue itself no longer carries), with ``rating``, ``rated_on`` and ``rating_source``."""
     start, end = _datetime_bounds(period)
     queryset = IssueEvent.objects.filter(kind=IssueEvent.Kind.RATED, at__gte=start, at__lt=end).annotate(
         rating=Cast(KeyTextTransform("rating", "after"), IntegerField()),
@@ -238,18 +228,8 @@ def rating_events(period: Period) -> QuerySet:
                                         F("issue__recorded_by_id")))
 
 
-def _ratings(low: bool = False, from_platform: bool | None = None):
-    def parts(period, today):
-        queryset = rating_events(period)
-        if low:
-            queryset = queryset.filter(rating__lte=LOW_RATING)
-        if from_platform is True:
-            queryset = queryset.filter(rating_source=RATING_FROM_PLATFORM)
-        elif from_platform is False:
-            queryset = queryset.exclude(rating_source=RATING_FROM_PLATFORM)
-        return [Part("", queryset)]
-
-    return parts
+def _ratings(period, today):
+    return [Part("", rating_events(period))]
 
 
 def _achievements_collected(period, today):
@@ -275,62 +255,72 @@ def _achievements_transformed(period, today):
     return [Part("", _credited(queryset, Coalesce(_cadre_on("transformed_on"), F("collected_by_id"))))]
 
 
-def _services(kind: str | None = None):
-    def parts(period, today):
-        queryset = ServiceRecord.objects.filter(given_on__gte=period.start, given_on__lte=period.end)
-        if kind:
-            queryset = queryset.filter(kind=kind)
-        return [Part("", _credited(queryset, F("given_by_id")))]
+def _services(period, today):
+    queryset = ServiceRecord.objects.filter(given_on__gte=period.start, given_on__lte=period.end)
+    return [Part("", _credited(queryset, F("given_by_id")))]
 
-    return parts
+
+BASES: dict[str, Callable[[Period, datetime.date], list[Part]]] = {
+    "contacts": _contacts,
+    "duty": _duty,
+    "first_contacts": _first_duty(visit=False),
+    "first_visits": _first_duty(visit=True),
+    "issues_collected": _issues_collected,
+    "issues_closed": _issues_closed,
+    "issues_open": _issues_open,
+    "ratings": _ratings,
+    "achievements_collected": _achievements_collected,
+    "achievements_assessed": _achievements_assessed,
+    "matches": _matches_confirmed,
+    "achievements_transformed": _achievements_transformed,
+    "services": _services,
+}
 
 
 def _measures() -> list[Measure]:
     measures = [
-        Measure("contacts", _("Contacts"), Contact, lambda p, t: _contacts(p, t)),
-        Measure("visits", _("Visits on site"), Contact, lambda p, t: _contacts(p, t, kind=Contact.Kind.VISIT)),
-        Measure("duty_due", _("Platforms owed a quarterly contact"), Assignment, _duty_parts(None)),
-        Measure("duty_met", _("Of which contacted in the quarter"), Assignment, _duty_parts(True)),
+        Measure("contacts", _("Contacts"), Contact, "contacts"),
+        Measure("visits", _("Visits on site"), Contact, "contacts", Q(kind=Contact.Kind.VISIT)),
+        Measure("duty_due", _("Platforms owed a quarterly contact"), Assignment, "duty"),
+        Measure("duty_met", _("Of which contacted in the quarter"), Assignment, "duty", Q(contacted=True)),
         Measure("first_contacts_due", _("New assignments past their first-contact limit"), Assignment,
-                _first_duty_parts(visit=False, on_time=False)),
-        Measure("first_contacts_on_time", _("Of which first contact on time"), Assignment,
-                _first_duty_parts(visit=False, on_time=True)),
-        Measure("first_visits_due", _("New assignments past their first-visit limit"), Assignment,
-                _first_duty_parts(visit=True, on_time=False)),
-        Measure("first_visits_on_time", _("Of which first visit on time"), Assignment,
-                _first_duty_parts(visit=True, on_time=True)),
-        Measure("issues_collected", _("Issues collected"), Issue, _issues_collected()),
+                "first_contacts"),
+        Measure("first_contacts_on_time", _("Of which first contact on time"), Assignment, "first_contacts",
+                Q(on_time=True)),
+        Measure("first_visits_due", _("New assignments past their first-visit limit"), Assignment, "first_visits"),
+        Measure("first_visits_on_time", _("Of which first visit on time"), Assignment, "first_visits",
+                Q(on_time=True)),
+        Measure("issues_collected", _("Issues collected"), Issue, "issues_collected"),
     ]
     measures += [
-        Measure(f"issues_collected_{c.lower()}", _("Class %(class)s") % {"class": c}, Issue, _issues_collected(c))
+        Measure(f"issues_collected_{c.lower()}", _("Class %(class)s") % {"class": c}, Issue, "issues_collected",
+                Q(issue_class=c))
         for c in IssueClass.values
     ]
     measures += [
-        Measure("issues_closed", _("Issues closed"), Issue, _issues_closed(in_time=False)),
-        Measure("issues_closed_in_time", _("Of which closed in time"), Issue, _issues_closed(in_time=True)),
-        Measure("issues_open", _("Open now"), Issue, _issues_now(overdue=False)),
-        Measure("issues_overdue", _("Overdue now"), Issue, _issues_now(overdue=True)),
-        Measure("ratings", _("Ratings"), IssueEvent, _ratings()),
-        Measure("ratings_low", _("Low ratings (1 or 2)"), IssueEvent, _ratings(low=True)),
-        Measure("ratings_from_platform", _("Rated by the platform itself"), IssueEvent, _ratings(from_platform=True)),
-        Measure("ratings_on_behalf", _("Entered on the platform's behalf"), IssueEvent,
-                _ratings(from_platform=False)),
-        Measure("achievements_collected", _("Achievements collected"), Achievement, _achievements_collected),
-        Measure("achievements_assessed", _("Achievements assessed"), Achievement, _achievements_assessed),
-        Measure("achievements_matched", _("Matches confirmed"), Match, _matches_confirmed),
-        Measure("achievements_transformed", _("Achievements transformed"), Achievement, _achievements_transformed),
-        Measure("transformed_amount", _("Transformed amount (10,000 yuan)"), Achievement, _achievements_transformed,
+        Measure("issues_closed", _("Issues closed"), Issue, "issues_closed"),
+        Measure("issues_closed_in_time", _("Of which closed in time"), Issue, "issues_closed", Q(on_time=True)),
+        Measure("issues_open", _("Open now"), Issue, "issues_open"),
+        Measure("issues_overdue", _("Overdue now"), Issue, "issues_open", lambda today: Q(due_date__lt=today)),
+        Measure("ratings", _("Ratings"), IssueEvent, "ratings"),
+        Measure("ratings_low", _("Low ratings (1 or 2)"), IssueEvent, "ratings", Q(rating__lte=LOW_RATING)),
+        Measure("ratings_from_platform", _("Rated by the platform itself"), IssueEvent, "ratings",
+                Q(rating_source=RATING_FROM_PLATFORM)),
+        Measure("ratings_on_behalf", _("Entered on the platform's behalf"), IssueEvent, "ratings",
+                ~Q(rating_source=RATING_FROM_PLATFORM)),
+        Measure("achievements_collected", _("Achievements collected"), Achievement, "achievements_collected"),
+        Measure("achievements_assessed", _("Achievements assessed"), Achievement, "achievements_assessed"),
+        Measure("achievements_matched", _("Matches confirmed"), Match, "matches"),
+        Measure("achievements_transformed", _("Achievements transformed"), Achievement, "achievements_transformed"),
+        Measure("transformed_amount", _("Transformed amount (10,000 yuan)"), Achievement, "achievements_transformed",
                 amount_field="contract_amount"),
-        Measure("services", _("Services given"), ServiceRecord, _services()),
+        Measure("services", _("Services given"), ServiceRecord, "services"),
     ]
     measures += [
-        Measure(f"services_{kind}", label, ServiceRecord, _services(kind)) for kind, label in ServiceKind.choices
+        Measure(f"services_{kind}", label, ServiceRecord, "services", Q(kind=kind))
+        for kind, label in ServiceKind.choices
     ]
     return measures
 
 
 MEASURES: dict[str, Measure] = {measure.key: measure for measure in _measures()}
-
-
-def measure(key: str) -> Measure:
-    return MEASURES[key]

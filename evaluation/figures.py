@@ -87,24 +87,32 @@ class Scoreboard:
     total: Row
 
 
-def _count(part: attribution.Part, amount_field: str | None) -> dict[int, object]:
-    aggregate = Sum(amount_field) if amount_field else Count("pk")
-    rows = part.queryset.order_by().values("credited_cadre").annotate(value=aggregate)
-    return {row["credited_cadre"]: row["value"] for row in rows}
+def _count_base(base: str, measures: list, period: Period, today: datetime.date, counts: dict) -> None:
+    """Every measure of ``base`` per credited cadre, in one grouped query per part of the base."""
+    aggregates = {}
+    for measure in measures:
+        condition = measure.condition_on(today)
+        aggregates[measure.key] = (Sum(measure.amount_field, filter=condition) if measure.amount_field
+                                   else Count("pk", filter=condition))
+    if base == "ratings":
+        aggregates["ratings_total"] = Sum("rating")
+    for part in attribution.BASES[base](period, today):
+        for row in part.queryset.order_by().values("credited_cadre").annotate(**aggregates):
+            mine = counts[row["credited_cadre"]]
+            for key in aggregates:
+                mine[key] = mine.get(key, 0) + (row[key] or 0)
 
 
 def _cadre_counts(period: Period, today: datetime.date) -> tuple[dict, dict, dict]:
     """Each measure's value per credited cadre; the ratings' sum per cadre; the working days each
     issue closed in the period took, per cadre."""
     counts: dict[int, dict] = defaultdict(dict)
+    by_base = defaultdict(list)
     for measure in attribution.MEASURES.values():
-        for part in measure.records(period, today):
-            for cadre_id, value in _count(part, measure.amount_field).items():
-                counts[cadre_id][measure.key] = counts[cadre_id].get(measure.key, 0) + (value or 0)
-    ratings_total = {
-        row["credited_cadre"]: row["total"] or 0
-        for row in attribution.rating_events(period).order_by().values("credited_cadre").annotate(total=Sum("rating"))
-    }
+        by_base[measure.base].append(measure)
+    for base, measures in by_base.items():
+        _count_base(base, measures, period, today, counts)
+    ratings_total = {cadre_id: values.pop("ratings_total", 0) for cadre_id, values in counts.items()}
     calendar = load_calendar()
     days: dict[int, list[int]] = defaultdict(list)
     closed = attribution.closed_issues(period).exclude(issue_class="A")
