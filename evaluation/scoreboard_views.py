@@ -32,6 +32,8 @@ from .services import score_weights_set
 
 #: Rows per page of a drill-down list.
 RECORDS_PAGE_SIZE = 50
+#: Cadres or units per page of a scoreboard: a city's units fit on one; a province's page through.
+BOARD_PAGE_SIZE = 100
 
 SORTABLE = {column.key for column in tables.COLUMNS} | {"score", "name"}
 
@@ -68,11 +70,11 @@ def cadre_scoreboard(request):
     rows = [row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)]
     if request.GET.get("unit"):
         rows = [row for row in rows if str(row.unit_id) == request.GET["unit"]]
-    rows = _sorted(rows, request.GET.get("sort", ""))
+    page = Paginator(_sorted(rows, request.GET.get("sort", "")), BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     period = board.period
     return render(request, "evaluation/cadres.html", {
         "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
-        "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in rows],
+        "page": page, "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in page],
         "units": [unit for unit in board.units if scope.sees_unit(unit.id)],
     })
 
@@ -84,9 +86,10 @@ def unit_scoreboard(request):
         raise PermissionDenied
     period = board.period
     rows = _sorted([row for row in board.units if scope.sees_unit(row.id)], request.GET.get("sort", ""))
+    page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "evaluation/units.html", {
         "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
-        "rows": [(row, tables.cells(row, tables.COLUMNS, period, unit=row.id)) for row in rows],
+        "page": page, "rows": [(row, tables.cells(row, tables.COLUMNS, period, unit=row.id)) for row in page],
         "total": tables.cells(board.total, tables.COLUMNS, period) if scope.everything else None,
     })
 

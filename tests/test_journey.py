@@ -73,6 +73,8 @@ from achievements.models import (
     TransformationMode,
 )
 from config.celery import app as celery_app
+from evaluation.figures import scoreboard
+from evaluation.periods import Period
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
 from issues.calendar import load_calendar
@@ -550,6 +552,8 @@ PAGE_MODELS = {
     "achievements:service_detail": ServiceRecord,
     "achievements:service_edit": ServiceRecord,
     "achievements:service_delete": ServiceRecord,
+    "evaluation:cadre": Cadre,
+    "evaluation:unit": Unit,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -626,6 +630,8 @@ def fill(route: Route, viewer) -> list[tuple[str, object]]:
             fixed[name] = sorted(ISSUE_ACTIONS)[0]  # the admin's action pages on one issue
         elif name == "url":
             fixed[name] = "no-such-page/"  # the admin's catch-all
+        elif name == "key" and route.name.startswith("evaluation:records"):
+            fixed[name] = "issues_closed"  # a figure's records: the one attributed by the day it closed
         elif name == "path" and not route.name:
             return []  # media files, served in DEBUG only
         else:
@@ -898,3 +904,12 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
     assert len(mailoutbox) == Notification.objects.filter(email_status=Notification.EmailStatus.SENT).count()
     assert weekly[200] > 0 and weekly["issue pages"] > 0 and weekly["inbox links"] > 0
     assert not Cadre.objects.filter(pk=users.left.pk, is_active=True).exists()
+    # The evaluation of the lived quarter counts what happened, once each, the leaving cadre included.
+    lived = Period(START, START + datetime.timedelta(days=DAYS - 1))
+    board = scoreboard(lived, today=lived.end)
+    assert board.total.counts["contacts"] == Contact.objects.filter(date__range=(lived.start, lived.end)).count()
+    assert board.total.counts["issues_collected"] == Issue.objects.filter(
+        recorded_on__range=(lived.start, lived.end)).count()
+    assert board.total.counts["issues_closed"] == Issue.objects.filter(closed_on__range=(lived.start, lived.end)).count()
+    assert sum(row.counts["contacts"] for row in board.cadres) == board.total.counts["contacts"]
+    assert any(row.id == users.left.pk and not row.is_active for row in board.cadres)

@@ -1,6 +1,9 @@
 """On the demo data (``manage.py seed_demo``): every figure of every cadre and unit equals the
-number of records its drill-down link shows, and the dispatch report and the evaluation agree."""
+number of records its drill-down link shows, and the dispatch report and the evaluation agree.
 
+One test, since the demo takes a while to seed."""
+
+import datetime
 import io
 import re
 from decimal import Decimal
@@ -13,6 +16,8 @@ from django.utils import timezone
 from evaluation import attribution, periods
 from evaluation.figures import scoreboard
 from evaluation.tables import drill_records
+from issues.reports import Period as ReportPeriod
+from issues.reports import report_figures
 
 pytestmark = pytest.mark.dated
 
@@ -28,6 +33,25 @@ def _links(html):
     return [(url.replace("&amp;", "&"), figure, value)
             for url, figure, value in re.findall(r'href="(/evaluation/records/[^"]+)" data-figure="([^"]+)" '
                                                   r'data-value="([^"]+)"', html)]
+
+
+def _report_and_evaluation_agree(today):
+    """The dispatch report of the last whole week and the evaluation of the same days say the
+    same: issues collected, achievements collected and transformed with their amount, and the
+    quarter's coverage up to the week's end (every active platform has a cadre in the demo)."""
+    week_end = today - datetime.timedelta(days=today.weekday() + 1)
+    week = periods.Period(week_end - datetime.timedelta(days=6), week_end)
+    report = report_figures(ReportPeriod(week.start, week.end))
+    evaluation = scoreboard(week, today=today, with_previous=False).total.counts
+    assert report["issues"]["total"]["new"] == evaluation["issues_collected"]
+    assert report["achievements"]["new"] == evaluation["achievements_collected"]
+    assert report["achievements"]["transformed"] == evaluation["achievements_transformed"]
+    assert Decimal(report["achievements"]["amount"]) == evaluation["transformed_amount"]
+    quarter_so_far = periods.Period(periods.quarter(week.end).start, week.end)
+    duty = scoreboard(quarter_so_far, today=today, with_previous=False).total.counts
+    coverage = report["coverage"]["total"]
+    assert (coverage["active_platforms"], coverage["contacted"]) == (duty["duty_due"], duty["duty_met"])
+    assert evaluation["issues_collected"] + evaluation["contacts"] > 0
 
 
 @pytest.mark.django_db
@@ -65,3 +89,5 @@ def test_every_figure_of_every_cadre_and_unit_equals_its_records(client, bureau_
         assert parsed.path == f"/evaluation/records/{figure}/"
         assert (params["start"], params["end"]) == ([period.start.isoformat()], [period.end.isoformat()])
         assert str(by_id[int(params["cadre"][0])].counts[figure]) == value
+
+    _report_and_evaluation_agree(today)
