@@ -14,6 +14,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
+from liaison.models import Cadre, Unit
+
 from . import attribution
 from .access import evaluation_scope
 from .figures import SHARES, scoreboard
@@ -80,6 +82,10 @@ class _ScoreboardViewSet(viewsets.GenericViewSet):
             })
         return scope, scoreboard(form.chosen, today=timezone.localdate())
 
+    def get_queryset(self):
+        # The rows are figures, not records: there is nothing to filter (the browsable API asks).
+        return self.record_model.objects.none()
+
     def _respond(self, rows):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([_row_dict(row, id_name=self.id_name) for row in page])
@@ -92,6 +98,7 @@ class CadreEvaluationViewSet(_ScoreboardViewSet):
     cadres, a cadre's own row."""
 
     id_name = "cadre"
+    record_model = Cadre
     serializer_class = CadreFiguresSerializer
 
     def list(self, request):
@@ -108,6 +115,7 @@ class UnitEvaluationViewSet(_ScoreboardViewSet):
     a leader's own units; a cadre has none (403)."""
 
     id_name = "unit"
+    record_model = Unit
     serializer_class = UnitFiguresSerializer
 
     def list(self, request):

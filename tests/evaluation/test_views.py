@@ -197,3 +197,10 @@ def test_the_pages_run_as_many_queries_whatever_the_data(client, scheme, bureau_
                 assignment = AssignmentFactory(cadre=cadre)
                 ContactFactory(cadre=cadre, platform=assignment.platform, date=datetime.date(2026, 5, 1))
         assert _queries(client, url) == small
+
+
+def test_the_browsable_api_shows_the_figures(client, scheme, bureau_user):
+    client.force_login(bureau_user)
+    with at(DAY):
+        for url in ("/api/v1/evaluation/cadres/", "/api/v1/evaluation/units/"):
+            assert client.get(url, HTTP_ACCEPT="text/html").status_code == 200, url
