@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet, ServiceRecordViewSet
+from evaluation.api import ReportViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
@@ -20,6 +21,7 @@ router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("demands", DemandViewSet, basename="demand")
 router.register("matches", MatchViewSet, basename="match")
 router.register("services", ServiceRecordViewSet, basename="servicerecord")
+router.register("reports", ReportViewSet, basename="report")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("issues/inbox/", include("notices.urls")),
     path("issues/", include("issues.urls")),
     path("achievements/", include("achievements.urls")),
+    path("evaluation/", include("evaluation.urls")),
 ]
 
 if settings.DEBUG:
