@@ -4,7 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet, ServiceRecordViewSet
-from evaluation.api import CadreEvaluationViewSet, UnitEvaluationViewSet
+from evaluation.api import CadreEvaluationViewSet, ReportViewSet, UnitEvaluationViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
@@ -23,6 +23,7 @@ router.register("matches", MatchViewSet, basename="match")
 router.register("services", ServiceRecordViewSet, basename="servicerecord")
 router.register("evaluation/cadres", CadreEvaluationViewSet, basename="evaluation-cadre")
 router.register("evaluation/units", UnitEvaluationViewSet, basename="evaluation-unit")
+router.register("reports", ReportViewSet, basename="report")
 
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [

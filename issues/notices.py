@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext, pgettext
 
+from liaison.access import roles_of
 from notices import registry
 from notices.registry import Text
 
@@ -217,8 +218,14 @@ def register() -> None:
         open_label=gettext_lazy("Open the issue"),
         closed_label=gettext_lazy("You can no longer open this issue."),
     ))
+    # A report's page is the evaluation room's (to the right of this one: named, not imported).
     registry.register_topic(registry.Topic(
-        name="report", url=None, labels=lambda ids: {}, openable=lambda user, ids: set(),
+        name="report",
+        url=lambda pk: reverse("evaluation:report_detail", args=[pk]),
+        labels=_report_labels,
+        openable=_reports_openable,
+        open_label=gettext_lazy("Open the report"),
+        closed_label=gettext_lazy("You can no longer open the dispatch reports."),
         attachments=_report_files,
     ))
 
@@ -229,6 +236,19 @@ def _issue_titles(ids: set[int]) -> dict[int, str]:
 
 def _issues_openable(user, ids: set[int]) -> set[int]:
     return set(issues_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _report_labels(ids: set[int]) -> dict[int, str]:
+    """Each report's period, as ``DispatchReport`` prints it."""
+    rows = DispatchReport.objects.filter(pk__in=ids).values_list("pk", "period_start", "period_end")
+    return {pk: f"{start.isoformat()} – {end.isoformat()}" for pk, start, end in rows}
+
+
+def _reports_openable(user, ids: set[int]) -> set[int]:
+    """Every report covers every unit: only those who see everything open one."""
+    if not roles_of(user).sees_everything:
+        return set()
+    return set(DispatchReport.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _report_files(report_id: int) -> list[tuple[str, bytes, str]]:

@@ -21,5 +21,5 @@ def sweep_deadlines(at: str | None = None) -> dict:
 
 @shared_task(name="issues.tasks.send_dispatch_report", **RETRY_OPTIONS)
 def send_dispatch_report(at: str | None = None) -> dict:
-    """The latest weekly dispatch report due as of ``at`` (default: now), once."""
+    """The latest dispatch report due as of ``at`` (default: now) at the configured frequency, once."""
     return summary(enforcement.sweep_dispatch_report(now=moment(at)))

@@ -78,7 +78,8 @@ from evaluation.periods import Period
 from issues.access import issues_visible_to
 from issues.admin import ISSUE_ACTIONS
 from issues.calendar import load_calendar
-from issues.models import ExtensionRequest, Issue, IssueClass
+from evaluation.access import reports_visible_to
+from issues.models import DispatchReport, ExtensionRequest, Issue, IssueClass
 from notices.models import Notification
 from liaison.access import (
     assignments_visible_to,
@@ -554,6 +555,8 @@ PAGE_MODELS = {
     "achievements:service_delete": ServiceRecord,
     "evaluation:cadre": Cadre,
     "evaluation:unit": Unit,
+    "evaluation:report_detail": DispatchReport,
+    "evaluation:report_xlsx": DispatchReport,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -567,6 +570,7 @@ VISIBLE = {
     Demand: demands_visible_to,
     Match: matches_visible_to,
     ServiceRecord: service_records_visible_to,
+    DispatchReport: reports_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
