@@ -174,7 +174,7 @@ def issues_chart(period: Period, states: dashboard.IssueStates) -> Chart:
     status_labels = dict(Issue.Status.choices)
     spec = {
         "kind": "stacked",
-        "categories": [_("Class %(letter)s") % {"letter": c} for c in dashboard.CLASSES],
+        "categories": [_("Class %(class)s") % {"class": c} for c in dashboard.CLASSES],
         "series": [{"name": str(status_labels[s]), "data": [states.count(c, s) for c in dashboard.CLASSES]}
                    for s in dashboard.STATUSES],
     }
