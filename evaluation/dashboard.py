@@ -51,6 +51,9 @@ RATINGS = (1, 2, 3, 4, 5)
 #: rating the cadre entered on the platform's behalf.
 RATING_FROM_PLATFORM = "platform"
 RATING_BY_CADRE = "cadre"
+#: The issue classes and states, in the order the charts show them.
+CLASSES = list(IssueClass.values)
+STATUSES = list(Issue.Status.values)
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ class IssueStates:
 
 
 def issues_by_class_and_state(period: Period, scope: Scope = EVERYTHING) -> IssueStates:
+    """The issues recorded in the period, by class and by the state they are in now."""
     rows = (
         scope.filter(Issue.objects.filter(_within("recorded_on", period)), "platform_id")
         .order_by()
@@ -243,9 +247,6 @@ def issues_by_class_and_state(period: Period, scope: Scope = EVERYTHING) -> Issu
     )
     return IssueStates(counts={(row["issue_class"], row["status"]): row["n"] for row in rows})
 
-
-CLASSES = list(IssueClass.values)
-STATUSES = list(Issue.Status.values)
 
 
 # --- the achievement funnel ---------------------------------------------------------------------------
@@ -263,6 +264,7 @@ class Funnel:
 
 
 def achievement_funnel(period: Period, scope: Scope = EVERYTHING) -> Funnel:
+    """The achievements collected in the period: how many reached at least each stage, how many dropped."""
     counts = {}
     for index, stage in enumerate(STAGE_ORDER):
         onwards = STAGE_ORDER[index:]
@@ -297,6 +299,7 @@ class Ratings:
 
 
 def ratings(period: Period, scope: Scope = EVERYTHING) -> Ratings:
+    """The ratings given in the period (``rated`` entries of the issues' timelines), by score and source."""
     start, end = _moments(period)
     rows = (
         scope.filter(IssueEvent.objects.filter(kind=IssueEvent.Kind.RATED, at__gte=start, at__lt=end),
