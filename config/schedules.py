@@ -187,12 +187,12 @@ def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=No
             outcome.append((name, "created"))
             changed = True
             continue
-        differences = [field for field, value in wanted.items() if getattr(task, field) != value]
+        differences = [key for key, value in wanted.items() if getattr(task, key) != value]
         if not differences:
             outcome.append((name, "unchanged"))
             continue
-        for field in differences:
-            setattr(task, field, wanted[field])
+        for key in differences:
+            setattr(task, key, wanted[key])
         task.save()
         outcome.append((name, "updated: " + ", ".join(d.removesuffix("_id") for d in differences)))
         changed = True
