@@ -66,7 +66,9 @@ class OnDemandReportSerializer(serializers.Serializer):
     period_start = serializers.DateField(source="start")
     period_end = serializers.DateField(source="end")
     filename = serializers.CharField(help_text=gettext_lazy("The Excel file's name."))
-    xlsx_url = serializers.SerializerMethodField(help_text=gettext_lazy("Where this period's Excel file is downloaded."))
+    xlsx_url = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Where this period's Excel file is downloaded.")
+    )
     figures = serializers.JSONField(help_text=_FIGURES_HELP)
 
     @extend_schema_field(OpenApiTypes.URI)
