@@ -22,20 +22,20 @@ _FIGURES_HELP = gettext_lazy(
 
 class DispatchReportSerializer(serializers.ModelSerializer):
     filename = serializers.CharField(read_only=True, help_text=gettext_lazy("The Excel file's name."))
-    xlsx = serializers.SerializerMethodField(help_text=gettext_lazy("Where the report's Excel file is downloaded."))
-    page = serializers.SerializerMethodField(help_text=gettext_lazy("The report's page in the portal."))
+    xlsx_url = serializers.SerializerMethodField(help_text=gettext_lazy("Where the report's Excel file is downloaded."))
+    page_url = serializers.SerializerMethodField(help_text=gettext_lazy("The report's page in the portal."))
 
     class Meta:
         model = DispatchReport
-        fields = ["id", "period_start", "period_end", "created_at", "filename", "xlsx", "page"]
+        fields = ["id", "period_start", "period_end", "created_at", "filename", "xlsx_url", "page_url"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_xlsx(self, report) -> str:
+    def get_xlsx_url(self, report) -> str:
         return reverse("report-xlsx", args=[report.pk], request=self.context.get("request"))
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_page(self, report) -> str:
+    def get_page_url(self, report) -> str:
         return reverse("evaluation:report_detail", args=[report.pk], request=self.context.get("request"))
 
 
@@ -66,10 +66,12 @@ class OnDemandReportSerializer(serializers.Serializer):
     period_start = serializers.DateField(source="start")
     period_end = serializers.DateField(source="end")
     filename = serializers.CharField(help_text=gettext_lazy("The Excel file's name."))
-    xlsx = serializers.SerializerMethodField(help_text=gettext_lazy("Where this period's Excel file is downloaded."))
+    xlsx_url = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Where this period's Excel file is downloaded.")
+    )
     figures = serializers.JSONField(help_text=_FIGURES_HELP)
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_xlsx(self, report) -> str:
+    def get_xlsx_url(self, report) -> str:
         url = reverse("report-on-demand-xlsx", request=self.context.get("request"))
         return f"{url}?start={report.start.isoformat()}&end={report.end.isoformat()}"

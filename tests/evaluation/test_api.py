@@ -33,8 +33,8 @@ def test_bureau_staff_list_the_reports_newest_first(client_for, bureau_user, tim
     assert first == {
         "id": made[0].pk, "period_start": "2026-05-11", "period_end": "2026-05-17",
         "created_at": first["created_at"], "filename": "dispatch-report-2026-05-11-2026-05-17.xlsx",
-        "xlsx": f"http://testserver/api/v1/reports/{made[0].pk}/xlsx/",
-        "page": f"http://testserver/evaluation/reports/{made[0].pk}/",
+        "xlsx_url": f"http://testserver/api/v1/reports/{made[0].pk}/xlsx/",
+        "page_url": f"http://testserver/evaluation/reports/{made[0].pk}/",
     }
     assert "figures" not in first
 
@@ -113,8 +113,8 @@ def test_the_figures_for_any_period_are_the_reports_figures(client_for, bureau_u
     assert body["period_start"] == "2026-05-01" and body["period_end"] == "2026-05-31"
     assert body["figures"] == reports.report_figures(reports.Period(D(2026, 5, 1), D(2026, 5, 31)))
     assert body["filename"] == "dispatch-report-2026-05-01-2026-05-31.xlsx"
-    assert body["xlsx"] == "http://testserver/api/v1/reports/on-demand/xlsx/?start=2026-05-01&end=2026-05-31"
-    download = api.get(body["xlsx"])
+    assert body["xlsx_url"] == "http://testserver/api/v1/reports/on-demand/xlsx/?start=2026-05-01&end=2026-05-31"
+    download = api.get(body["xlsx_url"])
     assert download.status_code == 200 and download["Content-Type"] == XLSX
     assert download["Content-Disposition"] == 'attachment; filename="dispatch-report-2026-05-01-2026-05-31.xlsx"'
     summary = load_workbook(io.BytesIO(download.content)).worksheets[0]
