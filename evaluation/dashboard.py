@@ -29,28 +29,19 @@ What each figure counts:
 
 import datetime
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
 
 from achievements.models import STAGE_ORDER, Achievement, Stage
-from issues.models import Issue, IssueClass, IssueEvent
+from issues.models import Issue, IssueClass
 from liaison.models import Assignment, Contact
 from platforms.models import Platform
 
+from .attribution import LOW_RATING, RATING_BY_CADRE, RATING_FROM_PLATFORM, rating_events
 from .periods import Period
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-#: A rating this low or lower is a low one: it reopens the issue.
-LOW_RATING = 2
 RATINGS = (1, 2, 3, 4, 5)
-#: ``IssueEvent.after["source"]`` of a rating the platform gave itself; any other (or none) is a
-#: rating the cadre entered on the platform's behalf.
-RATING_FROM_PLATFORM = "platform"
-RATING_BY_CADRE = "cadre"
 #: The issue classes and states, in the order the charts show them.
 CLASSES = list(IssueClass.values)
 STATUSES = list(Issue.Status.values)
@@ -79,12 +70,6 @@ EVERYTHING = Scope()
 
 def _within(field_name: str, period: Period) -> Q:
     return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lte": period.end})
-
-
-def _moments(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
-    """The period as instants in Asia/Shanghai: from its first midnight to the midnight after it."""
-    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=SHANGHAI)
-    return start, start + datetime.timedelta(days=period.days)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -299,24 +284,19 @@ class Ratings:
 
 
 def ratings(period: Period, scope: Scope = EVERYTHING) -> Ratings:
-    """The ratings given in the period (``rated`` entries of the issues' timelines), by score and source."""
-    start, end = _moments(period)
+    """The ratings given in the period (``rated`` entries of the issues' timelines: the
+    evaluation's ``rating_events``), by score and source."""
     rows = (
-        scope.filter(IssueEvent.objects.filter(kind=IssueEvent.Kind.RATED, at__gte=start, at__lt=end),
-                     "issue__platform_id")
+        scope.filter(rating_events(period), "issue__platform_id")
         .order_by()
-        .annotate(
-            score=Cast(KeyTextTransform("rating", "after"), IntegerField()),
-            source=Coalesce(KeyTextTransform("source", "after"), Value(RATING_BY_CADRE), output_field=CharField()),
-        )
-        .values("score", "source")
+        .values("rating", "rating_source")
         .annotate(n=Count("pk"))
     )
     counts: dict[tuple[int, str], int] = {}
     for row in rows:
-        if row["score"] in RATINGS:
-            source = RATING_FROM_PLATFORM if row["source"] == RATING_FROM_PLATFORM else RATING_BY_CADRE
-            counts[(row["score"], source)] = counts.get((row["score"], source), 0) + row["n"]
+        if row["rating"] in RATINGS:
+            source = RATING_FROM_PLATFORM if row["rating_source"] == RATING_FROM_PLATFORM else RATING_BY_CADRE
+            counts[(row["rating"], source)] = counts.get((row["rating"], source), 0) + row["n"]
     return Ratings(counts=counts)
 
 
