@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet, ServiceRecordViewSet
 from evaluation.api import CadreEvaluationViewSet, ReportViewSet, UnitEvaluationViewSet
 from issues.api import CalendarViewSet, IssueViewSet
+from issues.supervision_api import SupervisionViewSet
 from liaison.api import AssignmentViewSet, CadreViewSet, ContactViewSet, UnitViewSet
 from platforms.api import PlatformViewSet
 
@@ -17,6 +18,7 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("issues", IssueViewSet, basename="issue")
 router.register("calendar", CalendarViewSet, basename="calendar")
+router.register("supervisions", SupervisionViewSet, basename="supervision")
 router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("demands", DemandViewSet, basename="demand")
 router.register("matches", MatchViewSet, basename="match")

@@ -99,6 +99,16 @@ SCHEDULES: tuple[Schedule, ...] = (
         former_names=("issues: deadline sweep",),
     ),
     Schedule(
+        label=_("Supervision sweep"),
+        task="issues.tasks.sweep_supervisions",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=_(
+            "Supervisions past their reply-by date without a reply are escalated to the office's leader, "
+            "once per round. Runs daily; does nothing on a day that is not a working day."
+        ),
+    ),
+    Schedule(
         label=_("Contact duties"),
         task="liaison.tasks.sweep_contact_duties",
         minute=str(SWEEP_TIME.minute),

@@ -22,10 +22,11 @@ class IssuesConfig(AppConfig):
     def ready(self):
         from liaison.signals import platform_transferred
 
-        from . import enforcement, notices
+        from . import enforcement, notices, supervision_enforcement
         from .receivers import on_platform_transferred
 
         checks.register(check_dispatch_report_frequency)
         notices.register()
         enforcement.register()
+        supervision_enforcement.register()
         platform_transferred.connect(on_platform_transferred, dispatch_uid="issues.on_platform_transferred")

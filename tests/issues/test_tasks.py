@@ -60,6 +60,7 @@ def test_the_migration_put_every_schedule_in_beats_tables():
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == {
         "issues.tasks.sweep_deadlines", "liaison.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
         "notices.tasks.deliver_pending_notifications", "achievements.tasks.sweep_stale_achievements",
+        "issues.tasks.sweep_supervisions",
     }
 
 
@@ -128,7 +129,7 @@ def test_the_jobs_are_named_in_chinese_and_a_job_stored_under_its_old_english_na
 
 @pytest.mark.parametrize("task", [tasks.sweep_deadlines, liaison_tasks.sweep_contact_duties, tasks.send_dispatch_report,
                                   notice_tasks.deliver_notifications, notice_tasks.deliver_pending_notifications,
-                                  achievement_tasks.sweep_stale_achievements])
+                                  achievement_tasks.sweep_stale_achievements, tasks.sweep_supervisions])
 def test_every_task_retries_transient_failures_with_backoff_and_acks_late(task):
     assert DatabaseError in task.autoretry_for and ConnectionError in task.autoretry_for
     assert task.retry_backoff and task.max_retries and task.acks_late
