@@ -135,7 +135,7 @@ def test_the_notice_reads_in_the_readers_language_with_the_instruction_as_typed(
 
 
 def test_who_may_not_act_and_what_is_refused(client, client_for, make_issue, on, cadre, unit, bureau_user, office,
-                                              other_leader, english_api):
+                                              other_leader, english_api, english_pages):
     issue = make_issue("B", D(2026, 4, 29))
     on(D(2026, 5, 6))
     data = {"issue": issue.pk, "instruction": "请报告进展", "reply_working_days": 3}
