@@ -12,8 +12,8 @@ times each after a warm-up run:
 - ``scoreboard``: ``evaluation.figures.scoreboard(quarter(day), today=day)``, the units' and
   cadres' scoreboard for the quarter with the quarter before (for the change);
 - each page of ``--pages`` (default: the units' scoreboard for this quarter and the bureau's home),
-  fetched with Django's test Client signed in as bureau staff. A path that does not resolve (the
-  page is not built yet) is skipped with a note.
+  fetched with Django's test Client signed in as bureau staff. A path that answers 404 (the page
+  is not built yet) is skipped with a note.
 
 For each it prints the median, min and max at both scales, the ratio of the medians, and the number
 of SQL queries at each scale, which must be equal (exit status 1 if not). ``--explain`` then runs
@@ -72,7 +72,7 @@ def proposed_indexes(db_url: str, make: bool) -> None:
 # --- the worker: one per database ----------------------------------------------------------------------
 
 
-def worker(db_url: str, end: datetime.date) -> None:
+def worker(db_url: str, end: datetime.date, prototype: bool = False) -> None:
     """Answer the parent's commands, one JSON line in, one JSON line out, on the real stdout;
     anything else printed goes to stderr."""
     protocol = sys.stdout
@@ -99,9 +99,16 @@ def worker(db_url: str, end: datetime.date) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import Resolver404, resolve
 
-    from evaluation.figures import scoreboard
+    from evaluation import figures
     from evaluation.periods import quarter
 
+    if prototype:
+        import scoreboard_prototype
+
+        real = scoreboard_prototype.fingerprint(figures.scoreboard(quarter(end), today=end))
+        scoreboard_prototype.apply()
+        if scoreboard_prototype.fingerprint(figures.scoreboard(quarter(end), today=end)) != real:
+            sys.exit("the prototype's figures differ from evaluation.figures: bring it up to date")
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
@@ -109,22 +116,28 @@ def worker(db_url: str, end: datetime.date) -> None:
     period = quarter(end)
 
     def counted(fn):
-        queries = 0
+        """Run ``fn``: its time, its number of queries, the time they took (sent, run, rows
+        received: psycopg2 fetches a result whole), and what it returned."""
+        queries, in_db = 0, 0.0
 
         def count(execute, sql, params, many, context):
-            nonlocal queries
+            nonlocal queries, in_db
             queries += 1
-            return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                in_db += time.perf_counter() - started
 
         connection.ensure_connection()
         with connection.execute_wrapper(count):
             started = time.perf_counter()
             outcome = fn()
             seconds = time.perf_counter() - started
-        return seconds, queries, outcome
+        return seconds, queries, {"db_seconds": in_db, **outcome}
 
     def run_scoreboard():
-        board = scoreboard(period, today=end)
+        board = figures.scoreboard(period, today=end)
         return {"cadres": len(board.cadres), "units": len(board.units)}
 
     def run_page(path):
@@ -149,7 +162,7 @@ def worker(db_url: str, end: datetime.date) -> None:
                 answer = {"seconds": seconds, "queries": queries, **outcome}
         elif op == "explain":
             with CaptureQueriesContext(connection) as captured:
-                scoreboard(period, today=end)
+                figures.scoreboard(period, today=end)
             slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[: command["top"]]
             plans = []
             with connection.cursor() as cursor:
@@ -167,13 +180,14 @@ def worker(db_url: str, end: datetime.date) -> None:
 
 
 class Worker:
-    def __init__(self, scale: int, db_url: str, end: datetime.date, jit: bool = True):
+    def __init__(self, scale: int, db_url: str, end: datetime.date, jit: bool = True, prototype: bool = False):
         self.scale = scale
         env = dict(os.environ)
         if not jit:
             env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c jit=off").strip()
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", db_url, "--end", end.isoformat()],
+            [sys.executable, str(Path(__file__).resolve()), "--worker", db_url, "--end", end.isoformat(),
+             *(["--prototype"] if prototype else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(BASE_DIR), env=env,
         )
 
@@ -226,9 +240,12 @@ def main() -> int:
                         help="switch PostgreSQL's JIT off for the workers' sessions (a proposal: see the README)")
     parser.add_argument("--with-indexes", action="store_true",
                         help="make the README's proposed indexes in both databases for the run (dropped after)")
+    parser.add_argument("--prototype", action="store_true",
+                        help="time evaluation.figures with the Python-side changes the README proposes "
+                             "(bench/scoreboard_prototype.py, checked to give the same figures)")
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.end)
+        worker(args.worker, args.end, prototype=args.prototype)
         return 0
 
     server_url, _ = national_data.server_and_db(os.environ.get("DATABASE_URL", ""), "postgres")
@@ -238,14 +255,15 @@ def main() -> int:
     if args.with_indexes:
         for url in urls.values():
             proposed_indexes(url, make=True)
-    workers = {scale: Worker(scale, urls[scale], args.end, jit=not args.no_jit) for scale in SCALES}
+    workers = {scale: Worker(scale, urls[scale], args.end, jit=not args.no_jit, prototype=args.prototype)
+               for scale in SCALES}
     status = 0
     try:
         items = [("scoreboard", {"op": "scoreboard"}, "scoreboard(quarter(today), today=today)")]
         skipped = []
         for path in args.pages:
             answers = {scale: w.ask(op="page", path=path) for scale, w in workers.items()}  # also the warm-up
-            if any(a.get("missing") for a in answers.values()):
+            if any(a.get("missing") or a.get("status") == 404 for a in answers.values()):
                 skipped.append(path)
                 continue
             items.append((path, {"op": "page", "path": path}, f"GET {path}"))
@@ -253,18 +271,21 @@ def main() -> int:
             for w in workers.values():
                 w.ask(**command)  # warm-up: imports, caches, the server's buffers
         times = {(name, scale): [] for name, _c, _l in items for scale in SCALES}
+        db_times = {(name, scale): [] for name, _c, _l in items for scale in SCALES}
         answers = {}
         for _ in range(args.runs):
             for name, command, _label in items:
                 for scale, w in workers.items():  # alternating, so drift in the machine's load hits both alike
                     answer = w.ask(**command)
                     times[name, scale].append(answer["seconds"])
+                    db_times[name, scale].append(answer["db_seconds"])
                     answers[name, scale] = answer
 
         shape = {scale: counts[scale] for scale in SCALES}
         print(f"\nas of {args.end} 10:00 Asia/Shanghai, the quarter {args.end:%Y}Q{(args.end.month - 1) // 3 + 1} "
               f"so far; {args.runs} runs each after a warm-up, alternating 1x and 100x"
-              + ("; JIT off" if args.no_jit else "") + ("; with the proposed indexes" if args.with_indexes else ""))
+              + ("; JIT off" if args.no_jit else "") + ("; with the proposed indexes" if args.with_indexes else "")
+              + ("; the prototype's figures module" if args.prototype else ""))
         for scale in SCALES:
             c = shape[scale]
             print(f"  {scale:>3}x: {c.get('platforms_platform', 0):,} platforms, {c.get('liaison_cadre', 0):,} cadres, "
@@ -272,7 +293,7 @@ def main() -> int:
                   f"{c.get('issues_issue', 0):,} issues, {c.get('issues_issueevent', 0):,} issue events, "
                   f"{c.get('issues_notification', 0):,} notifications")
         header = (f"{'what':<48} {'1x median':>10} {'(min-max)':>19} {'100x median':>12} {'(min-max)':>21} "
-                  f"{'ratio':>6} {'queries 1x/100x':>16}")
+                  f"{'ratio':>6} {'queries 1x/100x':>16} {'in the db 1x/100x':>18}")
         print("\n" + header + "\n" + "-" * len(header))
         for name, _command, label in items:
             one, hundred = sorted(times[name, 1]), sorted(times[name, 100])
@@ -288,10 +309,12 @@ def main() -> int:
                   f"({fmt_ms(one[0])}-{fmt_ms(one[-1])})".rjust(19) + " "
                   f"{fmt_ms(statistics.median(hundred)):>12} "
                   f"{'(' + fmt_ms(hundred[0]) + '-' + fmt_ms(hundred[-1]) + ')':>21} "
-                  f"{ratio:>5.1f}x {f'{q1} / {q100}':>16}{flag}{extra}")
-        print("(milliseconds)")
+                  f"{ratio:>5.1f}x {f'{q1} / {q100}':>16} "
+                  f"{fmt_ms(statistics.median(db_times[name, 1])) + ' / ' + fmt_ms(statistics.median(db_times[name, 100])):>18}"
+                  f"{flag}{extra}")
+        print("(milliseconds; \"in the db\": the median time its queries took, sent, run and their rows received)")
         for path in skipped:
-            print(f"skipped {path}: no such page yet (it does not resolve); merge main when it lands")
+            print(f"skipped {path}: no such page yet (it answers 404); merge main when it lands")
 
         if args.explain:
             answer = workers[100].ask(op="explain", top=5)
