@@ -33,8 +33,10 @@ seed: migrate
 run: seed
 	@trap 'exit 0' INT; $(BIN)/honcho start -f Procfile -p $(PORT)
 
+# Two workers (this machine's two cores): the journey, by far the longest test, runs on one while
+# the rest share the other (tests/conftest.py puts it first and keeps the broker's tests together).
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Needs GNU gettext (msgfmt): regenerate and compile the translation catalogues.
 messages: install

@@ -1,26 +1,27 @@
 """The achievements' progress (成果转化) in the periodic dispatch report.
 
-``issues.reports`` makes the weekly report; this module is the section achievements add to it
-(``SECTION``, registered by ``AchievementsConfig.ready``): the figures for a week, the body's
-lines and the workbook's sheet.
+``issues.reports`` makes the report; this module is the section achievements add to it
+(``SECTION``, registered by ``AchievementsConfig.ready``): the figures for a period, the body's
+lines and the workbook's sheet (which the report's page shows too).
 
-Definitions (the week is ``issues.reports.Period``, Monday to Sunday, Asia/Shanghai; "unit" is the
-unit of the cadre who collected the achievement, who is credited with it for good):
+Definitions (the period is ``issues.reports.Period``: a week, two weeks or a month as the report's
+frequency says, or any range of days asked for on demand; Asia/Shanghai; "unit" is the unit of the
+cadre who collected the achievement, who is credited with it for good):
 
-- new: achievements collected in the week (``collected_on``), also by technology field and unit;
-- stages: how many achievements collected by the week's end were in each stage at its end;
-- transformed: achievements in stage transformed at the week's end whose transformation is dated
-  in the week, with the sum of their contract amounts in 万元 (exact: summed as decimals), also by
-  mode and unit;
-- dropped: achievements in stage dropped at the week's end, dropped in the week.
+- new: achievements collected in the period (``collected_on``), also by technology field and unit;
+- stages: how many achievements collected by the period's end were in each stage at its end;
+- transformed: achievements in stage transformed at the period's end whose transformation is dated
+  in the period, with the sum of their contract amounts in 万元 (exact: summed as decimals), also
+  by mode and unit;
+- dropped: achievements in stage dropped at the period's end, dropped in the period.
 
-"At the week's end" is read from the records as they were then, not as they are when the report
-is made (on the Monday morning after, or any day later for an old week): every step is dated (the
+"At the period's end" is read from the records as they were then, not as they are when the report
+is made (on the morning after, or any day later for an old period): every step is dated (the
 day the achievement entered its stage, ``stage_entered_on``, which never goes back), so an
-achievement that has not moved since the week's end is counted by its record, and one that moved
+achievement that has not moved since the period's end is counted by its record, and one that moved
 since is counted by its timeline (``AchievementEvent``: the last change of stage dated on or
-before the week's end, with the transformation it recorded). A transformation or drop that was
-stepped back later is still counted for the week it was made in, as it stood then.
+before the period's end, with the transformation it recorded). A transformation or drop that was
+stepped back later is still counted for the period it was made in, as it stood then.
 """
 
 import datetime
@@ -103,7 +104,7 @@ def achievement_figures(period: Period) -> dict:
     """
     start, end = period.start, period.end
     collected = Achievement.objects.filter(collected_on__lte=end)
-    settled = collected.filter(stage_entered_on__lte=end)  # as they were at the week's end
+    settled = collected.filter(stage_entered_on__lte=end)  # as they were at the period's end
     moved = collected.filter(stage_entered_on__gt=end)
 
     new_by_field = dict.fromkeys(TechnologyField.values, 0)
@@ -120,7 +121,7 @@ def achievement_figures(period: Period) -> dict:
     for row in settled.order_by().values("stage").annotate(n=Count("pk")):
         stages[row["stage"]] += row["n"]
 
-    # What was transformed or dropped in the week, as it stood at the week's end: from the records
+    # What was transformed or dropped in the period, as it stood at its end: from the records
     # of those that have not moved since, from the timeline for those that have.
     transformations = list(
         settled.filter(stage=Stage.TRANSFORMED, transformed_on__gte=start)
@@ -173,39 +174,39 @@ def text_figures(figures: dict) -> dict:
 def report_lines(figures: dict) -> list[str]:
     """The report body's lines on achievements, in the active language."""
     return [
-        _("Achievements this week: %(new)d newly collected, %(transformed)d transformed with contracts of "
+        _("Achievements in the period: %(new)d newly collected, %(transformed)d transformed with contracts of "
           "%(amount)s (10,000 yuan), %(dropped)d dropped.") % figures,
-        _("Achievements at the end of the week: %(collected)d collected, %(assessed)d assessed, %(matched)d "
+        _("Achievements at the end of the period: %(collected)d collected, %(assessed)d assessed, %(matched)d "
           "matched, %(negotiating)d in negotiation, %(transformed)d transformed, %(dropped)d dropped.")
         % figures["stages"],
     ]
 
 
 def report_sheets(figures: dict) -> list[ReportSheet]:
-    """The workbook's achievements sheet: the week's figures, the stages at its end, new ones by
+    """The workbook's achievements sheet: the period's figures, the stages at its end, new ones by
     field, transformations by mode, and the figures by the collecting cadre's unit. Stages, fields
     and modes in their own order: stored figures (jsonb) do not keep the order of their keys."""
     amount_label = _("Contract amount (10,000 yuan)")
     by_unit = figures["by_unit"]
     return [ReportSheet(_("Achievements"), [
         ReportTable([_("Item"), _("Value")], [
-            [_("Newly collected this week"), figures["new"]],
-            [_("Transformed this week"), figures["transformed"]],
-            [_("Contract amount this week (10,000 yuan)"), Decimal(figures["amount"])],
-            [_("Dropped this week"), figures["dropped"]],
+            [_("Newly collected in the period"), figures["new"]],
+            [_("Transformed in the period"), figures["transformed"]],
+            [_("Contract amount in the period (10,000 yuan)"), Decimal(figures["amount"])],
+            [_("Dropped in the period"), figures["dropped"]],
         ]),
-        ReportTable([_("Stage at the end of the week"), _("Number of achievements")], [
+        ReportTable([_("Stage at the end of the period"), _("Number of achievements")], [
             [str(label), figures["stages"].get(stage, 0)] for stage, label in Stage.choices
         ]),
-        ReportTable([_("Technology field"), _("Newly collected this week")], [
+        ReportTable([_("Technology field"), _("Newly collected in the period")], [
             [str(label), figures["new_by_field"].get(field, 0)] for field, label in TechnologyField.choices
         ]),
-        ReportTable([_("Mode of transformation"), _("Transformed this week"), amount_label], [
+        ReportTable([_("Mode of transformation"), _("Transformed in the period"), amount_label], [
             [str(label), figures["by_mode"].get(mode, NOTHING_TRANSFORMED)["transformed"],
              Decimal(figures["by_mode"].get(mode, NOTHING_TRANSFORMED)["amount"])]
             for mode, label in TransformationMode.choices
         ]),
-        ReportTable([_("Unit of the collecting cadre"), _("Newly collected this week"), _("Transformed this week"),
+        ReportTable([_("Unit of the collecting cadre"), _("Newly collected in the period"), _("Transformed in the period"),
                      amount_label], [
             *[[row["unit"], row["new"], row["transformed"], Decimal(row["amount"])] for row in by_unit],
             [_("Total"), figures["new"], figures["transformed"], Decimal(figures["amount"])],

@@ -8,6 +8,26 @@ _DEFAULTS = {
     "FIRST_CONTACT_DAYS": 7,
     "QUARTER_END_REMINDER_DAYS": 15,
     "ACHIEVEMENT_STALE_WORKING_DAYS": {"collected": 10, "assessed": 20, "matched": 20, "negotiating": 40},
+    # How often the dispatch report is made: "weekly" (Mondays), "biweekly" (every other Monday) or
+    # "monthly" (the 1st), at 08:30 for the period just ended (issues.reports.report_period_due).
+    "DISPATCH_REPORT_FREQUENCY": "weekly",
+    # The dashboards' map of the city (evaluation/charts.py): the name the geometry file registers
+    # with ECharts, the file under static/, and the names its districts have changed to since it
+    # was drawn (宁乡县 became 宁乡市 in 2017). Another city swaps all four.
+    "MAP_NAME": "长沙",
+    "MAP_GEOMETRY": "vendor/echarts-maps/changsha.js",
+    "MAP_NAME_MAP": {"宁乡县": "宁乡市"},
+    # A platform's district field names a district or county, or a park; a park is drawn on the
+    # map in the district that hosts it. An area not listed here is a district itself.
+    "MAP_DISTRICT_OF_AREA": {
+        "湘江新区": "岳麓区",
+        "长沙高新区": "岳麓区",
+        "长沙经开区": "长沙县",
+        "浏阳经开区": "浏阳市",
+        "宁乡经开区": "宁乡市",
+        "望城经开区": "望城区",
+        "马栏山视频文创园": "开福区",
+    },
 }
 
 

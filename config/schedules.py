@@ -27,7 +27,10 @@ SCHEDULE_TZ = ZoneInfo("Asia/Shanghai")
 
 #: The sweeps run at this time every day (and do nothing on a day that is not a working day).
 SWEEP_TIME = datetime.time(9, 0)
-#: The periodic dispatch report: Mondays (Python's weekday 0) at 08:30, for the week before.
+#: The periodic dispatch report is due at 08:30: weekly on Mondays (Python's weekday 0) for the
+#: week before, or as ``PORTAL["DISPATCH_REPORT_FREQUENCY"]`` says (``issues.reports.report_period_due``).
+#: Beat runs its sweep every day at that time, so that any frequency is served without changing
+#: the crontab; the sweep makes each period's report once and otherwise does nothing.
 DISPATCH_REPORT_WEEKDAY = 0
 DISPATCH_REPORT_TIME = datetime.time(8, 30)
 
@@ -96,6 +99,16 @@ SCHEDULES: tuple[Schedule, ...] = (
         former_names=("issues: deadline sweep",),
     ),
     Schedule(
+        label=_("Supervision sweep"),
+        task="issues.tasks.sweep_supervisions",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=_(
+            "Supervisions past their reply-by date without a reply are escalated to the office's leader, "
+            "once per round. Runs daily; does nothing on a day that is not a working day."
+        ),
+    ),
+    Schedule(
         label=_("Contact duties"),
         task="liaison.tasks.sweep_contact_duties",
         minute=str(SWEEP_TIME.minute),
@@ -122,8 +135,10 @@ SCHEDULES: tuple[Schedule, ...] = (
         task="issues.tasks.send_dispatch_report",
         minute=str(DISPATCH_REPORT_TIME.minute),
         hour=str(DISPATCH_REPORT_TIME.hour),
-        day_of_week=str((DISPATCH_REPORT_WEEKDAY + 1) % 7),  # cron counts from Sunday = 0
-        description=_("The weekly report to bureau staff, with its Excel file. Mondays at 08:30."),
+        description=_(
+            "The periodic report to bureau staff, with its Excel file. Runs daily at 08:30 and makes the "
+            "report of the period just ended when one is due: by default each Monday, for the week before."
+        ),
         former_names=("issues: periodic dispatch report",),
     ),
     Schedule(
@@ -182,12 +197,12 @@ def apply_schedules(*, PeriodicTask=None, CrontabSchedule=None, PeriodicTasks=No
             outcome.append((name, "created"))
             changed = True
             continue
-        differences = [field for field, value in wanted.items() if getattr(task, field) != value]
+        differences = [key for key, value in wanted.items() if getattr(task, key) != value]
         if not differences:
             outcome.append((name, "unchanged"))
             continue
-        for field in differences:
-            setattr(task, field, wanted[field])
+        for key in differences:
+            setattr(task, key, wanted[key])
         task.save()
         outcome.append((name, "updated: " + ", ".join(d.removesuffix("_id") for d in differences)))
         changed = True

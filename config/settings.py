@@ -252,6 +252,9 @@ PORTAL = {
     # An achievement still in an active stage after this many working days since it entered it
     # reminds the platform's responsible cadre, once per stay in the stage.
     "ACHIEVEMENT_STALE_WORKING_DAYS": {"collected": 10, "assessed": 20, "matched": 20, "negotiating": 40},
+    # The dispatch report: "weekly" (Mondays 08:30), "biweekly" (every other Monday) or "monthly"
+    # (the 1st), each for the period just ended; `manage.py check` refuses any other value.
+    "DISPATCH_REPORT_FREQUENCY": env.str("PORTAL_DISPATCH_REPORT_FREQUENCY", default="weekly"),
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from achievements.views import contact_new
+from evaluation.views import bureau_dashboard, unit_dashboard
 from notices.views import PortalLoginView, set_language
 
 admin.site.site_header = _("Liaison portal administration")
@@ -21,6 +22,10 @@ urlpatterns = [
     # The contact form carries issues, achievements and services: it lives in achievements, the room
     # highest in the order, under liaison's path and name.
     path("contacts/new/", contact_new, name="contact_new"),
+    # The homes of bureau staff and unit leaders are the evaluation's dashboards, under the names
+    # and addresses they had in liaison.
+    path("bureau/", bureau_dashboard, name="bureau_home"),
+    path("unit/", unit_dashboard, name="unit_home"),
     path("", include("liaison.urls")),
     path("platforms/", include("platforms.urls")),
     # The inbox kept its address when the notification machinery got its own room.

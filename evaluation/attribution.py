@@ -71,6 +71,7 @@ LOW_RATING = 2
 #: itself; any other (or none, as for every rating before platforms could rate) is a rating the
 #: cadre entered on its behalf.
 RATING_FROM_PLATFORM = "platform"
+RATING_BY_CADRE = "cadre"
 
 
 def _cadre_on(day, platform="platform_id") -> Subquery:
@@ -98,7 +99,8 @@ def _credited(queryset: QuerySet, cadre) -> QuerySet:
     return queryset.annotate(credited_cadre=cadre).annotate(credited_unit=_unit_of_credited())
 
 
-def _datetime_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+def datetime_bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
+    """The period as instants in Asia/Shanghai: from its first midnight to the midnight after it."""
     start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=SHANGHAI)
     return start, start + datetime.timedelta(days=period.days)
 
@@ -218,11 +220,11 @@ def _issues_open(period, today):
 def rating_events(period: Period) -> QuerySet:
     """Every rating given in the period (also those that reopened their issue, whose rating the
     issue itself no longer carries), with ``rating``, ``rated_on`` and ``rating_source``."""
-    start, end = _datetime_bounds(period)
+    start, end = datetime_bounds(period)
     queryset = IssueEvent.objects.filter(kind=IssueEvent.Kind.RATED, at__gte=start, at__lt=end).annotate(
         rating=Cast(KeyTextTransform("rating", "after"), IntegerField()),
         rated_on=TruncDate("at", tzinfo=SHANGHAI),
-        rating_source=Coalesce(KeyTextTransform("source", "after"), Value("cadre"), output_field=CharField()),
+        rating_source=Coalesce(KeyTextTransform("source", "after"), Value(RATING_BY_CADRE), output_field=CharField()),
     )
     return _credited(queryset, Coalesce(_cadre_on("rated_on", platform="issue__platform_id"),
                                         F("issue__recorded_by_id")))
@@ -238,7 +240,7 @@ def _achievements_collected(period, today):
 
 
 def _achievements_assessed(period, today):
-    start, end = _datetime_bounds(period)
+    start, end = datetime_bounds(period)
     queryset = Achievement.objects.filter(assessed_at__gte=start, assessed_at__lt=end).annotate(
         assessed_on=TruncDate("assessed_at", tzinfo=SHANGHAI))
     return [Part("", _credited(queryset, Coalesce(_cadre_on("assessed_on"), F("collected_by_id"))))]

@@ -85,6 +85,8 @@ class Scoreboard:
     cadres: list[Row]
     units: list[Row]
     total: Row
+    #: The period before's board (without its own before), for the changes.
+    previous: "Scoreboard | None" = None
 
 
 def _count_base(base: str, measures: list, period: Period, today: datetime.date, counts: dict) -> None:
@@ -172,6 +174,7 @@ def scoreboard(period: Period, *, today: datetime.date, weights: Weights | None 
     cadres, units, total = _rows(period, today)
     score_rows(cadres, weights)
     score_rows(units, weights)
+    previous = None
     if with_previous:
         previous = scoreboard(period.previous(), today=today, weights=weights, with_previous=False)
         for now_rows, before_rows in ((cadres, previous.cadres), (units, previous.units)):
@@ -179,4 +182,17 @@ def scoreboard(period: Period, *, today: datetime.date, weights: Weights | None 
             for row in now_rows:
                 if row.id in before:
                     row.previous_score, row.previous_rank = before[row.id].score, before[row.id].rank
-    return Scoreboard(period=period, today=today, weights=weights, cadres=cadres, units=units, total=total)
+    return Scoreboard(period=period, today=today, weights=weights, cadres=cadres, units=units, total=total,
+                      previous=previous)
+
+
+def combined(rows: list[Row], *, name: str) -> Row:
+    """Several units' (or cadres') figures as one row: summed, the shares recomputed."""
+    out = Row(id=0, name=name, unit_id=None, unit_name="", counts=_zero_counts())
+    for row in rows:
+        for key, value in row.counts.items():
+            out.counts[key] += value
+        out.days_to_close += row.days_to_close
+        out.ratings_total += row.ratings_total
+    _derive(out)
+    return out

@@ -107,3 +107,30 @@ class WeightsForm(PortalForm):
 
     def weights(self) -> dict:
         return {key: self.cleaned_data[key] for key in WEIGHT_LABELS}
+
+
+# --- the unit leader's dashboard ---------------------------------------------------------------------
+
+
+class UnitDashboardForm(PeriodForm):
+    """The period picker, and for a leader of several units which of them to show (all by default)."""
+
+    def __init__(self, data=None, *, units=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.units = list(units)
+        if len(self.units) > 1:
+            unit = forms.TypedChoiceField(
+                label=gettext_lazy("Unit"), required=False, coerce=int, empty_value=None,
+                choices=[("", gettext_lazy("All my units")), *((u.pk, u.name) for u in self.units)],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+            self.fields = {"unit": unit, **self.fields}
+
+    @property
+    def chosen_unit_ids(self) -> frozenset[int]:
+        """The units to show: the one chosen, or all of the leader's."""
+        chosen = None
+        if self.is_bound and "unit" in self.fields:
+            self.is_valid()
+            chosen = self.cleaned_data.get("unit")
+        return frozenset([chosen]) if chosen else frozenset(u.pk for u in self.units)

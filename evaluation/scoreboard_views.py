@@ -137,12 +137,12 @@ def _score_breakdown(row, weights):
 
 
 def _drill_target(request, scope):
-    """The cadre or unit asked for (``?cadre=`` or ``?unit=``) and its name, checked against the
-    scope; neither is every unit's records, for those who see everything."""
-    cadre_id, unit_id = request.GET.get("cadre"), request.GET.get("unit")
+    """The cadre or units asked for (``?cadre=`` or ``?unit=``, which may repeat: a leader's units
+    together) and their name, checked against the scope; neither is every unit's records, for
+    those who see everything."""
     try:
-        cadre_id = int(cadre_id) if cadre_id else None
-        unit_id = int(unit_id) if unit_id else None
+        cadre_id = int(request.GET["cadre"]) if request.GET.get("cadre") else None
+        unit_ids = sorted({int(value) for value in request.GET.getlist("unit") if value})
     except ValueError:
         raise Http404 from None
     if cadre_id is not None:
@@ -150,11 +150,11 @@ def _drill_target(request, scope):
         if cadre is None or not scope.sees_cadre(cadre.pk, cadre.unit_id):
             raise Http404
         return {"cadre": cadre.pk}, cadre.name
-    if unit_id is not None:
-        unit = Unit.objects.filter(pk=unit_id).first()
-        if unit is None or not scope.sees_unit(unit.pk):
+    if unit_ids:
+        units = list(Unit.objects.filter(pk__in=unit_ids))
+        if len(units) != len(unit_ids) or not all(scope.sees_unit(unit.pk) for unit in units):
             raise Http404
-        return {"unit": unit.pk}, unit.name
+        return {"unit": unit_ids if len(unit_ids) > 1 else unit_ids[0]}, "、".join(unit.name for unit in units)
     if not scope.everything:
         raise PermissionDenied
     return {}, _("All units")

@@ -124,13 +124,14 @@ class Cell:
     __html__ = __str__
 
 
-def records_url(key: str, period: Period, *, cadre: int | None = None, unit: int | None = None) -> str:
+def records_url(key: str, period: Period, *, cadre: int | None = None, unit=None) -> str:
+    """The records of ``key`` for a cadre, a unit (or several: a list), or everyone."""
     query = period.as_query()
     if cadre is not None:
         query["cadre"] = cadre
     if unit is not None:
         query["unit"] = unit
-    return f"{reverse('evaluation:records', args=[key])}?{urlencode(query)}"
+    return f"{reverse('evaluation:records', args=[key])}?{urlencode(query, doseq=True)}"
 
 
 def format_number(value) -> str:
@@ -205,15 +206,18 @@ class ChainedRecords:
 
 
 def drill_records(key: str, period: Period, today: datetime.date, *, cadre: int | None = None,
-                  unit: int | None = None) -> ChainedRecords:
-    """The records ``key`` counts for ``cadre`` (or ``unit``, or everyone) in ``period``."""
+                  unit=None) -> ChainedRecords:
+    """The records ``key`` counts for ``cadre`` (or ``unit``: an id or a list of ids; or everyone)
+    in ``period``."""
     measure = attribution.MEASURES[key]
     parts = []
     for part in measure.records(period, today):
         queryset: QuerySet = part.queryset
         if cadre is not None:
             queryset = queryset.filter(credited_cadre=cadre)
-        if unit is not None:
+        if isinstance(unit, (list, tuple, set, frozenset)):
+            queryset = queryset.filter(credited_unit__in=unit)
+        elif unit is not None:
             queryset = queryset.filter(credited_unit=unit)
         parts.append(attribution.Part(part.label, _with_related(queryset, measure.model)))
     return ChainedRecords(parts)
@@ -248,3 +252,51 @@ def _with_related(queryset: QuerySet, model) -> QuerySet:
 def record_kind(key: str) -> str:
     """Which row template the drill-down list uses for ``key``'s records."""
     return attribution.MEASURES[key].model.__name__.lower()
+
+
+# --- the dashboards' headline figures ----------------------------------------------------------------
+
+#: The headline figures of a dashboard, each with its change against the period before.
+HEADLINE = [
+    Column("contacts", _("Contacts")),
+    Column("visits", _("Visits on site")),
+    Column("duty_share", _("Quarterly contact duty met"), "share", ("duty_met", "duty_due")),
+    Column("issues_collected", _("Issues collected")),
+    Column("issues_closed", _("Issues closed")),
+    Column("in_time_share", _("Closed in time"), "share", ("issues_closed_in_time", "issues_closed")),
+    Column("issues_overdue", _("Overdue now")),
+    Column("ratings_mean", _("Mean rating"), "mean", ("ratings",)),
+    Column("achievements_collected", _("Achievements collected")),
+    Column("achievements_transformed", _("Achievements transformed")),
+    Column("transformed_amount", _("Amount (10,000 yuan)"), "amount"),
+    Column("services", _("Services given")),
+]
+
+
+@dataclass
+class Headline:
+    cell: Cell
+    #: The change against the period before, as shown ("+3", "−5%"), and its sign.
+    change: str
+    direction: int
+
+
+def headline(row: Row, previous: Row | None, period: Period, *, units=()) -> list[Headline]:
+    """``row``'s headline figures, each linked to its records (every unit's, or ``units``')."""
+    out = []
+    for cell in cells(row, HEADLINE, period, unit=list(units) or None):
+        key = cell.column.key
+        now = row.value(key)
+        before = previous.value(key) if previous is not None else None
+        if now is None or before is None:
+            out.append(Headline(cell, "", 0))
+            continue
+        delta = now - before
+        if cell.column.kind == "share":
+            text = f"{delta * 100:+.0f}%"
+        elif isinstance(delta, float):
+            text = f"{delta:+.2f}"
+        else:
+            text = f"{delta:+,}"
+        out.append(Headline(cell, text.replace("-", "−"), (delta > 0) - (delta < 0)))
+    return out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scoreboard_views
+from . import report_views, scoreboard_views
 
 app_name = "evaluation"
 
@@ -15,4 +15,13 @@ urlpatterns = [
     path("records/<slug:key>/", scoreboard_views.records, name="records"),
     path("records/<slug:key>/export/", scoreboard_views.records_export, name="records_export"),
     path("weights/", scoreboard_views.weights, name="weights"),
+]
+
+# --- dispatch reports
+urlpatterns += [
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/on-demand/", report_views.report_on_demand, name="report_on_demand"),
+    path("reports/on-demand/xlsx/", report_views.report_on_demand_download, name="report_on_demand_xlsx"),
+    path("reports/<int:pk>/", report_views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/xlsx/", report_views.report_download, name="report_xlsx"),
 ]

@@ -14,7 +14,7 @@ from liaison.access import roles_of, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
-from .models import Issue
+from .models import Issue, Supervision
 
 
 def issues_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -129,3 +129,62 @@ def can_rate_issue(user, issue: Issue) -> bool:
 
 def can_manage_calendar(user) -> bool:
     return roles_of(user).is_admin
+
+
+# --- supervision (督办) ------------------------------------------------------------------------------
+
+
+def supervisions_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Supervisions the user may see in the supervision list and the API.
+
+    Bureau staff, admins and the office's leader: all. A unit leader: those of their units (the
+    unit responsible when it was opened, or the unit of the platform's cadre now). A cadre: those
+    of their own issues (the platforms they serve now, and the issues they recorded).
+    """
+    queryset = Supervision.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("issue__platform_id"))
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Q(unit_id__in=roles.led_unit_ids) | Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(issue__recorded_by=roles.cadre)
+    return queryset.filter(condition)
+
+
+def live_supervision(issue: Issue) -> Supervision | None:
+    """The issue's open or replied supervision (one query, cached on the issue object)."""
+    if not hasattr(issue, "_live_supervision"):
+        live = Supervision.objects.live().filter(issue_id=issue.pk).select_related("unit", "opened_by", "replied_by").first()
+        if live is not None:
+            live.issue = issue  # the same object: its responsible cadre is read once
+        issue._live_supervision = live
+    return issue._live_supervision
+
+
+def can_supervise(user, issue: Issue | None = None) -> bool:
+    """Open, close and renew a supervision: bureau staff and admins (the office chases late work)."""
+    return roles_of(user).supervises
+
+
+def can_reply_to_supervision(user, supervision: Supervision) -> bool:
+    """The leader of the responsible unit (as at opening, or the unit of the platform's cadre now),
+    the platform's responsible cadre now, and bureau staff (writing down a reply given on paper)."""
+    if supervision is None:
+        return False
+    roles = roles_of(user)
+    if roles.supervises or supervision.unit_id in roles.led_unit_ids:
+        return True
+    issue = supervision.issue
+    return _is_responsible_cadre(user, issue) or _leads_responsible_unit(user, issue)
+
+
+def can_reply_on_issue(user, issue: Issue) -> bool:
+    """Whether ``user`` may reply to the issue's supervision (the issue page's gate). With none live,
+    the issue's stewards pass, so that a page left open answers "reload" rather than 403."""
+    live = live_supervision(issue)
+    if live is None:
+        return _is_steward(user, issue)
+    return can_reply_to_supervision(user, live)

@@ -23,7 +23,7 @@ from liaison.models import Unit
 
 from . import access, admin_forms, services
 from .calendar import DayEntry, load_calendar
-from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent
+from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Supervision
 from .selectors import calendar_year_statuses, is_overdue, issue_list
 
 
@@ -511,3 +511,28 @@ class DispatchReportAdmin(admin.ModelAdmin):
         )
         response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
         return response
+
+
+# --- supervisions (read-only: changes go through issues.supervision, from the issue's page) -----------
+
+
+@admin.register(Supervision)
+class SupervisionAdmin(admin.ModelAdmin):
+    list_display = ("id", "issue", "unit", "status", "reply_by", "renew_count", "escalated_at", "opened_by",
+                    "opened_at")
+    list_filter = ("status", "unit", "reply_by_provisional")
+    search_fields = ("issue__title", "instruction", "reply")
+    date_hierarchy = "opened_at"
+    list_select_related = ("issue", "unit", "opened_by")
+    readonly_fields = ("issue", "unit", "opened_by", "opened_at", "instruction", "reply_working_days", "counted_from",
+                       "reply_by", "reply_by_provisional", "status", "reply", "replied_by", "replied_at", "closed_by",
+                       "closed_at", "close_note", "renew_count", "escalated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

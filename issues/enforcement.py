@@ -26,8 +26,10 @@ The deadline sweep (``sweep_deadlines``), daily, does nothing on a day that is n
   level 0, so that if the new date passes it is escalated afresh. An issue that stays overdue
   when its date moves keeps its level: whoever was told still knows.
 
-The periodic dispatch report (``sweep_dispatch_report``): the latest week whose report is due
-(Mondays at 08:30), once. (The contact duties' sweep is liaison's: ``liaison.duties``; stale
+The periodic dispatch report (``sweep_dispatch_report``): the latest period whose report is due
+(``issues.reports.report_period_due``: the week before, each Monday at 08:30, by default; every
+other week or monthly as ``PORTAL["DISPATCH_REPORT_FREQUENCY"]`` says), once. Beat runs it every
+morning; on the days nothing new is due it finds the report already made and does nothing. (The contact duties' sweep is liaison's: ``liaison.duties``; stale
 achievements are the achievements room's.)
 
 Exactly once. A sweep first locks its ``SweepRun`` row (one per kind and day) with
@@ -408,7 +410,8 @@ def _report_made(period: reports.Period) -> bool:
 
 
 def sweep_dispatch_report(*, now: datetime.datetime | None = None, dry_run: bool = False) -> SweepResult:
-    """Make the latest due weekly report (if not made yet), store it, and notify bureau staff."""
+    """Make the latest report due as of ``now`` at the configured frequency (if not made yet),
+    store it, and notify bureau staff. Made once per period, however often it runs."""
     now = now or timezone.now()
     period = reports.report_period_due(now)
     result = SweepResult(sweep=DISPATCH_REPORT, now=now, day=period.start, dry_run=dry_run)

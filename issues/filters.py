@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.models import Assignment, Cadre, Unit
 
-from .models import ExtensionRequest, Issue, IssueClass
+from .models import ExtensionRequest, Issue, IssueClass, Supervision
+from .supervision import filter_supervisions
 
 
 class IssueFilter(django_filters.FilterSet):
@@ -67,3 +68,23 @@ class IssueFilter(django_filters.FilterSet):
 IssueFilter.base_filters["class"] = django_filters.MultipleChoiceFilter(
     field_name="issue_class", choices=IssueClass.choices, label=_("class (the same as issue_class)")
 )
+
+
+class SupervisionFilter(django_filters.FilterSet):
+    """Supervision filters: ``status`` (``overdue``: open past its reply-by date, as of today in
+    Asia/Shanghai), ``unit`` (the unit responsible when it was opened) and ``issue`` (its id)."""
+
+    status = django_filters.ChoiceFilter(
+        choices=[("open", _("awaiting reply")), ("overdue", _("overdue")), ("replied", _("replied")),
+                 ("closed", _("closed"))],
+        method="filter_status", label=_("status"),
+    )
+    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("responsible unit"))
+    issue = django_filters.NumberFilter(field_name="issue_id", label=_("issue (id)"))
+
+    class Meta:
+        model = Supervision
+        fields = ["status", "unit", "issue"]
+
+    def filter_status(self, queryset, name, value):
+        return filter_supervisions(queryset, status=value, today=timezone.localdate())

@@ -18,7 +18,9 @@ from config.forms import textarea as _textarea
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
-from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass
+from .access import live_supervision
+from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass, Supervision
+from .supervision import MAX_REPLY_WORKING_DAYS
 
 def class_meanings() -> dict[str, str]:
     """What each class means and its limit, for the forms' choice labels and help."""
@@ -308,3 +310,98 @@ class RateForm(ActionForm):
         required=False,
         help_text=_("Required for a rating of 1 or 2."),
     )
+
+
+# --- supervision (督办) ------------------------------------------------------------------------------
+
+
+class SupervisionFilterForm(PortalForm):
+    """The supervision list's filters: the status (or overdue, or escalated issues with none yet) and
+    the responsible unit (offered to those who see more than one unit's)."""
+
+    STATUS_CHOICES = [
+        ("", pgettext_lazy("supervision list filter", "All")),
+        ("open", _("Awaiting reply")),
+        ("overdue", _("Overdue")),
+        ("replied", _("Replied")),
+        ("closed", pgettext_lazy("supervision list filter", "Closed")),
+        ("unsupervised", _("Escalated to the office, no supervision yet")),
+    ]
+
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units"))
+
+    def __init__(self, data, *, roles):
+        super().__init__(data, auto_id="filter-%s")
+        if not roles.sees_everything:
+            # The escalated issues without a supervision are the office's to take up.
+            self.fields["status"].choices = self.STATUS_CHOICES[:-1]
+        if roles.sees_everything:
+            self.fields["unit"].queryset = Unit.objects.all()
+        elif len(roles.led_unit_ids) > 1:
+            self.fields["unit"].queryset = Unit.objects.filter(pk__in=roles.led_unit_ids)
+        else:
+            del self.fields["unit"]
+
+    @property
+    def values(self) -> dict:
+        """The filters to apply (none for an invalid form: its errors are shown instead)."""
+        if not self.is_valid():
+            return {"status": "", "unit": None}
+        return {"status": self.cleaned_data["status"], "unit": self.cleaned_data.get("unit")}
+
+    def is_filtered(self) -> bool:
+        return any(self.values.values())
+
+
+def _reply_days_field(label):
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=MAX_REPLY_WORKING_DAYS, initial=5,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Counted like a deadline: the day it is sent is not counted."),
+    )
+
+
+class _LiveSupervisionForm(ActionForm):
+    """An action on the issue's live supervision, named by a hidden field: a page left open while
+    the supervision was closed (or another opened) answers with a message, not the wrong one."""
+
+    statuses = Supervision.LIVE_STATUSES
+    supervision = forms.ModelChoiceField(
+        queryset=Supervision.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This supervision has changed since the page was loaded; reload it."),
+                        "required": _("This issue has no supervision waiting; reload the page.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supervision"].queryset = Supervision.objects.filter(issue=self.issue, status__in=self.statuses)
+        live = live_supervision(self.issue)
+        if live is not None:
+            self.fields["supervision"].initial = live.pk
+
+    def add_error(self, field, error):
+        # The supervision's own field is hidden: its message goes on top of the form.
+        super().add_error(None if field == "supervision" else field, error)
+
+
+class SupervisionOpenForm(ActionForm):
+    instruction = LimitedFormField(label=_("Instruction"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea(3),
+                                   help_text=_("What the unit must do, and report in its reply."))
+    reply_working_days = _reply_days_field(_("Working days to reply"))
+
+
+class SupervisionReplyForm(_LiveSupervisionForm):
+    statuses = (Supervision.Status.OPEN,)
+    reply = LimitedFormField(label=_("Reply"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea(4),
+                             help_text=_("What was done, and what remains."))
+
+
+class SupervisionCloseForm(_LiveSupervisionForm):
+    note = LimitedFormField(label=_("Note"), max_length=SHORT_TEXT_MAX_LENGTH, widget=_textarea(2), required=False)
+
+
+class SupervisionRenewForm(_LiveSupervisionForm):
+    instruction = LimitedFormField(label=_("New instruction"), max_length=LONG_TEXT_MAX_LENGTH, widget=_textarea(3))
+    reply_working_days = _reply_days_field(_("Working days to reply, from today"))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext, pgettext
 
+from liaison.access import roles_of
 from notices import registry
 from notices.registry import Text
 
@@ -38,6 +39,10 @@ class Kind:
     ISSUE_HANDED_OVER = "issue_handed_over"
     EXTENSION_DECIDED = "extension_decided"
     PLATFORM_TRANSFERRED = "platform_transferred"
+    SUPERVISION_OPENED = "supervision_opened"
+    SUPERVISION_RENEWED = "supervision_renewed"
+    SUPERVISION_REPLIED = "supervision_replied"
+    SUPERVISION_ESCALATION = "supervision_escalation"
 
 
 #: The longest list of issues a transfer notice spells out; the rest are counted.
@@ -193,6 +198,65 @@ def _platform_transferred(params: dict) -> Text:
     return Text(_("You are now responsible for %(platform)s") % params, "\n".join(lines))
 
 
+# --- supervision (督办) ------------------------------------------------------------------------------
+
+
+def _supervision_opened(params: dict) -> Text:
+    """``params``: id, title, platform, unit (responsible), by (who opened or renewed it), instruction,
+    reply_by, days (working days to reply), provisional (bool), round (0 when opened; the renewal's
+    number after)."""
+    if params["round"]:
+        subject = _("Supervision renewed: issue #%(id)d %(title)s, reply by %(reply_by)s") % params
+        opening = _("%(by)s sent back the supervision of issue #%(id)d, %(title)s, raised by %(platform)s, "
+                    "with a new instruction.") % params
+    else:
+        subject = _("Supervision: issue #%(id)d %(title)s, reply by %(reply_by)s") % params
+        opening = _("%(by)s opened a supervision of issue #%(id)d, %(title)s, raised by %(platform)s.") % params
+    lines = [
+        opening,
+        _("Instruction: %(instruction)s") % params,
+        ngettext("%(unit)s replies in writing on the issue's page by %(reply_by)s (within %(days)d working day).",
+                 "%(unit)s replies in writing on the issue's page by %(reply_by)s (within %(days)d working days).",
+                 params["days"]) % params,
+    ]
+    if params["provisional"]:
+        lines.append(_("The date is provisional: the calendar of a year it reaches is not loaded yet."))
+    lines.append(_("Once past that date without a reply, it is escalated to the office's leader."))
+    return Text(subject, "\n".join(lines))
+
+
+def _supervision_replied(params: dict) -> Text:
+    """``params``: id, title, platform, unit, by (who replied), reply (as typed), reply_by, on_time (bool)."""
+    subject = _("Supervision replied: issue #%(id)d %(title)s") % params
+    if params["on_time"]:
+        when = _("%(by)s replied for %(unit)s, by the reply-by date %(reply_by)s.") % params
+    else:
+        when = _("%(by)s replied for %(unit)s, after the reply-by date %(reply_by)s.") % params
+    lines = [
+        _("Your supervision of issue #%(id)d, %(title)s, raised by %(platform)s, has a reply.") % params,
+        when,
+        _("Reply: %(reply)s") % params,
+        _("Close the supervision, or renew it with a new instruction."),
+    ]
+    return Text(subject, "\n".join(lines))
+
+
+def _supervision_escalation(params: dict) -> Text:
+    """``params``: id, title, platform, unit, opened_by, opened_on, instruction, reply_by, days (working
+    days overdue)."""
+    subject = _("Supervision overdue, escalated to you: issue #%(id)d %(title)s") % params
+    lines = [
+        _("%(opened_by)s opened a supervision of issue #%(id)d, %(title)s, raised by %(platform)s, on "
+          "%(opened_on)s.") % params,
+        _("Instruction: %(instruction)s") % params,
+        ngettext("%(unit)s was to reply by %(reply_by)s and has not: %(days)d working day overdue.",
+                 "%(unit)s was to reply by %(reply_by)s and has not: %(days)d working days overdue.",
+                 params["days"]) % params,
+        _("It is escalated to you as the leader of the city committee's office."),
+    ]
+    return Text(subject, "\n".join(lines))
+
+
 def notification_text(kind: str, params: dict) -> Text | None:
     """The subject and body of a notice of ``kind`` made of ``params``, in the active language."""
     return registry.render(kind, params)
@@ -207,6 +271,10 @@ def register() -> None:
         (Kind.ISSUE_HANDED_OVER, gettext_lazy("Issue handed over to your unit"), _handed_over),
         (Kind.EXTENSION_DECIDED, gettext_lazy("Extension request decided"), _extension_decided),
         (Kind.PLATFORM_TRANSFERRED, gettext_lazy("Platform transferred to you"), _platform_transferred),
+        (Kind.SUPERVISION_OPENED, gettext_lazy("Supervision of an issue"), _supervision_opened),
+        (Kind.SUPERVISION_RENEWED, gettext_lazy("Supervision renewed"), _supervision_opened),
+        (Kind.SUPERVISION_REPLIED, gettext_lazy("Supervision replied"), _supervision_replied),
+        (Kind.SUPERVISION_ESCALATION, gettext_lazy("Supervision overdue: escalated"), _supervision_escalation),
     ):
         registry.register_kind(code, label, render)
     registry.register_topic(registry.Topic(
@@ -217,8 +285,14 @@ def register() -> None:
         open_label=gettext_lazy("Open the issue"),
         closed_label=gettext_lazy("You can no longer open this issue."),
     ))
+    # A report's page is the evaluation room's (to the right of this one: named, not imported).
     registry.register_topic(registry.Topic(
-        name="report", url=None, labels=lambda ids: {}, openable=lambda user, ids: set(),
+        name="report",
+        url=lambda pk: reverse("evaluation:report_detail", args=[pk]),
+        labels=_report_labels,
+        openable=_reports_openable,
+        open_label=gettext_lazy("Open the report"),
+        closed_label=gettext_lazy("You can no longer open the dispatch reports."),
         attachments=_report_files,
     ))
 
@@ -229,6 +303,19 @@ def _issue_titles(ids: set[int]) -> dict[int, str]:
 
 def _issues_openable(user, ids: set[int]) -> set[int]:
     return set(issues_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _report_labels(ids: set[int]) -> dict[int, str]:
+    """Each report's period, as ``DispatchReport`` prints it."""
+    rows = DispatchReport.objects.filter(pk__in=ids).values_list("pk", "period_start", "period_end")
+    return {pk: f"{start.isoformat()} – {end.isoformat()}" for pk, start, end in rows}
+
+
+def _reports_openable(user, ids: set[int]) -> set[int]:
+    """Every report covers every unit: only those who see everything open one."""
+    if not roles_of(user).sees_everything:
+        return set()
+    return set(DispatchReport.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _report_files(report_id: int) -> list[tuple[str, bytes, str]]:
@@ -249,6 +336,7 @@ class EventMessage:
     ESCALATED_TO_OFFICE = "escalated_to_office"
     CALENDAR_CHANGED = "calendar_changed"
     REOPENED_BY_RATING = "reopened_by_rating"
+    SUPERVISION_ESCALATED = "supervision_escalated"
 
 
 @lru_cache(maxsize=8)
@@ -297,12 +385,24 @@ def _reopened_by_rating(params: dict) -> str:
     return _("The platform rated the result %(rating)d of 5: %(comment)s") % params
 
 
+def _supervision_escalated(params: dict) -> str:
+    """``params``: reply_by, days (working days overdue), names (of those told; empty when nobody was)."""
+    _reminded, _leader, _office, nobody = event_note_templates(_language())
+    names = _names(params["names"]) or nobody
+    return ngettext(
+        "No reply by %(reply_by)s (%(days)d working day overdue): escalated to the office's leader: %(names)s",
+        "No reply by %(reply_by)s (%(days)d working days overdue): escalated to the office's leader: %(names)s",
+        params["days"],
+    ) % {**params, "names": names}
+
+
 _EVENT_MESSAGES: dict[str, Callable[[dict], str]] = {
     EventMessage.REMINDER_SENT: _reminder_sent,
     EventMessage.ESCALATED_TO_LEADER: lambda params: _escalated(params, to_leader=True),
     EventMessage.ESCALATED_TO_OFFICE: lambda params: _escalated(params, to_leader=False),
     EventMessage.CALENDAR_CHANGED: _calendar_changed,
     EventMessage.REOPENED_BY_RATING: _reopened_by_rating,
+    EventMessage.SUPERVISION_ESCALATED: _supervision_escalated,
 }
 
 

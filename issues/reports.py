@@ -1,20 +1,28 @@
-"""The periodic dispatch report (定期调度): which week it covers, its figures, its Excel file.
+"""The periodic dispatch report (定期调度): which period it covers, its figures, its Excel file.
 
 Reads only: ``issues.enforcement.sweep_dispatch_report`` stores the report and notifies bureau
 staff. The figures are plain JSON (stored on ``DispatchReport.figures``), so the e-mail, the
-inbox, the admin and a later dashboard all show the same numbers.
+inbox, the report's page (``evaluation``), the API and the admin all show the same numbers; the
+page and the workbook are both made from ``report_sheets``, so they show the same tables.
 
-Definitions (the week is Monday to Sunday, Asia/Shanghai; "unit" is the unit of the platform's
-current responsible cadre, or of the cadre who recorded the issue when the platform has none):
+How often a report is made is a setting, ``PORTAL["DISPATCH_REPORT_FREQUENCY"]``
+(``report_period_due``): ``weekly`` (the default: each Monday at 08:30 for the Monday-to-Sunday
+week before), ``biweekly`` (every other Monday, for the two weeks before) or ``monthly`` (the 1st
+at 08:30, for the month before). A report can also be made for any period on demand
+(``report_figures``), which is what the evaluation pages do without storing it.
+
+Definitions (the period is a range of days in Asia/Shanghai, its last day included; "unit" is the
+unit of the platform's current responsible cadre, or of the cadre who recorded the issue when the
+platform has none):
 
 - coverage: active platforms, and those with at least one contact (of any kind, by anyone) from
-  the first day of the quarter containing the week's Sunday up to that Sunday;
-- new: issues recorded in the week (class A included);
-- resolved: issues whose ``resolved_on`` is in the week;
+  the first day of the quarter containing the period's last day up to that day;
+- new: issues recorded in the period (class A included);
+- resolved: issues whose ``resolved_on`` is in the period;
 - overdue: class B-D issues whose deadline (the end of the due date) had passed by the end of the
-  week and whose clock was still running then: due on or before the Sunday, and open or closed
-  only after it. ``newly_overdue`` are those whose deadline passed during the week (due Monday
-  to Sunday); the rest were already overdue in last week's report.
+  period and whose clock was still running then: due on or before its last day, and open or
+  closed only after it. ``newly_overdue`` are those whose deadline passed during the period; the
+  rest were already overdue in the report of the period before.
 
 Rooms to the right of ``issues`` (achievements) add their own figures, lines and sheets through
 ``register_section`` (see ``ReportSection``), from their ``AppConfig.ready``: the report is
@@ -29,9 +37,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from config.portal import portal_setting
 from config.schedules import DISPATCH_REPORT_TIME, DISPATCH_REPORT_WEEKDAY
 from liaison.duties import Quarter, quarter_of
 from liaison.models import Assignment, Contact, Unit
@@ -53,14 +63,52 @@ class Period:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def report_period_due(now: datetime.datetime) -> Period:
-    """The latest week whose report is due by ``now``: reports are due each Monday at 08:30
-    (``config.schedules``) for the Monday-to-Sunday week before."""
+# --- how often: the frequency setting ------------------------------------------------------------
+
+WEEKLY, BIWEEKLY, MONTHLY = "weekly", "biweekly", "monthly"
+#: The values ``PORTAL["DISPATCH_REPORT_FREQUENCY"]`` may take.
+FREQUENCIES = (WEEKLY, BIWEEKLY, MONTHLY)
+#: Every other week counts from this report day (a Monday, or whichever weekday reports are made
+#: on), so that the fortnights do not depend on when the portal started or on the year's weeks.
+BIWEEKLY_EPOCH = datetime.date(2024, 1, 1) + datetime.timedelta(days=DISPATCH_REPORT_WEEKDAY)
+
+
+def report_frequency() -> str:
+    """``PORTAL["DISPATCH_REPORT_FREQUENCY"]``; ``manage.py check`` refuses any other value
+    (``frequency_errors``)."""
+    return portal_setting("DISPATCH_REPORT_FREQUENCY")
+
+
+def frequency_errors(value) -> list[str]:
+    """What is wrong with ``value`` as the report's frequency (nothing when it is one of ``FREQUENCIES``)."""
+    if value in FREQUENCIES:
+        return []
+    return [f'PORTAL["DISPATCH_REPORT_FREQUENCY"] is {value!r}; it must be one of: ' + ", ".join(FREQUENCIES) + "."]
+
+
+def report_period_due(now: datetime.datetime, frequency: str | None = None) -> Period:
+    """The latest period whose report is due by ``now``, at ``frequency`` (default: the setting).
+
+    Reports are due at 08:30 (``config.schedules.DISPATCH_REPORT_TIME``), Asia/Shanghai: weekly,
+    each Monday for the Monday-to-Sunday week before; biweekly, every other Monday (counted from
+    ``BIWEEKLY_EPOCH``) for the two weeks before; monthly, on the 1st for the month before.
+    """
+    frequency = frequency or report_frequency()
+    if frequency not in FREQUENCIES:
+        raise ImproperlyConfigured(" ".join(frequency_errors(frequency)))
     local = now.astimezone(DEADLINE_TZ)
-    report_day = local.date() - datetime.timedelta(days=(local.weekday() - DISPATCH_REPORT_WEEKDAY) % 7)
-    if report_day == local.date() and local.time() < DISPATCH_REPORT_TIME:
-        report_day -= datetime.timedelta(days=7)
-    return Period(start=report_day - datetime.timedelta(days=7), end=report_day - ONE_DAY)
+    # The last day a report was due on by now: today once its time has come, else yesterday.
+    day = local.date() if local.time() >= DISPATCH_REPORT_TIME else local.date() - ONE_DAY
+    if frequency == MONTHLY:
+        first = day.replace(day=1)
+        return Period(start=(first - ONE_DAY).replace(day=1), end=first - ONE_DAY)
+    report_day = day - datetime.timedelta(days=(day.weekday() - DISPATCH_REPORT_WEEKDAY) % 7)
+    weeks = 1
+    if frequency == BIWEEKLY:
+        weeks = 2
+        if (report_day - BIWEEKLY_EPOCH).days // 7 % 2:
+            report_day -= datetime.timedelta(days=7)
+    return Period(start=report_day - datetime.timedelta(days=7 * weeks), end=report_day - ONE_DAY)
 
 
 # --- sections other rooms add ----------------------------------------------------------------------
@@ -68,8 +116,9 @@ def report_period_due(now: datetime.datetime) -> Period:
 
 @dataclass(frozen=True)
 class ReportTable:
-    """A table of a workbook sheet: a bold header row, then the rows (plain values: text, numbers,
-    and ``Decimal`` amounts, shown with two decimals)."""
+    """A table of a workbook sheet (and of the report's page): a bold header row, then the rows
+    (plain values: text, numbers, ``Decimal`` amounts, shown with two decimals, ``Rate`` shares,
+    shown as percentages, and ``None`` for an empty cell)."""
 
     header: list
     rows: list
@@ -99,12 +148,12 @@ class ReportSection:
     """
 
     key: str
-    #: ``build(period)``: the section's figures for the week (JSON-safe: stored as they are).
+    #: ``build(period)``: the section's figures for the period (JSON-safe: stored as they are).
     build: Callable[[Period], dict]
     #: ``lines(figures)``: the section's lines in the e-mail and inbox text. It receives the
     #: section's figures, or what ``text_figures`` kept of them.
     lines: Callable[[dict], list[str]]
-    #: ``sheets(figures)``: the section's sheets in the workbook.
+    #: ``sheets(figures)``: the section's sheets in the workbook, which the report's page shows too.
     sheets: Callable[[dict], list[ReportSheet]]
     #: ``text_figures(figures)``: what a notification keeps to say ``lines`` again in each reader's
     #: language (``report_text_figures``); everything by default.
@@ -239,9 +288,17 @@ def report_figures(period: Period) -> dict:
 # --- presentation -------------------------------------------------------------------------------
 
 
+class Rate(float):
+    """A share (0 to 1) in a report table: the workbook and the page both show it as a percentage."""
+
+
+def _rate_cell(value: float | None) -> Rate | None:
+    return None if value is None else Rate(value)
+
+
 def _measure_labels() -> dict[str, str]:
-    return {"new": _("New"), "resolved": _("Resolved"), "overdue": _("Overdue at the end of the week"),
-            "newly_overdue": _("Of which overdue this week")}
+    return {"new": _("New"), "resolved": _("Resolved"), "overdue": _("Overdue at the end of the period"),
+            "newly_overdue": _("Of which overdue in the period")}
 
 
 def report_subject(figures: dict) -> str:
@@ -261,7 +318,8 @@ def report_text_figures(figures: dict) -> dict:
 
 
 def report_body(figures: dict) -> str:
-    """The e-mail and inbox text: the headline numbers; the workbook has the detail."""
+    """The e-mail and inbox text: the headline numbers; the workbook and the report's page have
+    the detail."""
     coverage_total = figures["coverage"]["total"]
     totals = figures["issues"]["total"]
     lines = [
@@ -270,8 +328,8 @@ def report_body(figures: dict) -> str:
         _("Coverage in %(quarter)s so far: %(contacted)d of %(active)d active platforms contacted.")
         % {"quarter": figures["quarter"]["label"], "contacted": coverage_total["contacted"],
            "active": coverage_total["active_platforms"]},
-        _("Issues this week: %(new)d new, %(resolved)d resolved; %(overdue)d overdue at the end of the week "
-          "(%(newly_overdue)d of them since this week).") % totals,
+        _("Issues in the period: %(new)d new, %(resolved)d resolved; %(overdue)d overdue at the end of the "
+          "period (%(newly_overdue)d of them since its start).") % totals,
     ]
     for section, value in _present_sections(figures):
         lines += section.lines(value)
@@ -279,63 +337,73 @@ def report_body(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def report_sheets(figures: dict) -> list[ReportSheet]:
+    """The whole report as tables, in the active language: the summary, coverage by unit, issues
+    by class and by unit, then each registered section's sheets. The workbook (``report_xlsx``)
+    and the report's page both show exactly these, so they cannot disagree.
+
+    Cells are plain values: text, whole numbers, ``Decimal`` amounts (two decimals), ``Rate``
+    shares (a percentage) and ``None`` (nothing to say: a coverage rate with no platforms).
+    """
+    labels = _measure_labels()
+    coverage_total = figures["coverage"]["total"]
+    totals = figures["issues"]["total"]
+    by_class = figures["issues"]["by_class"]
+    sheets = [
+        ReportSheet(_("Summary"), [ReportTable([_("Item"), _("Value")], [
+            [_("Period start"), figures["period"]["start"]],
+            [_("Period end"), figures["period"]["end"]],
+            [_("Quarter"), figures["quarter"]["label"]],
+            [_("Active platforms"), coverage_total["active_platforms"]],
+            [_("Platforms contacted this quarter"), coverage_total["contacted"]],
+            *[[labels[m], totals[m]] for m in ISSUE_MEASURES],
+        ])]),
+        ReportSheet(_("Coverage"), [ReportTable([_("Unit"), _("Active platforms"), _("Contacted"), _("Coverage")], [
+            *[[unit_label(row), row["active_platforms"], row["contacted"], _rate_cell(row["rate"])]
+              for row in figures["coverage"]["units"]],
+            [_("Total"), coverage_total["active_platforms"], coverage_total["contacted"],
+             _rate_cell(coverage_total["rate"])],
+        ])]),
+        ReportSheet(_("Issues by class"), [ReportTable([_("Class"), *[labels[m] for m in ISSUE_MEASURES]], [
+            *[[issue_class, *[by_class[issue_class][m] for m in ISSUE_MEASURES]]
+              for issue_class in figures["issues"]["classes"]],
+            [_("Total"), *[totals[m] for m in ISSUE_MEASURES]],
+        ])]),
+        ReportSheet(_("Issues by unit"), [ReportTable([_("Unit"), *[labels[m] for m in ISSUE_MEASURES]], [
+            *[[unit_label(row), *[row[m] for m in ISSUE_MEASURES]] for row in figures["issues"]["by_unit"]],
+            [_("Total"), *[totals[m] for m in ISSUE_MEASURES]],
+        ])]),
+    ]
+    for section, value in _present_sections(figures):
+        sheets += section.sheets(value)
+    return sheets
+
+
 def report_xlsx(figures: dict) -> bytes:
-    """The report as an Excel workbook (openpyxl), one sheet per table."""
+    """The report as an Excel workbook (openpyxl): one sheet per ``report_sheets`` sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
     workbook = Workbook()
-    labels = _measure_labels()
-
-    def sheet(title, header, rows, first=False):
-        return tables_sheet(title, [ReportTable(header, rows)], first=first)
-
-    def tables_sheet(title, tables, first=False):
-        ws = workbook.active if first else workbook.create_sheet()
-        ws.title = title[:31]
-        for number, table in enumerate(tables):
-            if number:
+    for number, report_sheet in enumerate(report_sheets(figures)):
+        ws = workbook.active if number == 0 else workbook.create_sheet()
+        ws.title = report_sheet.title[:31]
+        for index, table in enumerate(report_sheet.tables):
+            if index:
                 ws.append([])
             ws.append(table.header)
             for cell in ws[ws.max_row]:
                 cell.font = bold
             for row in table.rows:
-                ws.append(row)
-                for cell in ws[ws.max_row]:
-                    if isinstance(cell.value, Decimal):  # amounts: always two decimals
+                ws.append([float(value) if isinstance(value, Rate) else value for value in row])
+                for cell, value in zip(ws[ws.max_row], row):
+                    if isinstance(value, Decimal):  # amounts: always two decimals
                         cell.number_format = "0.00"
-        for index in range(1, max((len(t.header) for t in tables), default=0) + 1):
+                    elif isinstance(value, Rate):
+                        cell.number_format = "0.0%"
+        for index in range(1, max((len(t.header) for t in report_sheet.tables), default=0) + 1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = 22
-        return ws
-
-    coverage_total = figures["coverage"]["total"]
-    totals = figures["issues"]["total"]
-    sheet(_("Summary"), [_("Item"), _("Value")], [
-        [_("Period start"), figures["period"]["start"]],
-        [_("Period end"), figures["period"]["end"]],
-        [_("Quarter"), figures["quarter"]["label"]],
-        [_("Active platforms"), coverage_total["active_platforms"]],
-        [_("Platforms contacted this quarter"), coverage_total["contacted"]],
-        *[[labels[m], totals[m]] for m in ISSUE_MEASURES],
-    ], first=True)
-    sheet(_("Coverage"), [_("Unit"), _("Active platforms"), _("Contacted"), _("Coverage")], [
-        *[[unit_label(row), row["active_platforms"], row["contacted"], row["rate"]]
-          for row in figures["coverage"]["units"]],
-        [_("Total"), coverage_total["active_platforms"], coverage_total["contacted"], coverage_total["rate"]],
-    ])
-    by_class = figures["issues"]["by_class"]
-    sheet(_("Issues by class"), [_("Class"), *[labels[m] for m in ISSUE_MEASURES]], [
-        *[[issue_class, *[by_class[issue_class][m] for m in ISSUE_MEASURES]] for issue_class in figures["issues"]["classes"]],
-        [_("Total"), *[totals[m] for m in ISSUE_MEASURES]],
-    ])
-    sheet(_("Issues by unit"), [_("Unit"), *[labels[m] for m in ISSUE_MEASURES]], [
-        *[[unit_label(row), *[row[m] for m in ISSUE_MEASURES]] for row in figures["issues"]["by_unit"]],
-        [_("Total"), *[totals[m] for m in ISSUE_MEASURES]],
-    ])
-    for section, value in _present_sections(figures):
-        for extra in section.sheets(value):
-            tables_sheet(extra.title, extra.tables)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

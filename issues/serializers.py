@@ -21,7 +21,9 @@ from liaison.models import Contact, Unit
 from platforms.models import Platform
 
 from . import notices
-from .models import CalendarDay, ExtensionRequest, Issue, IssueClass, IssueEvent
+from .access import issues_visible_to
+from .models import CalendarDay, ExtensionRequest, Issue, IssueClass, IssueEvent, Supervision
+from .supervision import MAX_REPLY_WORKING_DAYS
 from .workdays import FIRST_DATE, LAST_DATE
 
 
@@ -389,3 +391,102 @@ class CalendarChangeSerializer(serializers.Serializer):
     removed = serializers.ListField(child=serializers.DateField())
     years_loaded = serializers.ListField(child=serializers.IntegerField())
     issues_recomputed = serializers.ListField(child=serializers.IntegerField())
+
+
+# --- supervision (督办) ------------------------------------------------------------------------------
+
+
+class SupervisionSerializer(serializers.ModelSerializer):
+    """A supervision as the list and its issue's page show it.
+
+    ``status`` is ``open`` (waiting for the unit's reply), ``replied`` or ``closed``; ``is_overdue``
+    says an open one is past its ``reply_by`` date (the end of that day, Asia/Shanghai). ``unit`` is
+    the unit responsible when it was opened; ``responsible_cadre`` the platform's cadre now.
+    ``renew_count`` counts the rounds staff sent it back; ``escalated_at`` is when the sweep
+    escalated this round to the office's leader (null until then).
+    """
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    issue = serializers.SerializerMethodField()
+    platform = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    responsible_cadre = serializers.CharField(source="responsible_cadre_name", read_only=True)
+    opened_by = serializers.SerializerMethodField()
+    replied_by = serializers.SerializerMethodField()
+    closed_by = serializers.SerializerMethodField()
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Supervision
+        fields = [
+            "id", "issue", "platform", "unit", "responsible_cadre", "status", "status_display", "is_overdue",
+            "instruction", "reply_working_days", "counted_from", "reply_by", "reply_by_provisional",
+            "opened_by", "opened_at", "reply", "replied_by", "replied_at", "closed_by", "closed_at", "close_note",
+            "renew_count", "escalated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NamedSerializer)
+    def get_issue(self, supervision):
+        return {"id": supervision.issue_id, "name": supervision.issue.title}
+
+    @extend_schema_field(NamedSerializer)
+    def get_platform(self, supervision):
+        return {"id": supervision.issue.platform_id, "name": supervision.issue.platform.name}
+
+    @extend_schema_field(NamedSerializer)
+    def get_unit(self, supervision):
+        return {"id": supervision.unit_id, "name": supervision.unit.name}
+
+    @extend_schema_field(NamedSerializer)
+    def get_opened_by(self, supervision):
+        return {"id": supervision.opened_by_id, "name": supervision.opened_by_name}
+
+    @extend_schema_field(NamedSerializer(allow_null=True))
+    def get_replied_by(self, supervision):
+        return {"id": supervision.replied_by_id, "name": supervision.replied_by_name} if supervision.replied_by_id else None
+
+    @extend_schema_field(NamedSerializer(allow_null=True))
+    def get_closed_by(self, supervision):
+        return {"id": supervision.closed_by_id, "name": supervision.closed_by_name} if supervision.closed_by_id else None
+
+    def get_is_overdue(self, supervision) -> bool:
+        today = self.context.get("today") or timezone.localdate()
+        return supervision.status == Supervision.Status.OPEN and supervision.reply_by < today
+
+
+def _reply_working_days_field():
+    return serializers.IntegerField(
+        min_value=1, max_value=MAX_REPLY_WORKING_DAYS,
+        help_text=_("Working days to reply, counted like a deadline: the day it is sent is not counted."),
+    )
+
+
+class SupervisionOpenSerializer(serializers.Serializer):
+    """Open a supervision (bureau staff): the ``issue`` (one the user may see, not resolved), the
+    ``instruction`` and the working days to reply."""
+
+    issue = serializers.PrimaryKeyRelatedField(queryset=Issue.objects.none())
+    instruction = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
+    reply_working_days = _reply_working_days_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["issue"].queryset = issues_visible_to(request.user)
+
+
+class SupervisionReplySerializer(serializers.Serializer):
+    reply = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
+
+
+class SupervisionCloseSerializer(serializers.Serializer):
+    note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX_LENGTH)
+
+
+class SupervisionRenewSerializer(serializers.Serializer):
+    """A new instruction and a new reply-by date counted from today; the unit is told again."""
+
+    instruction = LimitedSerializerField(max_length=LONG_TEXT_MAX_LENGTH)
+    reply_working_days = _reply_working_days_field()

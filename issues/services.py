@@ -52,7 +52,7 @@ from platforms.models import Platform
 
 from . import access, notices
 from .calendar import DayEntry, compute_deadline, load_calendar
-from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent
+from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent, Supervision
 from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar
 
 Kind = IssueEvent.Kind
@@ -849,7 +849,31 @@ def _recompute_open_deadlines(*, by, change: CalendarChange) -> list[int]:
             )
     Issue.objects.bulk_update(moved, [*_DEADLINE_FIELDS, "updated_at"])
     IssueEvent.objects.bulk_create(events)
+    _recompute_reply_by_dates(by=by, calendar=calendar, note=note, message_params=message_params, now=now)
     return [issue.pk for issue in moved]
+
+
+def _recompute_reply_by_dates(*, by, calendar: WorkdayCalendar, note: str, message_params: dict, now) -> None:
+    """Count again the reply-by date of every supervision waiting for a reply (a reply-by date is a
+    deadline too: provisional until its year is loaded). Each that moved gets a ``due_date_recomputed``
+    entry on its issue's timeline naming the supervision."""
+    supervisions = list(Supervision.objects.filter(status=Supervision.Status.OPEN).select_for_update().order_by("pk"))
+    moved, events = [], []
+    for supervision in supervisions:
+        before = {"reply_by": _json(supervision.reply_by), "reply_by_provisional": supervision.reply_by_provisional}
+        reply_by, provisional = calendar.add_working_days(supervision.counted_from, supervision.reply_working_days)
+        if (reply_by, provisional) == (supervision.reply_by, supervision.reply_by_provisional):
+            continue
+        supervision.reply_by, supervision.reply_by_provisional = reply_by, provisional
+        moved.append(supervision)
+        events.append(IssueEvent(
+            issue_id=supervision.issue_id, kind=Kind.DUE_DATE_RECOMPUTED, actor=by, at=now,
+            before=before, after={"supervision": supervision.pk, "reply_by": _json(reply_by),
+                                  "reply_by_provisional": provisional},
+            note=note, message=notices.EventMessage.CALENDAR_CHANGED, message_params=message_params,
+        ))
+    Supervision.objects.bulk_update(moved, ["reply_by", "reply_by_provisional"])
+    IssueEvent.objects.bulk_create(events)
 
 
 def _check_calendar_access(by) -> None:

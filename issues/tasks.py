@@ -10,7 +10,7 @@ from celery import shared_task
 
 from notices.tasks import RETRY_OPTIONS, moment, summary
 
-from . import enforcement
+from . import enforcement, supervision_enforcement
 
 
 @shared_task(name="issues.tasks.sweep_deadlines", **RETRY_OPTIONS)
@@ -21,5 +21,11 @@ def sweep_deadlines(at: str | None = None) -> dict:
 
 @shared_task(name="issues.tasks.send_dispatch_report", **RETRY_OPTIONS)
 def send_dispatch_report(at: str | None = None) -> dict:
-    """The latest weekly dispatch report due as of ``at`` (default: now), once."""
+    """The latest dispatch report due as of ``at`` (default: now) at the configured frequency, once."""
     return summary(enforcement.sweep_dispatch_report(now=moment(at)))
+
+
+@shared_task(name="issues.tasks.sweep_supervisions", **RETRY_OPTIONS)
+def sweep_supervisions(at: str | None = None) -> dict:
+    """Overdue supervisions escalated to the office's leader as of ``at`` (default: now), once per round."""
+    return summary(supervision_enforcement.sweep_supervisions(now=moment(at)))

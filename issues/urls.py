@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import supervision_views, views
 
 app_name = "issues"
 
@@ -24,4 +24,12 @@ urlpatterns = [
     _action("resolve", "resolve"),
     _action("reopen", "reopen"),
     _action("rate", "rate"),
+    # Supervision (督办): the list and its export; the actions on an issue's supervision, which
+    # post from the issue's page (``<pk>`` is the issue's).
+    path("supervisions/", supervision_views.supervision_list_view, name="supervision_list"),
+    path("supervisions/export/", supervision_views.supervision_export, name="supervision_export"),
+    _action("supervision/open", "supervision_open"),
+    _action("supervision/reply", "supervision_reply"),
+    _action("supervision/close", "supervision_close"),
+    _action("supervision/renew", "supervision_renew"),
 ]

@@ -28,7 +28,7 @@ from liaison.access import get_visible_or_404, roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
-from . import access, notices, services
+from . import access, notices, services, supervision
 from .forms import (
     CommentForm,
     DecideExtensionForm,
@@ -42,9 +42,13 @@ from .forms import (
     ReopenForm,
     RequestExtensionForm,
     ResolveForm,
+    SupervisionCloseForm,
+    SupervisionOpenForm,
+    SupervisionRenewForm,
+    SupervisionReplyForm,
     add_service_errors,
 )
-from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass
+from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass, Supervision
 from .selectors import issue_list, issue_timeline, projected_due_date, with_deadline_status
 
 #: Issues per page of the list: a phone screen or two.
@@ -192,6 +196,43 @@ ACTIONS: dict[str, IssueAction] = {
         lambda issue, user, data: services.issue_rate(issue=issue, by=user, rating=data["rating"], comment=data["comment"]),
         gettext_lazy("The platform's rating was recorded."),
     ),
+    # Supervision (督办): shown in its own section of the page (``issues/partials/supervision.html``).
+    "supervision_open": IssueAction(
+        SupervisionOpenForm,
+        access.can_supervise,
+        lambda issue, pending: issue.status != Issue.Status.RESOLVED and access.live_supervision(issue) is None,
+        lambda issue, user, data: supervision.supervision_open(
+            issue=issue, by=user, instruction=data["instruction"], reply_working_days=data["reply_working_days"]
+        ),
+        gettext_lazy("The supervision was opened; the unit's leader and the cadre were told."),
+    ),
+    "supervision_reply": IssueAction(
+        SupervisionReplyForm,
+        access.can_reply_on_issue,
+        lambda issue, pending: getattr(access.live_supervision(issue), "status", None) == Supervision.Status.OPEN,
+        lambda issue, user, data: supervision.supervision_reply(
+            supervision=data["supervision"], by=user, reply=data["reply"]
+        ),
+        gettext_lazy("Your reply was recorded; bureau staff were told."),
+    ),
+    "supervision_close": IssueAction(
+        SupervisionCloseForm,
+        access.can_supervise,
+        lambda issue, pending: access.live_supervision(issue) is not None,
+        lambda issue, user, data: supervision.supervision_close(supervision=data["supervision"], by=user,
+                                                                note=data["note"]),
+        gettext_lazy("The supervision was closed."),
+    ),
+    "supervision_renew": IssueAction(
+        SupervisionRenewForm,
+        access.can_supervise,
+        lambda issue, pending: access.live_supervision(issue) is not None,
+        lambda issue, user, data: supervision.supervision_renew(
+            supervision=data["supervision"], by=user, instruction=data["instruction"],
+            reply_working_days=data["reply_working_days"],
+        ),
+        gettext_lazy("The supervision was renewed; the unit's leader and the cadre were told."),
+    ),
 }
 
 
@@ -238,6 +279,13 @@ _EXTRA_LABELS = {
     "working_days_overdue": gettext_lazy("working days overdue"),
     "responsible_cadre": gettext_lazy("responsible cadre"),
     "transferred_on": gettext_lazy("responsible from"),
+    "supervision": gettext_lazy("supervision"),
+    "supervision_status": gettext_lazy("supervision status"),
+    "unit": gettext_lazy("responsible unit"),
+    "reply_working_days": gettext_lazy("working days to reply"),
+    "reply_by": gettext_lazy("reply by"),
+    "reply_by_provisional": gettext_lazy("reply-by date provisional"),
+    "renew_count": gettext_lazy("times renewed"),
 }
 #: Timeline keys kept for the record and the exactly-once bookkeeping, not for people to read: the
 #: event's note already names whom a reminder or an escalation went to.
@@ -247,8 +295,9 @@ _CHOICE_LABELS = {
     "issue_class": dict(IssueClass.choices),
     "closure_kind": dict(Issue.ClosureKind.choices),
     "service_area": dict(Issue.ServiceArea.choices),
+    "supervision_status": dict(Supervision.Status.choices),
 }
-_ID_KEYS = {"extension", "withdrawn_extensions", "contact"}
+_ID_KEYS = {"extension", "withdrawn_extensions", "contact", "supervision"}
 
 
 def _label(key: str) -> str:
@@ -337,6 +386,8 @@ def _detail(request, issue: Issue, *, bound=None, status: int = 200):
         "actions": forms,
         "handover_target": _handover_target(issue) if "hand_over" in forms else None,
         "working_day_limit": issue.working_day_limit,
+        "live_supervision": access.live_supervision(issue),
+        "earlier_supervisions": [s for s in supervision.issue_supervisions(issue) if not s.is_live],
     }
     return render(request, "issues/detail.html", context, status=status)
 

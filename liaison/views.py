@@ -1,4 +1,5 @@
-"""The cadre's, the unit leader's and bureau staff's pages.
+"""The cadre's pages and where each role lands. (The unit leader's and bureau staff's homes are the
+evaluation's dashboards: ``evaluation.views``.)
 
 Each view is thin: it checks access with the shared functions of ``liaison.access`` (scoped
 querysets, ``get_visible_or_404``) and ``role_required``, calls one selector or service, and
@@ -12,7 +13,7 @@ from django.utils import timezone
 from . import selectors
 from .access import contacts_visible_to, get_visible_or_404, role_required, roles_of
 
-#: Where each role lands after signing in.
+#: Where each role lands after signing in (``unit_home`` and ``bureau_home`` are evaluation's).
 HOME_BY_ROLE = {"admin": "admin_home", "bureau": "bureau_home", "leader": "unit_home", "cadre": "my_platforms"}
 
 
@@ -39,16 +40,6 @@ def my_platforms(request):
         "liaison/my_platforms.html",
         {"rows": rows, "today": today, "quarter": selectors.quarter_bounds(today)},
     )
-
-
-@role_required("leader")
-def unit_home(request):
-    return render(request, "liaison/unit_home.html", {"overview": selectors.unit_overview(user=request.user)})
-
-
-@role_required("bureau")
-def bureau_home(request):
-    return render(request, "liaison/bureau_home.html", {"overview": selectors.deadline_overview(user=request.user)})
 
 
 # --- contacts --------------------------------------------------------------------------------------

@@ -49,8 +49,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_postgres)
-        if "redis" in item.keywords and not on_redis:
-            item.add_marker(skip_redis)
+        if "redis" in item.keywords:
+            # They share the one broker: on one worker of ``make test``'s two (--dist loadgroup).
+            item.add_marker(pytest.mark.xdist_group("redis"))
+            if not on_redis:
+                item.add_marker(skip_redis)
+    # The journey first: on two workers it then runs beside everything else instead of after it.
+    items.sort(key=lambda item: "journey" not in item.keywords)
 
 
 @pytest.fixture(autouse=True)

@@ -75,10 +75,11 @@ from achievements.models import (
 from config.celery import app as celery_app
 from evaluation.figures import scoreboard
 from evaluation.periods import Period
-from issues.access import issues_visible_to
+from issues.access import issues_visible_to, supervisions_visible_to
 from issues.admin import ISSUE_ACTIONS
 from issues.calendar import load_calendar
-from issues.models import ExtensionRequest, Issue, IssueClass
+from evaluation.access import reports_visible_to
+from issues.models import DispatchReport, ExtensionRequest, Issue, IssueClass, Supervision
 from notices.models import Notification
 from liaison.access import (
     assignments_visible_to,
@@ -212,6 +213,7 @@ class Users:
         self.work_on_achievements(today)
         self.raise_demands(today)
         self.match_achievements(today)
+        self.supervise(today)
         if today == LEAVING_DAY:
             self.a_cadre_leaves(today)
 
@@ -338,6 +340,39 @@ class Users:
             response = staff.post(f"/issues/{extension.issue_id}/decide-extension/", data)
             assert response.status_code == 302, form_errors(response)
             self.counts["extensions decided"] += 1
+
+    def supervise(self, today):
+        """督办: bureau staff supervise an issue escalated to the office each day; the unit answers
+        most within days (its leader, or the cadre), some never (the sweep escalates those); staff
+        close what was answered, and now and then send one back."""
+        staff = self.people.page(self.people.users["bureau"])
+        escalated = (Issue.objects.open().filter(escalation_level=Issue.EscalationLevel.OFFICE)
+                     .exclude(supervisions__status__in=Supervision.LIVE_STATUSES).order_by("pk")[:1])
+        for issue in escalated:
+            response = staff.post(f"/issues/{issue.pk}/supervision/open/", {
+                "supervision_open-instruction": "请于期限内书面报告办理进展。", "supervision_open-reply_working_days": 3})
+            assert response.status_code == 302, form_errors(response)
+            self.counts["supervisions opened"] += 1
+        for supervision in Supervision.objects.filter(status=Supervision.Status.OPEN).select_related("unit"):
+            if supervision.pk % 4 == 0 or self.rng.random() < 0.6:
+                continue  # a quarter are never answered: the sweep escalates them
+            cadre = _responsible(supervision.issue)
+            replier = supervision.unit.leader if self.rng.random() < 0.5 or cadre is None else cadre.user
+            response = self.people.page(replier).post(f"/issues/{supervision.issue_id}/supervision/reply/", {
+                "supervision_reply-supervision": supervision.pk, "supervision_reply-reply": "已协调相关部门，正在推进。"})
+            assert response.status_code == 302, form_errors(response)
+            self.counts["supervisions replied"] += 1
+        for supervision in Supervision.objects.filter(status=Supervision.Status.REPLIED).order_by("pk"):
+            if supervision.renew_count == 0 and self.rng.random() < 0.25:
+                response = staff.post(f"/issues/{supervision.issue_id}/supervision/renew/", {
+                    "supervision_renew-supervision": supervision.pk, "supervision_renew-instruction": "请进一步落实。",
+                    "supervision_renew-reply_working_days": 5})
+                self.counts["supervisions renewed"] += 1
+            else:
+                response = staff.post(f"/issues/{supervision.issue_id}/supervision/close/", {
+                    "supervision_close-supervision": supervision.pk, "supervision_close-note": ""})
+                self.counts["supervisions closed"] += 1
+            assert response.status_code == 302, form_errors(response)
 
     def rate(self, today):
         """The platform's rating of a resolved issue, entered by its cadre; now and then a low one."""
@@ -554,6 +589,8 @@ PAGE_MODELS = {
     "achievements:service_delete": ServiceRecord,
     "evaluation:cadre": Cadre,
     "evaluation:unit": Unit,
+    "evaluation:report_detail": DispatchReport,
+    "evaluation:report_xlsx": DispatchReport,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -567,6 +604,8 @@ VISIBLE = {
     Demand: demands_visible_to,
     Match: matches_visible_to,
     ServiceRecord: service_records_visible_to,
+    DispatchReport: reports_visible_to,
+    Supervision: supervisions_visible_to,
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
@@ -896,7 +935,8 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
     # The quarter did happen: each kind of event took place, and the jobs delivered.
     for what in ("contacts", "issues logged", "handed over", "resolved", "resolved late", "solution determined",
                  "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
-                 "achievements transformed", "demands raised", "matches confirmed", "matches signed"):
+                 "achievements transformed", "demands raised", "matches confirmed", "matches signed",
+                 "supervisions opened", "supervisions replied", "supervisions closed"):
         assert users.counts[what] > 0, (what, users.counts)
     assert Notification.objects.filter(kind="issue_escalation").exists()
     assert Notification.objects.filter(kind="dispatch_report").count() >= 9
@@ -913,3 +953,10 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
     assert board.total.counts["issues_closed"] == Issue.objects.filter(closed_on__range=(lived.start, lived.end)).count()
     assert sum(row.counts["contacts"] for row in board.cadres) == board.total.counts["contacts"]
     assert any(row.id == users.left.pk and not row.is_active for row in board.cadres)
+
+    # Supervision: one live per issue; every unanswered one past its reply-by date was escalated.
+    assert not Issue.objects.annotate(live=Count("supervisions", filter=Q(
+        supervisions__status__in=Supervision.LIVE_STATUSES))).filter(live__gt=1).exists()
+    assert Supervision.objects.filter(escalated_at__isnull=False).exists()
+    assert not Supervision.objects.filter(status=Supervision.Status.OPEN, reply_by__lt=last_sweep_day,
+                                          escalated_at__isnull=True).exists()

@@ -11,6 +11,7 @@ from .issue import (
     IssueQuerySet,
 )
 from .notification import DispatchReport
+from .supervision import Supervision, SupervisionQuerySet
 
 __all__ = [
     "WORKING_DAYS_BY_CLASS",
@@ -23,4 +24,6 @@ __all__ = [
     "IssueClass",
     "IssueEvent",
     "IssueQuerySet",
+    "Supervision",
+    "SupervisionQuerySet",
 ]

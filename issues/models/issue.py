@@ -291,6 +291,13 @@ class IssueEvent(models.Model):
         DUE_DATE_RECOMPUTED = "due_date_recomputed", _("Due date recomputed")
         #: The platform moved to another responsible cadre (who, from whom, why), taking the issue along.
         TRANSFERRED = "transferred", _("Platform transferred to another cadre")
+        #: Supervision (督办): bureau staff's instruction, the unit's reply, closing or renewing, and
+        #: the sweep's escalation of an overdue one (``issues.supervision``).
+        SUPERVISED = "supervised", _("Supervision opened")
+        SUPERVISION_REPLIED = "supervision_replied", _("Supervision replied")
+        SUPERVISION_RENEWED = "supervision_renewed", _("Supervision renewed")
+        SUPERVISION_CLOSED = "supervision_closed", _("Supervision closed")
+        SUPERVISION_ESCALATED = "supervision_escalated", _("Supervision overdue: escalated")
 
     issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -342,6 +349,11 @@ class IssueEvent(models.Model):
                         "rated",
                         "due_date_recomputed",
                         "transferred",
+                        "supervised",
+                        "supervision_replied",
+                        "supervision_renewed",
+                        "supervision_closed",
+                        "supervision_escalated",
                     ]
                 ),
                 name="issueevent_kind_valid",

@@ -1,4 +1,4 @@
-"""``DispatchReport``: the weekly periodic-dispatch report (定期调度), its figures and its Excel file,
+"""``DispatchReport``: the periodic dispatch report (定期调度), its figures and its Excel file,
 which the report's notifications refer to (topic ``report:<id>``).
 
 The notifications themselves, their preferences and the sweeps' bookkeeping moved to the
@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DispatchReport(models.Model):
-    """The periodic dispatch report for one week (Monday to Sunday), made once."""
+    """The periodic dispatch report for one period (a week, two weeks or a month, as the report's
+    frequency was when it was made), made once."""
 
     period_start = models.DateField(_("period start"))
     #: The last day of the period, inclusive.
@@ -38,4 +39,9 @@ class DispatchReport(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"dispatch-report-{self.period_start.isoformat()}-{self.period_end.isoformat()}.xlsx"
+        return self.filename_for(self.period_start, self.period_end)
+
+    @staticmethod
+    def filename_for(start, end) -> str:
+        """The workbook's file name for the period ``start`` to ``end`` (also of one made on demand)."""
+        return f"dispatch-report-{start.isoformat()}-{end.isoformat()}.xlsx"

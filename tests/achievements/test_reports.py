@@ -234,9 +234,9 @@ def test_the_body_says_the_achievements_in_both_languages(week, time_machine, bu
     make_report(time_machine, at(D(2026, 5, 18), 8, 30))
     notification = Notification.objects.get(kind="dispatch_report", recipient=bureau_user)
     english = (
-        "Achievements this week: 4 newly collected, 3 transformed with contracts of 121.00 (10,000 yuan), "
+        "Achievements in the period: 4 newly collected, 3 transformed with contracts of 121.00 (10,000 yuan), "
         "2 dropped.\n"
-        "Achievements at the end of the week: 2 collected, 2 assessed, 1 matched, 0 in negotiation, "
+        "Achievements at the end of the period: 2 collected, 2 assessed, 1 matched, 0 in negotiation, "
         "4 transformed, 2 dropped."
     )
 
@@ -246,10 +246,10 @@ def test_the_body_says_the_achievements_in_both_languages(week, time_machine, bu
     with translation.override("zh-hans"):
         chinese = reports.report_body(notification.params)
         expected = [
-            gettext("Achievements this week: %(new)d newly collected, %(transformed)d transformed with contracts of "
+            gettext("Achievements in the period: %(new)d newly collected, %(transformed)d transformed with contracts of "
                     "%(amount)s (10,000 yuan), %(dropped)d dropped.")
             % {"new": 4, "transformed": 3, "amount": "121.00", "dropped": 2},
-            gettext("Achievements at the end of the week: %(collected)d collected, %(assessed)d assessed, "
+            gettext("Achievements at the end of the period: %(collected)d collected, %(assessed)d assessed, "
                     "%(matched)d matched, %(negotiating)d in negotiation, %(transformed)d transformed, "
                     "%(dropped)d dropped.")
             % {"collected": 2, "assessed": 2, "matched": 1, "negotiating": 0, "transformed": 4, "dropped": 2},
@@ -281,10 +281,10 @@ def test_the_workbook_has_the_achievements_sheet(week, time_machine, unit, other
 
     assert summary == [
         [shown("Item"), shown("Value")],
-        [shown("Newly collected this week"), 4],
-        [shown("Transformed this week"), 3],
-        [shown("Contract amount this week (10,000 yuan)"), 121],
-        [shown("Dropped this week"), 2],
+        [shown("Newly collected in the period"), 4],
+        [shown("Transformed in the period"), 3],
+        [shown("Contract amount in the period (10,000 yuan)"), 121],
+        [shown("Dropped in the period"), 2],
     ]
     with translation.override(settings.LANGUAGE_CODE):
         stage_labels = {s: str(label) for s, label in Stage.choices}
@@ -297,7 +297,7 @@ def test_the_workbook_has_the_achievements_sheet(week, time_machine, unit, other
     by_mode = {row[0]: row[1:] for row in modes[1:]}
     assert by_mode[mode_labels["licence"]] == [1, 120.5] and by_mode[mode_labels["transfer"]] == [1, 0.17]
     assert units == [
-        [shown("Unit of the collecting cadre"), shown("Newly collected this week"), shown("Transformed this week"),
+        [shown("Unit of the collecting cadre"), shown("Newly collected in the period"), shown("Transformed in the period"),
          shown("Contract amount (10,000 yuan)")],
         ["市发改委", 1, 1, 0.17],
         ["市科技局", 3, 2, 120.83],
@@ -313,7 +313,7 @@ def test_a_report_without_achievements_says_zeros(time_machine, bureau_user):
     assert figures["stages"] == dict.fromkeys(Stage.values, 0) and figures["by_unit"] == []
     with translation.override("en"):
         body = reports.report_body(Notification.objects.get(kind="dispatch_report").params)
-    assert "Achievements this week: 0 newly collected, 0 transformed with contracts of 0.00 (10,000 yuan), " \
+    assert "Achievements in the period: 0 newly collected, 0 transformed with contracts of 0.00 (10,000 yuan), " \
            "0 dropped." in body
     assert "not tracked" not in body
 
@@ -330,7 +330,7 @@ def test_a_report_made_before_achievements_were_tracked_still_renders(time_machi
     workbook = load_workbook(io.BytesIO(reports.report_xlsx(old)))
 
     assert "Achievements" not in body and body == old_body
-    assert "Issues this week: 0 new" in body
+    assert "Issues in the period: 0 new" in body
     assert len(workbook.worksheets) == 4
 
 

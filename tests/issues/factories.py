@@ -6,7 +6,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from issues.models import CalendarDay, CalendarYear, Issue, IssueClass
+from issues.models import CalendarDay, CalendarYear, Issue, IssueClass, Supervision
 from tests.liaison.factories import CadreFactory, UserFactory
 from tests.platforms.factories import PlatformFactory
 
@@ -50,3 +50,19 @@ class IssueFactory(factory.django.DjangoModelFactory):
     status = Issue.Status.OPEN
     original_due_date = datetime.date(2026, 5, 15)
     due_date = factory.SelfAttribute("original_due_date")
+
+
+class SupervisionFactory(factory.django.DjangoModelFactory):
+    """An open supervision of an open issue, as inserted (for arranging lists); the rules are tested
+    through ``issues.supervision``."""
+
+    class Meta:
+        model = Supervision
+
+    issue = factory.SubFactory(IssueFactory)
+    unit = factory.LazyAttribute(lambda s: s.issue.recorded_by.unit)
+    opened_by = factory.SubFactory(UserFactory)
+    instruction = factory.Sequence(lambda n: f"请于期限内报告办理进展{n}")
+    reply_working_days = 5
+    counted_from = datetime.date(2026, 5, 6)
+    reply_by = datetime.date(2026, 5, 13)

@@ -7,6 +7,8 @@ import io
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -39,6 +41,78 @@ def shown(msgid: str) -> str:
 ])
 def test_the_report_covers_the_latest_week_due(now, start, end):
     assert reports.report_period_due(now) == reports.Period(start, end)
+
+
+@pytest.mark.parametrize("frequency, now, start, end", [
+    ("monthly", shanghai(2026, 6, 1, 8, 29), D(2026, 4, 1), D(2026, 4, 30)),  # the 1st, before 08:30
+    ("monthly", shanghai(2026, 6, 1, 8, 30), D(2026, 5, 1), D(2026, 5, 31)),
+    ("monthly", shanghai(2026, 6, 30, 23, 59), D(2026, 5, 1), D(2026, 5, 31)),
+    ("monthly", shanghai(2026, 1, 1, 9), D(2025, 12, 1), D(2025, 12, 31)),  # across the year
+    ("monthly", shanghai(2026, 3, 1, 9), D(2026, 2, 1), D(2026, 2, 28)),
+    ("monthly", shanghai(2026, 6, 1, 0, 30).astimezone(datetime.UTC), D(2026, 4, 1), D(2026, 4, 30)),
+    # Every other Monday from Monday 2024-01-01: 2026-05-18 is one (124 weeks on), 2026-05-25 is not.
+    ("biweekly", shanghai(2026, 5, 18, 8, 29), D(2026, 4, 20), D(2026, 5, 3)),
+    ("biweekly", shanghai(2026, 5, 18, 8, 30), D(2026, 5, 4), D(2026, 5, 17)),
+    ("biweekly", shanghai(2026, 5, 25, 9), D(2026, 5, 4), D(2026, 5, 17)),
+    ("biweekly", shanghai(2026, 5, 31, 23, 59), D(2026, 5, 4), D(2026, 5, 17)),
+    ("biweekly", shanghai(2026, 6, 1, 8, 30), D(2026, 5, 18), D(2026, 5, 31)),
+    ("biweekly", shanghai(2027, 1, 11, 9), D(2026, 12, 28), D(2027, 1, 10)),  # 2026 has 53 ISO weeks: no matter
+    ("weekly", shanghai(2026, 5, 18, 8, 30), D(2026, 5, 11), D(2026, 5, 17)),
+])
+def test_each_frequency_covers_the_latest_period_due(frequency, now, start, end):
+    assert reports.report_period_due(now, frequency) == reports.Period(start, end)
+
+
+def test_the_frequency_is_the_portal_setting(settings):
+    now = shanghai(2026, 6, 3)
+    assert reports.report_period_due(now) == reports.Period(D(2026, 5, 25), D(2026, 5, 31))  # weekly by default
+    settings.PORTAL = {**settings.PORTAL, "DISPATCH_REPORT_FREQUENCY": "monthly"}
+    assert reports.report_period_due(now) == reports.Period(D(2026, 5, 1), D(2026, 5, 31))
+
+
+def test_an_unknown_frequency_fails_the_system_check(settings):
+    call_command("check")  # the default passes
+    settings.PORTAL = {**settings.PORTAL, "DISPATCH_REPORT_FREQUENCY": "daily"}
+
+    with pytest.raises(SystemCheckError, match=r"DISPATCH_REPORT_FREQUENCY.*'daily'.*weekly, biweekly, monthly"):
+        call_command("check")
+
+
+def _morning_runs(time_machine, first: datetime.date, days: int) -> list[dict]:
+    """Beat's daily 08:30 run of the report's task on each of ``days`` days from ``first``, twice
+    each morning (a redelivery): the summaries of the runs."""
+    out = []
+    for offset in range(days):
+        day = first + datetime.timedelta(days=offset)
+        time_machine.move_to(shanghai(day.year, day.month, day.day, 8, 30), tick=False)
+        out += [tasks.send_dispatch_report.apply().get() for _twice in range(2)]
+    return out
+
+
+def test_weekly_reports_are_made_each_monday_once_however_often_the_task_runs(bureau_user, time_machine):
+    runs = _morning_runs(time_machine, D(2026, 5, 18), 15)  # Monday 18 May to Monday 1 June
+
+    assert list(DispatchReport.objects.order_by("period_start").values_list("period_start", "period_end")) == [
+        (D(2026, 5, 11), D(2026, 5, 17)), (D(2026, 5, 18), D(2026, 5, 24)), (D(2026, 5, 25), D(2026, 5, 31)),
+    ]
+    assert [run["day"] for run in runs if run["notifications"]] == ["2026-05-11", "2026-05-18", "2026-05-25"]
+    assert Notification.objects.filter(kind="dispatch_report", recipient=bureau_user).count() == 3
+
+
+def test_monthly_reports_are_made_on_the_first_once_however_often_the_task_runs(bureau_user, settings, time_machine):
+    settings.PORTAL = {**settings.PORTAL, "DISPATCH_REPORT_FREQUENCY": "monthly"}
+
+    runs = _morning_runs(time_machine, D(2026, 5, 31), 33)  # Sunday 31 May to Thursday 2 July
+
+    assert list(DispatchReport.objects.order_by("period_start").values_list("period_start", "period_end")) == [
+        (D(2026, 4, 1), D(2026, 4, 30)), (D(2026, 5, 1), D(2026, 5, 31)), (D(2026, 6, 1), D(2026, 6, 30)),
+    ]
+    made = [run for run in runs if run["notifications"]]
+    assert [run["day"] for run in made] == ["2026-04-01", "2026-05-01", "2026-06-01"]
+    assert Notification.objects.filter(kind="dispatch_report", recipient=bureau_user).count() == 3
+    june = DispatchReport.objects.get(period_start=D(2026, 6, 1))
+    assert june.figures["period"] == {"start": "2026-06-01", "end": "2026-06-30"}
+    assert june.created_at == shanghai(2026, 7, 1, 8, 30)  # on the 1st, not on the Monday after
 
 
 def test_quarters():

@@ -60,6 +60,7 @@ def test_the_migration_put_every_schedule_in_beats_tables():
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == {
         "issues.tasks.sweep_deadlines", "liaison.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
         "notices.tasks.deliver_pending_notifications", "achievements.tasks.sweep_stale_achievements",
+        "issues.tasks.sweep_supervisions",
     }
 
 
@@ -68,7 +69,8 @@ def test_the_migration_put_every_schedule_in_beats_tables():
     (SWEEP, shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 16, 9, 0)),
     (SWEEP, shanghai(2026, 5, 15, 0, 30).astimezone(datetime.UTC), shanghai(2026, 5, 15, 9, 0)),
     (REPORT, shanghai(2026, 5, 17, 12, 0), shanghai(2026, 5, 18, 8, 30)),
-    (REPORT, shanghai(2026, 5, 18, 8, 30), shanghai(2026, 5, 25, 8, 30)),
+    # Every morning: the sweep decides whether a report is due at the configured frequency.
+    (REPORT, shanghai(2026, 5, 18, 8, 30), shanghai(2026, 5, 19, 8, 30)),
     (DELIVER, shanghai(2026, 5, 15, 9, 0), shanghai(2026, 5, 15, 9, 1)),
 ])
 def test_beat_runs_the_jobs_at_shanghai_times(task, after, expected):
@@ -127,7 +129,7 @@ def test_the_jobs_are_named_in_chinese_and_a_job_stored_under_its_old_english_na
 
 @pytest.mark.parametrize("task", [tasks.sweep_deadlines, liaison_tasks.sweep_contact_duties, tasks.send_dispatch_report,
                                   notice_tasks.deliver_notifications, notice_tasks.deliver_pending_notifications,
-                                  achievement_tasks.sweep_stale_achievements])
+                                  achievement_tasks.sweep_stale_achievements, tasks.sweep_supervisions])
 def test_every_task_retries_transient_failures_with_backoff_and_acks_late(task):
     assert DatabaseError in task.autoretry_for and ConnectionError in task.autoretry_for
     assert task.retry_backoff and task.max_retries and task.acks_late

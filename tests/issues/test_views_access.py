@@ -209,7 +209,7 @@ def test_forms_offered_to_bureau_staff_with_a_pending_request(client, issue, cad
     client.force_login(bureau_user)
     response = client.get(reverse("issues:detail", args=[issue.pk]))
     assert set(response.context["actions"]) == {
-        "reclassify", "hand_over", "comment", "decide_extension", "determine_solution", "resolve"
+        "reclassify", "hand_over", "comment", "decide_extension", "determine_solution", "resolve", "supervision_open"
     }
     assert 'id="action-decide-extension"' in response.content.decode()
 

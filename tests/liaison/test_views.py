@@ -1,4 +1,6 @@
-"""The cadre's, the unit leader's and bureau staff's pages, through HTTP.
+"""The cadre's, the unit leader's and bureau staff's pages, through HTTP. (The unit leader's and bureau
+staff's homes are now evaluation's dashboards; the tests here check what they show below the charts,
+from liaison.selectors: tests/evaluation/test_dashboard.py checks the charts.)
 
 Time is frozen on Wednesday 2026-05-06 (Asia/Shanghai), in the second quarter, after the
 Labour Day holiday: a class B issue recorded that day is due on 2026-05-19 (Saturday
@@ -381,7 +383,7 @@ def test_the_contact_page_shows_the_contact_and_its_issues(as_cadre, cadre, plat
     assert client_for(other_cadre.user).get(issue_url).status_code == 404
 
 
-# --- the unit leader's home ------------------------------------------------------------------------
+# --- the unit leader's home (below the dashboard's charts) -----------------------------------------
 
 
 def _open_issue(platform, cadre, *, due, issue_class="B", **kwargs):
@@ -434,7 +436,7 @@ def test_the_unit_home_query_count_does_not_grow_with_the_data(unit, unit_leader
     assert _count_queries(client, reverse("unit_home")) == small
 
 
-# --- bureau staff's home ---------------------------------------------------------------------------
+# --- bureau staff's home (below the dashboard's charts) --------------------------------------------
 
 
 def test_the_bureau_home_shows_overdue_and_due_soon_issues_across_units(bureau_user, cadre, platform, other_cadre):
