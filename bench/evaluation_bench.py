@@ -4,7 +4,8 @@
         [--reuse] [--keep] [--runs 7] [--explain] [--pages PATH ...]
 
 Builds two databases with ``national_data`` (``liaison_eval_1x`` and ``liaison_eval_100x``; with
-``--reuse`` an existing one of the right scale and end day is kept as it is), then starts one
+``--reuse`` an existing one of the right scale and end day, with every migration of the project
+applied, is kept as it is), then starts one
 worker process per database (Django set up on it, "today" frozen with time_machine to the data's
 end day, 10:00 Asia/Shanghai, the clock ticking) and times, alternating between the two, ``--runs``
 times each after a warm-up run:
@@ -213,9 +214,13 @@ class Worker:
 def ensure_database(server_url: str, name: str, scale: int, end: datetime.date, reuse: bool) -> dict:
     meta = national_data.read_meta(server_url, name) if reuse else None
     if meta and meta["scale"] == scale and meta["end"] == end:
-        print(f"reusing {name} (scale {scale}, the year ending {end})", flush=True)
-        return meta["counts"]
-    if reuse:
+        missing = national_data.missing_migrations(server_url, name)
+        if not missing:
+            print(f"reusing {name} (scale {scale}, the year ending {end})", flush=True)
+            return meta["counts"]
+        print(f"{name} lacks migrations ({', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}): "
+              "building it again", flush=True)
+    elif reuse:
         print(f"{name} is missing or of another scale or end day: building it", flush=True)
     return national_data.make_database(scale, name, end=end, server_url=server_url)
 

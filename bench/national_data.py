@@ -121,6 +121,22 @@ def read_meta(server_url: str, name: str) -> dict | None:
         conn.close()
 
 
+def missing_migrations(server_url: str, name: str) -> list[str]:
+    """The project's migrations (files under ``<app>/migrations/``) that database ``name`` has not
+    applied: a database built before them is out of date."""
+    import psycopg2
+
+    on_disk = {(path.parent.parent.name, path.stem) for path in BASE_DIR.glob("*/migrations/[0-9]*.py")}
+    conn = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT app, name FROM django_migrations")
+            applied = set(cur.fetchall())
+    finally:
+        conn.close()
+    return sorted(f"{app}.{migration}" for app, migration in on_disk - applied)
+
+
 def make_database(scale: int, db_name: str, *, end: datetime.date = END_DAY, server_url: str | None = None,
                   quiet: bool = False) -> dict:
     """Build database ``db_name`` at ``scale`` (dropped first) in a child process; its counts."""

@@ -120,12 +120,17 @@ def apply() -> None:
 
     figures._cadre_counts = _cadre_counts
     figures._rows = _rows
-    # The views and the API imported the name itself.
-    import evaluation.api
-    import evaluation.scoreboard_views
+    # The views, the dashboards and the API imported the name itself.
+    import importlib
+    import pkgutil
+    import sys
 
-    for module in (figures, evaluation.scoreboard_views, evaluation.api):
-        if getattr(module, "scoreboard", None) is real:
+    import evaluation
+
+    for info in pkgutil.iter_modules(evaluation.__path__):
+        importlib.import_module(f"evaluation.{info.name}")
+    for name, module in list(sys.modules.items()):
+        if name.startswith("evaluation.") and getattr(module, "scoreboard", None) is real:
             module.scoreboard = scoreboard
 
 
