@@ -23,12 +23,14 @@ so at 100: 29,000 platforms, 8,900 cadres, 1,901 units. On top, one YEAR of reco
   the same group (C) or the office (D), closed in time or late or still open as of the end day,
   the escalation level the sweep would have set, some rated (a few low ratings reopened), and
   their timeline (created, classified, handed over, reminded, escalated, commented, extension,
-  solution determined, resolved, rated, reopened: about 4.6 events an issue);
+  solution determined, resolved, rated, reopened: about 5 events an issue);
 - 1.5 achievements moving through the stages (some transformed with a contract amount, some
   dropped), with their timeline, matched with the districts' and parks' demands;
 - 2.5 service records;
-- notifications as the sweeps and services write them (reminders, hand-overs, escalations to the
-  unit leader and the office, quarterly contact reminders);
+- notifications as the sweeps and services write them: about 1.3 an issue (the hand-over of a C or
+  D issue to the lead unit's leader, the reminder before the due date, the escalations to the
+  unit's leader and to the office, which reaches every bureau staff member and the office's
+  leader), and the quarter-end reminder for each platform not contacted yet in the quarter;
 - 3% of the platforms move mid-year to another cadre of the same unit (the old assignment ends,
   a new one starts, with its own first contact and visit).
 
