@@ -310,13 +310,12 @@ def main() -> int:
             extra = ""
             if "status" in answers[name, 1]:
                 extra = f"  [HTTP {answers[name, 1]['status']} / {answers[name, 100]['status']}]"
-            print(f"{label[:48]:<48} {fmt_ms(statistics.median(one)):>10} "
-                  f"({fmt_ms(one[0])}-{fmt_ms(one[-1])})".rjust(19) + " "
-                  f"{fmt_ms(statistics.median(hundred)):>12} "
-                  f"{'(' + fmt_ms(hundred[0]) + '-' + fmt_ms(hundred[-1]) + ')':>21} "
-                  f"{ratio:>5.1f}x {f'{q1} / {q100}':>16} "
-                  f"{fmt_ms(statistics.median(db_times[name, 1])) + ' / ' + fmt_ms(statistics.median(db_times[name, 100])):>18}"
-                  f"{flag}{extra}")
+            spread_1 = f"({fmt_ms(one[0])}-{fmt_ms(one[-1])})"
+            spread_100 = f"({fmt_ms(hundred[0])}-{fmt_ms(hundred[-1])})"
+            in_db = f"{fmt_ms(statistics.median(db_times[name, 1]))} / {fmt_ms(statistics.median(db_times[name, 100]))}"
+            print(f"{label[:48]:<48} {fmt_ms(statistics.median(one)):>10} {spread_1:>19} "
+                  f"{fmt_ms(statistics.median(hundred)):>12} {spread_100:>21} "
+                  f"{ratio:>5.1f}x {f'{q1} / {q100}':>16} {in_db:>18}{flag}{extra}")
         print("(milliseconds; \"in the db\": the median time its queries took, sent, run and their rows received)")
         for path in skipped:
             print(f"skipped {path}: no such page yet (it answers 404); merge main when it lands")
