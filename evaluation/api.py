@@ -138,9 +138,9 @@ class UnitEvaluationViewSet(_ScoreboardViewSet):
     serializer_class = UnitFiguresSerializer
 
     def list(self, request):
-        scope, board = self._board(request)
-        if not scope.sees_units:
+        if not evaluation_scope(request.user).sees_units:
             raise PermissionDenied(_("Only bureau staff and unit leaders see the units' figures."))
+        scope, board = self._board(request)
         rows = sorted((row for row in board.units if scope.sees_unit(row.id)), key=lambda row: (row.rank, row.name))
         return self._respond(rows)
 

@@ -81,9 +81,9 @@ def cadre_scoreboard(request):
 
 @login_required
 def unit_scoreboard(request):
-    scope, form, board = _board(request)
-    if not scope.sees_units:
+    if not evaluation_scope(request.user).sees_units:
         raise PermissionDenied
+    scope, form, board = _board(request)
     period = board.period
     rows = _sorted([row for row in board.units if scope.sees_unit(row.id)], request.GET.get("sort", ""))
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -104,9 +104,12 @@ def _sections(row, period, **who):
 
 @login_required
 def cadre_figures(request, pk):
+    cadre = Cadre.objects.filter(pk=pk).values("unit_id").first()
+    if cadre is None or not evaluation_scope(request.user).sees_cadre(pk, cadre["unit_id"]):
+        raise Http404
     scope, form, board = _board(request)
     row = next((r for r in board.cadres if r.id == pk), None)
-    if row is None or not scope.sees_cadre(row.id, row.unit_id):
+    if row is None:
         raise Http404
     return render(request, "evaluation/cadre.html", {
         "form": form, "board": board, "period": board.period, "row": row,
@@ -117,9 +120,11 @@ def cadre_figures(request, pk):
 
 @login_required
 def unit_figures(request, pk):
+    if not evaluation_scope(request.user).sees_unit(pk):
+        raise Http404
     scope, form, board = _board(request)
     row = next((r for r in board.units if r.id == pk), None)
-    if row is None or not scope.sees_unit(row.id):
+    if row is None:
         raise Http404
     period = board.period
     cadres = _sorted([r for r in board.cadres if r.unit_id == pk], request.GET.get("sort", ""))
@@ -206,9 +211,9 @@ def cadre_scoreboard_export(request):
 
 @login_required
 def unit_scoreboard_export(request):
-    scope, form, board = _board(request)
-    if not scope.sees_units:
+    if not evaluation_scope(request.user).sees_units:
         raise PermissionDenied
+    scope, form, board = _board(request)
     rows = [row for row in board.units if scope.sees_unit(row.id)]
     header, data, widths = exports.scoreboard_rows(_sorted(rows, ""), with_unit=False)
     return xlsx_response([header, *data], title=_("Units") + " " + board.period.label, widths=widths,
