@@ -223,30 +223,21 @@ def drill_records(key: str, period: Period, today: datetime.date, *, cadre: int 
     return ChainedRecords(parts)
 
 
-_RELATED = {
-    "Contact": ("platform", "cadre__user"),
-    "Assignment": ("platform", "cadre__user"),
-    "Issue": ("platform", "recorded_by__user"),
-    "IssueEvent": ("issue__platform", "actor"),
-    "Achievement": ("platform", "collected_by__user"),
-    "Match": ("achievement", "demand__unit"),
-    "ServiceRecord": ("platform", "given_by__user"),
-}
-
-_ORDER = {
-    "Contact": ("-date", "-pk"),
-    "Assignment": ("platform__name", "pk"),
-    "Issue": ("-recorded_on", "-pk"),
-    "IssueEvent": ("-at", "-pk"),
-    "Achievement": ("-collected_on", "-pk"),
-    "Match": ("-confirmed_on", "-pk"),
-    "ServiceRecord": ("-given_on", "-pk"),
+#: How a drill-down list reads each kind of record: what it joins, and its order.
+_LISTING = {
+    "Contact": (("platform", "cadre__user"), ("-date", "-pk")),
+    "Assignment": (("platform", "cadre__user"), ("platform__name", "pk")),
+    "Issue": (("platform", "recorded_by__user"), ("-recorded_on", "-pk")),
+    "IssueEvent": (("issue__platform", "actor"), ("-at", "-pk")),
+    "Achievement": (("platform", "collected_by__user"), ("-collected_on", "-pk")),
+    "Match": (("achievement", "demand__unit"), ("-confirmed_on", "-pk")),
+    "ServiceRecord": (("platform", "given_by__user"), ("-given_on", "-pk")),
 }
 
 
 def _with_related(queryset: QuerySet, model) -> QuerySet:
-    name = model.__name__
-    return queryset.select_related(*_RELATED[name]).order_by(*_ORDER[name])
+    related, order = _LISTING[model.__name__]
+    return queryset.select_related(*related).order_by(*order)
 
 
 def record_kind(key: str) -> str:
@@ -256,21 +247,12 @@ def record_kind(key: str) -> str:
 
 # --- the dashboards' headline figures ----------------------------------------------------------------
 
-#: The headline figures of a dashboard, each with its change against the period before.
-HEADLINE = [
-    Column("contacts", _("Contacts")),
-    Column("visits", _("Visits on site")),
-    Column("duty_share", _("Quarterly contact duty met"), "share", ("duty_met", "duty_due")),
-    Column("issues_collected", _("Issues collected")),
-    Column("issues_closed", _("Issues closed")),
-    Column("in_time_share", _("Closed in time"), "share", ("issues_closed_in_time", "issues_closed")),
-    Column("issues_overdue", _("Overdue now")),
-    Column("ratings_mean", _("Mean rating"), "mean", ("ratings",)),
-    Column("achievements_collected", _("Achievements collected")),
-    Column("achievements_transformed", _("Achievements transformed")),
-    Column("transformed_amount", _("Amount (10,000 yuan)"), "amount"),
-    Column("services", _("Services given")),
-]
+#: The headline figures of a dashboard (the scoreboards' columns), each with its change against the
+#: period before.
+HEADLINE_KEYS = ["contacts", "visits", "duty_share", "issues_collected", "issues_closed", "in_time_share",
+                 "issues_overdue", "ratings_mean", "achievements_collected", "achievements_transformed",
+                 "transformed_amount", "services"]
+HEADLINE = [next(column for column in COLUMNS if column.key == key) for key in HEADLINE_KEYS]
 
 
 @dataclass

@@ -204,3 +204,19 @@ def test_the_browsable_api_shows_the_figures(client, scheme, bureau_user):
     with at(DAY):
         for url in ("/api/v1/evaluation/cadres/", "/api/v1/evaluation/units/"):
             assert client.get(url, HTTP_ACCEPT="text/html").status_code == 200, url
+
+
+def _headline(html: str) -> dict:
+    """Each headline figure's first number, as its link says it."""
+    return dict(re.findall(r'headline-figure" data-figure="(\w+)">.*?data-value="([^"]+)"', html, re.S))
+
+
+def test_the_dashboards_headline_is_the_evaluations_total_for_the_scope(client, scheme, bureau_user):
+    units, cadres = scheme
+    client.force_login(bureau_user)
+    with at(DAY):
+        everyone = _headline(client.get(f"/bureau/?{RANGE}").content.decode())
+        client.force_login(units[1].leader)
+        mine = _headline(client.get(f"/unit/?{RANGE}").content.decode())
+    assert (everyone["contacts"], everyone["visits"]) == ("8", "4")
+    assert (mine["contacts"], mine["visits"]) == ("5", "2")
