@@ -41,39 +41,10 @@ import national_data  # noqa: E402  (bench/ is not a package)
 SCALES = (1, 100)
 DEFAULT_PAGES = ["/evaluation/units/?period=this_quarter", "/bureau/"]
 
-#: The indexes bench/README.md proposes (``--with-indexes`` makes them for the run and drops them
-#: after), as the Django ``Meta.indexes`` entries in the comments would make them.
-PROPOSED_INDEXES = [
-    # Issue: models.Index(fields=["closed_on"], name="issue_closed_on")
-    'CREATE INDEX IF NOT EXISTS bench_issue_closed_on ON issues_issue (closed_on)',
-    # Assignment: models.Index(fields=["platform", "-start_date"], include=["end_date", "cadre"],
-    #                          name="assignment_platform_start")
-    'CREATE INDEX IF NOT EXISTS bench_assignment_platform_start ON liaison_assignment '
-    '(platform_id, start_date DESC) INCLUDE (end_date, cadre_id)',
-]
-PROPOSED_INDEX_NAMES = ["bench_issue_closed_on", "bench_assignment_platform_start"]
-
-
-def proposed_indexes(db_url: str, make: bool) -> None:
-    import psycopg2
-
-    conn = psycopg2.connect(db_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        if make:
-            for sql in PROPOSED_INDEXES:
-                cur.execute(sql)
-            cur.execute("VACUUM (ANALYZE) issues_issue, liaison_assignment")
-        else:
-            for name in PROPOSED_INDEX_NAMES:
-                cur.execute(f"DROP INDEX IF EXISTS {name}")
-    conn.close()
-
-
 # --- the worker: one per database ----------------------------------------------------------------------
 
 
-def worker(db_url: str, end: datetime.date, prototype: bool = False) -> None:
+def worker(db_url: str, end: datetime.date) -> None:
     """Answer the parent's commands, one JSON line in, one JSON line out, on the real stdout;
     anything else printed goes to stderr."""
     protocol = sys.stdout
@@ -103,13 +74,6 @@ def worker(db_url: str, end: datetime.date, prototype: bool = False) -> None:
     from evaluation import figures
     from evaluation.periods import quarter
 
-    if prototype:
-        import scoreboard_prototype
-
-        real = scoreboard_prototype.fingerprint(figures.scoreboard(quarter(end), today=end))
-        scoreboard_prototype.apply()
-        if scoreboard_prototype.fingerprint(figures.scoreboard(quarter(end), today=end)) != real:
-            sys.exit("the prototype's figures differ from evaluation.figures: bring it up to date")
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
@@ -181,15 +145,11 @@ def worker(db_url: str, end: datetime.date, prototype: bool = False) -> None:
 
 
 class Worker:
-    def __init__(self, scale: int, db_url: str, end: datetime.date, jit: bool = True, prototype: bool = False):
+    def __init__(self, scale: int, db_url: str, end: datetime.date):
         self.scale = scale
-        env = dict(os.environ)
-        if not jit:
-            env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c jit=off").strip()
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", db_url, "--end", end.isoformat(),
-             *(["--prototype"] if prototype else [])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(BASE_DIR), env=env,
+            [sys.executable, str(Path(__file__).resolve()), "--worker", db_url, "--end", end.isoformat()],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(BASE_DIR),
         )
 
     def ask(self, **command) -> dict:
@@ -241,27 +201,16 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--explain", action="store_true",
                         help="EXPLAIN ANALYZE the scoreboard's five slowest queries at 100x")
-    parser.add_argument("--no-jit", action="store_true",
-                        help="switch PostgreSQL's JIT off for the workers' sessions (a proposal: see the README)")
-    parser.add_argument("--with-indexes", action="store_true",
-                        help="make the README's proposed indexes in both databases for the run (dropped after)")
-    parser.add_argument("--prototype", action="store_true",
-                        help="time evaluation.figures with the Python-side changes the README proposes "
-                             "(bench/scoreboard_prototype.py, checked to give the same figures)")
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.end, prototype=args.prototype)
+        worker(args.worker, args.end)
         return 0
 
     server_url, _ = national_data.server_and_db(os.environ.get("DATABASE_URL", ""), "postgres")
     names = {scale: f"{args.prefix}_{scale}x" for scale in SCALES}
     counts = {scale: ensure_database(server_url, names[scale], scale, args.end, args.reuse) for scale in SCALES}
     urls = {scale: national_data.server_and_db(server_url, names[scale])[1] for scale in SCALES}
-    if args.with_indexes:
-        for url in urls.values():
-            proposed_indexes(url, make=True)
-    workers = {scale: Worker(scale, urls[scale], args.end, jit=not args.no_jit, prototype=args.prototype)
-               for scale in SCALES}
+    workers = {scale: Worker(scale, urls[scale], args.end) for scale in SCALES}
     status = 0
     try:
         items = [("scoreboard", {"op": "scoreboard"}, "scoreboard(quarter(today), today=today)")]
@@ -288,9 +237,7 @@ def main() -> int:
 
         shape = {scale: counts[scale] for scale in SCALES}
         print(f"\nas of {args.end} 10:00 Asia/Shanghai, the quarter {args.end:%Y}Q{(args.end.month - 1) // 3 + 1} "
-              f"so far; {args.runs} runs each after a warm-up, alternating 1x and 100x"
-              + ("; JIT off" if args.no_jit else "") + ("; with the proposed indexes" if args.with_indexes else "")
-              + ("; the prototype's figures module" if args.prototype else ""))
+              f"so far; {args.runs} runs each after a warm-up, alternating 1x and 100x")
         for scale in SCALES:
             c = shape[scale]
             print(f"  {scale:>3}x: {c.get('platforms_platform', 0):,} platforms, {c.get('liaison_cadre', 0):,} cadres, "
@@ -329,9 +276,6 @@ def main() -> int:
     finally:
         for w in workers.values():
             w.close()
-        if args.with_indexes:
-            for url in urls.values():
-                proposed_indexes(url, make=False)
         if not (args.keep or args.reuse):
             for name in names.values():
                 national_data.drop_database(server_url, name)

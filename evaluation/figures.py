@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from issues.calendar import load_calendar
@@ -89,37 +89,55 @@ class Scoreboard:
     previous: "Scoreboard | None" = None
 
 
-def _count_base(base: str, measures: list, period: Period, today: datetime.date, counts: dict) -> None:
-    """Every measure of ``base`` per credited cadre, in one grouped query per part of the base."""
+def _aggregates(measures: list, today: datetime.date, *, with_ratings_total: bool) -> dict:
     aggregates = {}
     for measure in measures:
         condition = measure.condition_on(today)
         aggregates[measure.key] = (Sum(measure.amount_field, filter=condition) if measure.amount_field
                                    else Count("pk", filter=condition))
-    if base == "ratings":
+    if with_ratings_total:
         aggregates["ratings_total"] = Sum("rating")
-    for part in attribution.BASES[base](period, today):
-        for row in part.queryset.order_by().values("credited_cadre").annotate(**aggregates):
-            mine = counts[row["credited_cadre"]]
-            for key in aggregates:
-                mine[key] = mine.get(key, 0) + (row[key] or 0)
+    return aggregates
+
+
+def _measures_by_base() -> dict[str, list]:
+    by_base = defaultdict(list)
+    for measure in attribution.MEASURES.values():
+        by_base[measure.base].append(measure)
+    return by_base
+
+
+def _days_to_close(rows) -> list[tuple[int, int]]:
+    """(cadre, working days the issue took) for each (cadre, clock started, closed) row, counted
+    from one table of working-day numbers over the days the rows span."""
+    rows = list(rows)
+    if not rows:
+        return []
+    numbers = load_calendar().working_day_numbers(min(r[1] for r in rows), max(r[2] for r in rows))
+    return [(cadre_id, numbers[closed_on] - numbers[started]) for cadre_id, started, closed_on in rows]
+
+
+def _closed_with_a_clock(period: Period) -> QuerySet:
+    """The period's closed issues that had a deadline (class A is solved on the spot)."""
+    return attribution.closed_issues(period).exclude(issue_class="A").order_by()
 
 
 def _cadre_counts(period: Period, today: datetime.date) -> tuple[dict, dict, dict]:
     """Each measure's value per credited cadre; the ratings' sum per cadre; the working days each
     issue closed in the period took, per cadre."""
     counts: dict[int, dict] = defaultdict(dict)
-    by_base = defaultdict(list)
-    for measure in attribution.MEASURES.values():
-        by_base[measure.base].append(measure)
-    for base, measures in by_base.items():
-        _count_base(base, measures, period, today, counts)
+    for base, measures in _measures_by_base().items():
+        aggregates = _aggregates(measures, today, with_ratings_total=base == "ratings")
+        for part in attribution.BASES[base](period, today):
+            for row in part.queryset.order_by().values("credited_cadre").annotate(**aggregates):
+                mine = counts[row["credited_cadre"]]
+                for key in aggregates:
+                    mine[key] = mine.get(key, 0) + (row[key] or 0)
     ratings_total = {cadre_id: values.pop("ratings_total", 0) for cadre_id, values in counts.items()}
-    calendar = load_calendar()
     days: dict[int, list[int]] = defaultdict(list)
-    closed = attribution.closed_issues(period).exclude(issue_class="A")
-    for cadre_id, started, closed_on in closed.values_list("credited_cadre", "clock_started_on", "closed_on"):
-        days[cadre_id].append(calendar.working_days_between(started, closed_on))
+    closed = _closed_with_a_clock(period).values_list("credited_cadre", "clock_started_on", "closed_on")
+    for cadre_id, taken in _days_to_close(closed):
+        days[cadre_id].append(taken)
     return counts, ratings_total, days
 
 
@@ -136,24 +154,42 @@ def _zero_counts() -> dict:
     return {key: (Decimal("0") if m.amount_field else 0) for key, m in attribution.MEASURES.items()}
 
 
-def _rows(period: Period, today: datetime.date) -> tuple[list[Row], list[Row], Row]:
+@dataclass(frozen=True)
+class People:
+    """Every cadre (id, name, unit, unit's name, active) in the boards' order, and the units
+    that have cadres: read once for a board and the board before it."""
+
+    cadres: list[tuple]
+    units: list[tuple]
+
+    @classmethod
+    def read(cls) -> "People":
+        cadres = [
+            (pk, f"{last}{first}".strip() or username, unit_id, unit_name, active)
+            for pk, last, first, username, unit_id, unit_name, active in Cadre.objects.order_by(
+                "unit__sort_key", "user__last_name", "user__first_name", "pk"
+            ).values_list("pk", "user__last_name", "user__first_name", "user__username", "unit_id", "unit__name",
+                          "is_active")
+        ]
+        units = list(Unit.objects.filter(cadres__isnull=False).distinct().order_by("sort_key", "pk")
+                     .values_list("pk", "name"))
+        return cls(cadres=cadres, units=units)
+
+
+def _rows(period: Period, today: datetime.date, people: People) -> tuple[list[Row], list[Row], Row]:
     counts, ratings_total, days = _cadre_counts(period, today)
-    cadres = Cadre.objects.select_related("user", "unit").order_by("unit__sort_key", "user__last_name",
-                                                                    "user__first_name", "pk")
+    zero = _zero_counts()
     cadre_rows = []
-    for cadre in cadres:
-        if not cadre.is_active and cadre.pk not in counts:
+    for pk, name, unit_id, unit_name, active in people.cadres:
+        if not active and pk not in counts:
             continue
-        row = Row(id=cadre.pk, name=cadre.name, unit_id=cadre.unit_id, unit_name=cadre.unit.name,
-                  is_active=cadre.is_active, counts=_zero_counts() | counts.get(cadre.pk, {}),
-                  days_to_close=days.get(cadre.pk, []), ratings_total=ratings_total.get(cadre.pk, 0))
+        row = Row(id=pk, name=name, unit_id=unit_id, unit_name=unit_name, is_active=active,
+                  counts=zero | counts.get(pk, {}), days_to_close=days.get(pk, []),
+                  ratings_total=ratings_total.get(pk, 0))
         _derive(row)
         cadre_rows.append(row)
-    units: dict[int, Row] = {}
-    for unit in Unit.objects.filter(cadres__isnull=False).distinct().order_by("sort_key", "pk"):
-        units[unit.pk] = Row(id=unit.pk, name=unit.name, unit_id=unit.pk, unit_name=unit.name,
-                             counts=_zero_counts())
-    total = Row(id=0, name=str(_("All units")), unit_id=None, unit_name="", counts=_zero_counts())
+    units = {pk: Row(id=pk, name=name, unit_id=pk, unit_name=name, counts=dict(zero)) for pk, name in people.units}
+    total = Row(id=0, name=str(_("All units")), unit_id=None, unit_name="", counts=dict(zero))
     for row in cadre_rows:
         for target in (units[row.unit_id], total):
             for key, value in row.counts.items():
@@ -165,18 +201,39 @@ def _rows(period: Period, today: datetime.date) -> tuple[list[Row], list[Row], R
     return cadre_rows, list(units.values()), total
 
 
+def totals(period: Period, *, today: datetime.date) -> Row:
+    """Every unit's figures together for ``period``: the scoreboard's ``total`` row, counted
+    without crediting anyone (a total does not depend on who is credited), so without the
+    attribution's per-record look-ups. The headline of bureau staff's dashboard."""
+    total = Row(id=0, name=str(_("All units")), unit_id=None, unit_name="", counts=_zero_counts())
+    for base, measures in _measures_by_base().items():
+        aggregates = _aggregates(measures, today, with_ratings_total=base == "ratings")
+        for part in attribution.BASES[base](period, today):
+            # ``aggregate`` leaves out the annotations it does not use: no ``credited_cadre``.
+            for key, value in part.queryset.order_by().aggregate(**aggregates).items():
+                if key == "ratings_total":
+                    total.ratings_total += value or 0
+                else:
+                    total.counts[key] += value or 0
+    closed = _closed_with_a_clock(period).values_list("recorded_by_id", "clock_started_on", "closed_on")
+    total.days_to_close = [taken for _cadre, taken in _days_to_close(closed)]
+    _derive(total)
+    return total
+
+
 def scoreboard(period: Period, *, today: datetime.date, weights: Weights | None = None,
-               with_previous: bool = True) -> Scoreboard:
+               with_previous: bool = True, people: People | None = None) -> Scoreboard:
     """Every cadre's and unit's figures, score and rank for ``period`` as of ``today``, with the
     change against the period before. Scores and ranks are over all cadres (all units): a scoped
     page shows its rows of the same board."""
     weights = weights or current_weights()
-    cadres, units, total = _rows(period, today)
+    people = people or People.read()
+    cadres, units, total = _rows(period, today, people)
     score_rows(cadres, weights)
     score_rows(units, weights)
     previous = None
     if with_previous:
-        previous = scoreboard(period.previous(), today=today, weights=weights, with_previous=False)
+        previous = scoreboard(period.previous(), today=today, weights=weights, with_previous=False, people=people)
         for now_rows, before_rows in ((cadres, previous.cadres), (units, previous.units)):
             before = {row.id: row for row in before_rows}
             for row in now_rows:

@@ -18,16 +18,16 @@ from liaison.models import Unit
 from . import tables
 from .charts import dashboard_charts
 from .dashboard import EVERYTHING, Scope
-from .figures import combined, scoreboard
+from .figures import combined, scoreboard, totals
 from .forms import PeriodForm, UnitDashboardForm
 
 
 def _headline(period, scope, today) -> list:
     """The period's headline figures for the scope, with their change against the period before
     (the evaluation's figures: every unit's, or the scope's units' summed)."""
-    board = scoreboard(period, today=today)
     if scope.is_everything:
-        return tables.headline(board.total, board.previous.total, period)
+        return tables.headline(totals(period, today=today), totals(period.previous(), today=today), period)
+    board = scoreboard(period, today=today)
     units = sorted(scope.unit_ids)
 
     def summed(rows):

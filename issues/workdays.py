@@ -196,6 +196,18 @@ class WorkdayCalendar:
             day += ONE_DAY
         return sign * count
 
+    def working_day_numbers(self, first: datetime.date, last: datetime.date) -> dict[datetime.date, int]:
+        """Each day of ``[first, last]`` numbered by the working days in ``(first, day]``, so that
+        ``working_days_between(a, b)`` is ``numbers[b] - numbers[a]`` for any two of them: one pass
+        over the span for many counts (the evaluation's days to close of every closed issue)."""
+        numbers, count, day = {}, 0, first
+        while day <= last:
+            if day != first and self.is_working_day(day):
+                count += 1
+            numbers[day] = count
+            day += ONE_DAY
+        return numbers
+
     def touches_unloaded_year(self, a: datetime.date, b: datetime.date) -> bool:
         """Whether any day in ``[min(a, b), max(a, b)]`` lies in a year that is not loaded."""
         low, high = min(a, b), max(a, b)

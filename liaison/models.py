@@ -141,6 +141,12 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ["-start_date", "id"]
+        indexes = [
+            # "The cadre responsible for a platform on a day" (the evaluation's attribution, once per
+            # record counted): the platform's assignments newest first, read from the index alone.
+            models.Index(fields=["platform", "-start_date"], include=["end_date", "cadre"],
+                         name="assignment_platform_start"),
+        ]
         constraints = [
             # First-inquiry responsibility: one responsible cadre per platform at a time.
             models.UniqueConstraint(

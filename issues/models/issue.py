@@ -189,6 +189,8 @@ class Issue(models.Model):
             models.Index(fields=["platform", "recorded_on"], name="issue_platform_recorded"),
             # The deadline sweep's escalation query: open, not yet at a level, due before a date.
             models.Index(fields=["status", "escalation_level", "due_date"], name="issue_status_level_due"),
+            # The evaluation's issues closed in a period: a period's rows, not every year's.
+            models.Index(fields=["closed_on"], name="issue_closed_on"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(issue_class__in=IssueClass.values), name="issue_class_valid"),

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from evaluation import attribution, periods
-from evaluation.figures import scoreboard
+from evaluation.figures import scoreboard, totals
 from evaluation.tables import drill_records
 from issues.reports import Period as ReportPeriod
 from issues.reports import report_figures
@@ -89,5 +89,11 @@ def test_every_figure_of_every_cadre_and_unit_equals_its_records(client, bureau_
         assert parsed.path == f"/evaluation/records/{figure}/"
         assert (params["start"], params["end"]) == ([period.start.isoformat()], [period.end.isoformat()])
         assert str(by_id[int(params["cadre"][0])].counts[figure]) == value
+
+    # The totals counted without crediting anyone (bureau staff's headline) are the board's.
+    for counted in (period, period.previous()):
+        whole, credited = totals(counted, today=today), scoreboard(counted, today=today, with_previous=False).total
+        assert (whole.counts, whole.derived, whole.ratings_total) == (
+            credited.counts, credited.derived, credited.ratings_total), counted
 
     _report_and_evaluation_agree(today)

@@ -99,6 +99,17 @@ def test_working_days_between_counts_the_half_open_interval(calendar):
     assert calendar.working_days_between(D(2026, 4, 29), D(2026, 5, 15)) == 10
     assert calendar.working_days_between(D(2026, 5, 15), D(2026, 4, 29)) == -10
     assert calendar.working_days_between(D(2026, 5, 1), D(2026, 5, 5)) == 0
+
+
+def test_working_day_numbers_give_every_count_between_two_days_of_the_span(calendar):
+    # Labour Day and its makeup Saturday, and National Day with its own, inside the span.
+    first, last = D(2026, 4, 20), D(2026, 10, 20)
+    numbers = calendar.working_day_numbers(first, last)
+    days = [first + datetime.timedelta(days=n) for n in range(0, (last - first).days + 1, 11)]
+    assert len(numbers) == (last - first).days + 1 and numbers[first] == 0
+    for a in days:
+        for b in days:
+            assert numbers[b] - numbers[a] == calendar.working_days_between(a, b), (a, b)
     assert calendar.working_days_between(D(2026, 5, 15), D(2026, 5, 15)) == 0
 
 
