@@ -17,7 +17,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from issues.calendar import load_calendar
-from liaison.models import Cadre, Unit
+from liaison.models import Cadre, Unit, display_name
 
 from . import attribution
 from .periods import Period
@@ -165,7 +165,7 @@ class People:
     @classmethod
     def read(cls) -> "People":
         cadres = [
-            (pk, f"{last}{first}".strip() or username, unit_id, unit_name, active)
+            (pk, display_name(last, first, username), unit_id, unit_name, active)
             for pk, last, first, username, unit_id, unit_name, active in Cadre.objects.order_by(
                 "unit__sort_key", "user__last_name", "user__first_name", "pk"
             ).values_list("pk", "user__last_name", "user__first_name", "user__username", "unit_id", "unit__name",

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, TITLE_MAX_LENGTH, LimitedSerializerField
 from liaison.access import contacts_visible_to
-from liaison.models import Contact, Unit
+from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
 from . import notices
@@ -31,7 +31,7 @@ def person_name(user) -> str | None:
     """A user as the portal names them: family name then given name, else the username."""
     if user is None:
         return None
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return user_display_name(user)
 
 
 class NamedSerializer(serializers.Serializer):

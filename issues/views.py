@@ -25,7 +25,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from liaison.access import get_visible_or_404, roles_of
-from liaison.models import Contact, Unit
+from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
 from . import access, notices, services, supervision
@@ -264,7 +264,7 @@ def _handover_target(issue: Issue) -> Unit | None:
 def _person(user) -> str:
     if user is None:
         return _("System")
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+    return user_display_name(user)
 
 
 #: Timeline keys that are not issue fields, with their labels.

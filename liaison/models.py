@@ -15,10 +15,13 @@ from .unit_order import SORT_KEY_MAX_LENGTH, unit_sort_key
 BUREAU_STAFF_GROUP = "bureau_staff"
 
 
+def display_name(last_name: str, first_name: str, username: str) -> str:
+    """A name as the portal shows it: family name first (王干部), else the username."""
+    return f"{last_name}{first_name}".strip() or username
+
+
 def user_display_name(user) -> str:
-    """A user's name as the portal shows it: family name first (王干部), else the username."""
-    full = f"{user.last_name}{user.first_name}".strip()
-    return full or user.get_username()
+    return display_name(user.last_name, user.first_name, user.get_username())
 
 
 def user_full_name(path: str = "") -> Concat:
