@@ -21,7 +21,7 @@ from django.utils.translation import gettext, gettext_lazy as _, ngettext
 from liaison.admin import ReadOnlyInline
 from liaison.models import Unit
 
-from . import access, admin_forms, services
+from . import access, admin_forms, calendar_import, holiday_notice, services
 from .calendar import DayEntry, load_calendar
 from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Supervision
 from .selectors import calendar_year_statuses, is_overdue, issue_list
@@ -366,36 +366,80 @@ class CalendarDayAdmin(_CalendarAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="issues_calendarday_import"),
+            path("notice/", self.admin_site.admin_view(self.notice_view), name="issues_calendarday_notice"),
             *super().get_urls(),
         ]
 
     def import_view(self, request):
+        """A pasted or uploaded list of days: preview (a dry run of the write), then confirm."""
+
+        def run(form, dry_run):
+            years = sorted({entry.date.year for entry in form.entries})
+            return calendar_import.calendar_import(
+                entries=form.entries,
+                by=request.user,
+                mark_years_loaded=years if form.cleaned_data["mark_loaded"] else (),
+                source_note=form.cleaned_data["source_note"],
+                dry_run=dry_run,
+            )
+
+        return self._preview_then_confirm(
+            request, admin_forms.CalendarImportForm, run, title=gettext("Enter holidays and makeup workdays"),
+            rename={"mark_years_loaded": "mark_loaded"},
+        )
+
+    def notice_view(self, request):
+        """The State Council's notice, pasted as published: preview what it reads and moves, then confirm."""
+
+        def run(form, dry_run):
+            return calendar_import.calendar_load_notice(
+                text=form.cleaned_data["text"], year=form.cleaned_data["year"],
+                source_note=form.cleaned_data["source_note"], by=request.user, dry_run=dry_run,
+            )
+
+        def days_read(form):
+            # A notice with unread sentences loads nothing, but the page shows what it could read.
+            return holiday_notice.parse_notice(form.cleaned_data["text"], year=form.cleaned_data["year"]).days
+
+        return self._preview_then_confirm(
+            request, admin_forms.CalendarNoticeForm, run, title=gettext("Paste the State Council's holiday notice"),
+            rename={"mark_years_loaded": "text", "entries": "text"}, days_read=days_read,
+        )
+
+    def _preview_then_confirm(self, request, form_class, run, *, title, rename, days_read=None):
+        """POST: a dry run shown as a preview, with the form to confirm it (the same input, hidden);
+        POST with ``confirm``: the write, then back to the years. Input is read again on confirm."""
         if not access.can_manage_calendar(request.user):
             raise PermissionDenied
-        form = admin_forms.CalendarImportForm(request.POST or None, request.FILES or None)
+        form = form_class(request.POST or None, request.FILES or None)
+        preview = confirmation = partial_days = None
         if request.method == "POST" and form.is_valid():
-            years = sorted({entry.date.year for entry in form.entries})
+            confirm = "confirm" in request.POST
             try:
-                change = services.calendar_set_days(
-                    entries=form.entries,
-                    by=request.user,
-                    mark_years_loaded=years if form.cleaned_data["mark_loaded"] else (),
-                    source_note=form.cleaned_data["source_note"],
-                )
+                result = run(form, dry_run=not confirm)
             except ValidationError as error:
-                admin_forms.add_service_errors(form, error, rename={"mark_years_loaded": "mark_loaded"})
+                partial_days = days_read(form) if days_read else None  # before the errors empty cleaned_data
+                admin_forms.add_service_errors(form, error, rename=rename)
             else:
-                _report_change(self, request, change)
-                return HttpResponseRedirect(reverse("admin:issues_calendaryear_changelist"))
+                if confirm:
+                    _report_change(self, request, result.change)
+                    return HttpResponseRedirect(reverse("admin:issues_calendaryear_changelist"))
+                preview, confirmation = result, form.confirmation()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": gettext("Enter holidays and makeup workdays"),
+            "title": title,
             "form": form,
             "multipart": True,
+            "preview": preview,
+            "confirmation": confirmation,
+            "partial_days": partial_days,
+            # Years the preview leaves not loaded (the ones it loads are named in the preview).
+            "year_warnings": _year_warnings({d.date.year for d in preview.days} - set(preview.years_loaded))
+            if preview else [],
             "back_url": reverse("admin:issues_calendarday_changelist"),
         }
-        return TemplateResponse(request, "admin/issues/form_page.html", context)
+        return TemplateResponse(request, "admin/issues/calendar_import.html", context)
 
 
 @admin.register(CalendarYear)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, LimitedFormField
 from liaison.models import Unit
 
+from . import holiday_notice
 from .calendar import DayEntry, decode_upload, parse_day_entries
 from .models import IssueClass
 
@@ -133,6 +134,7 @@ class CalendarImportForm(forms.Form):
                 raise ValidationError({"file": error.messages})
         if not text.strip():
             raise ValidationError(_("Paste the days or upload a file."))
+        cleaned["text_read"] = text
         try:
             cleaned["entries"] = parse_day_entries(text)
         except ValidationError as error:
@@ -142,6 +144,36 @@ class CalendarImportForm(forms.Form):
     @property
     def entries(self) -> list[DayEntry]:
         return self.cleaned_data["entries"]
+
+    def confirmation(self) -> "CalendarImportForm":
+        """The form to confirm with: what was previewed, an uploaded file's text pasted in (no ids:
+        the page shows the editable form too)."""
+        return CalendarImportForm(initial={**self.cleaned_data, "text": self.cleaned_data["text_read"]}, auto_id=False)
+
+
+class CalendarNoticeForm(forms.Form):
+    """The State Council's holiday notice, pasted as published (title, items, closing and all)."""
+
+    text = forms.CharField(
+        label=_("the notice"),
+        max_length=holiday_notice.NOTICE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "placeholder": "国务院办公厅关于2027年部分节假日安排的通知\n…\n一、元旦：…"}),
+        help_text=_(
+            "Paste the whole notice: the title, the numbered items (一、元旦：1月1日…放假…), the closing. Its "
+            "holidays and makeup workdays are entered and its year is marked loaded."
+        ),
+    )
+    year = forms.IntegerField(
+        label=_("year"), required=False, min_value=1900, max_value=9998,
+        help_text=_("Only if the pasted text has no title naming the year."),
+    )
+    source_note = LimitedFormField(
+        label=_("source"), required=False, max_length=200, help_text=_("Leave empty to use the notice's title.")
+    )
+
+    def confirmation(self) -> "CalendarNoticeForm":
+        # No ids: the page shows the editable form too.
+        return CalendarNoticeForm(initial=self.cleaned_data, auto_id=False)
 
 
 class CalendarYearForm(forms.Form):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from liaison.api import ReadOrAdmin
 from liaison.models import Assignment
 
-from . import services
+from . import calendar_import, services
 from .calendar import DayEntry
 from .filters import IssueFilter
 from .models import WORKING_DAYS_BY_CLASS, CalendarDay, CalendarYear, ExtensionRequest
@@ -29,6 +29,8 @@ from .serializers import (
     CalendarDaySerializer,
     CalendarDueQuerySerializer,
     CalendarDueSerializer,
+    CalendarImportResultSerializer,
+    CalendarNoticeSerializer,
     CalendarSetDaysSerializer,
     CalendarYearSerializer,
     ExtensionDecisionSerializer,
@@ -330,3 +332,21 @@ class CalendarViewSet(viewsets.GenericViewSet):
             source_note=data["source_note"],
         )
         return Response(CalendarChangeSerializer(change).data)
+
+    @extend_schema(
+        summary=_("Read the State Council's holiday notice and load its year (admins); dry run by default"),
+        request=CalendarNoticeSerializer,
+        responses={200: CalendarImportResultSerializer, 400: _INVALID, 403: _DENIED},
+    )
+    @action(detail=False, methods=["post"])
+    def notice(self, request):
+        """A 400 on ``text`` names each sentence that looks like a day rule but could not be read;
+        nothing is loaded until every one is read."""
+        serializer = CalendarNoticeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = calendar_import.calendar_load_notice(
+            text=data["text"], year=data["year"], source_note=data["source_note"], by=request.user,
+            dry_run=data["dry_run"],
+        )
+        return Response(CalendarImportResultSerializer(result).data)

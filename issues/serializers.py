@@ -20,7 +20,7 @@ from liaison.access import contacts_visible_to
 from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
-from . import notices
+from . import holiday_notice, notices
 from .access import issues_visible_to
 from .models import CalendarDay, ExtensionRequest, Issue, IssueClass, IssueEvent, Supervision
 from .supervision import MAX_REPLY_WORKING_DAYS
@@ -391,6 +391,50 @@ class CalendarChangeSerializer(serializers.Serializer):
     removed = serializers.ListField(child=serializers.DateField())
     years_loaded = serializers.ListField(child=serializers.IntegerField())
     issues_recomputed = serializers.ListField(child=serializers.IntegerField())
+
+
+class CalendarNoticeSerializer(serializers.Serializer):
+    """The State Council's holiday notice as published (``text``), read and loaded: its days entered,
+    its year marked loaded with its title as ``source_note`` (unless one is given). ``year`` only
+    if the text has no title naming it. ``dry_run`` (the default) changes nothing: it answers what
+    the load would do."""
+
+    text = serializers.CharField(max_length=holiday_notice.NOTICE_MAX_LENGTH, trim_whitespace=False)
+    year = serializers.IntegerField(min_value=1900, max_value=9998, required=False, allow_null=True, default=None)
+    source_note = LimitedSerializerField(required=False, allow_blank=True, default="", max_length=200)
+    dry_run = serializers.BooleanField(required=False, default=True)
+
+
+class CalendarPreviewDaySerializer(serializers.Serializer):
+    """A day read; ``status`` against the entries stored now: ``new``, ``changed`` or ``unchanged``."""
+
+    date = serializers.DateField()
+    kind = serializers.CharField()
+    note = serializers.CharField()
+    status = serializers.CharField()
+
+
+class DueDateMoveSerializer(serializers.Serializer):
+    """An open issue whose due date or provisional flag the load moves, from what to what."""
+
+    issue_id = serializers.IntegerField()
+    issue_title = serializers.CharField()
+    due_date_before = serializers.DateField(allow_null=True)
+    due_date_after = serializers.DateField(allow_null=True)
+    provisional_before = serializers.BooleanField()
+    provisional_after = serializers.BooleanField()
+    stops_being_provisional = serializers.BooleanField()
+
+
+class CalendarImportResultSerializer(serializers.Serializer):
+    """What the load did, or would do (``dry_run``): the days, the years marked loaded and the
+    open issues whose due dates move."""
+
+    dry_run = serializers.BooleanField()
+    source_note = serializers.CharField()
+    years_loaded = serializers.ListField(child=serializers.IntegerField())
+    days = CalendarPreviewDaySerializer(many=True)
+    moves = DueDateMoveSerializer(many=True)
 
 
 # --- supervision (督办) ------------------------------------------------------------------------------

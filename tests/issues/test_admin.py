@@ -62,7 +62,7 @@ def test_paste_form_loads_2027_and_recomputes_open_issues(make_issue, admin_clie
 
     response = admin_client_en.post(
         reverse("admin:issues_calendarday_import"),
-        {"text": SCHEDULE_2027, "mark_loaded": "on", "source_note": "国办发明电〔2026〕7号"},
+        {"text": SCHEDULE_2027, "mark_loaded": "on", "source_note": "国办发明电〔2026〕7号", "confirm": "1"},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("admin:issues_calendaryear_changelist")
@@ -86,7 +86,7 @@ def test_paste_form_loads_2027_and_recomputes_open_issues(make_issue, admin_clie
 def test_paste_without_loading_keeps_deadlines_provisional_and_says_so(make_issue, admin_client_en):
     issue = make_issue("C", D(2026, 12, 15))
     response = admin_client_en.post(
-        reverse("admin:issues_calendarday_import"), {"text": "2027-01-01 holiday 元旦"}, follow=True
+        reverse("admin:issues_calendarday_import"), {"text": "2027-01-01 holiday 元旦", "confirm": "1"}, follow=True
     )
     assert "Year 2027 is NOT loaded (1 entries)" in response.content.decode()
     issue.refresh_from_db()
@@ -121,7 +121,7 @@ def test_upload_a_csv_file_in_gb18030(make_issue, admin_client_en):
     csv_text = "date,kind,note\n2027-01-01,holiday,元旦\n2027-02-14,workday,春节调休\n"
     upload = SimpleUploadedFile("2027.csv", csv_text.encode("gb18030"), content_type="text/csv")
     response = admin_client_en.post(
-        reverse("admin:issues_calendarday_import"), {"file": upload, "mark_loaded": "on"}, follow=True
+        reverse("admin:issues_calendarday_import"), {"file": upload, "mark_loaded": "on", "confirm": "1"}, follow=True
     )
     assert response.status_code == 200
     assert CalendarDay.objects.get(date=D(2027, 1, 1)).note == "元旦"
@@ -171,7 +171,7 @@ def test_the_years_page_says_which_years_are_loaded_and_from_where(admin_client_
     row_2026 = page.split('<tr class="year-2026">')[1].split("</tr>")[0]
     assert "package (chinesecalendar)" in row_2026
 
-    admin_client_en.post(reverse("admin:issues_calendarday_import"), {"text": SCHEDULE_2027, "mark_loaded": "on"})
+    admin_client_en.post(reverse("admin:issues_calendarday_import"), {"text": SCHEDULE_2027, "mark_loaded": "on", "confirm": "1"})
     row_2027 = admin_client_en.get(url).content.decode().split('<tr class="year-2027">')[1].split("</tr>")[0]
     assert "NOT loaded" not in row_2027 and ">admin<" in row_2027
     assert "<td>10</td>" in row_2027 and "<td>1</td>" in row_2027
