@@ -30,6 +30,7 @@ router.register("reports", ReportViewSet, basename="report")
 # No Redoc page: its template loads Google Fonts, and the portal must load nothing from outside.
 urlpatterns = [
     path("", include(router.urls)),
+    path("", include("liaison.bulk_api")),  # import of the scheme's lists: api-import-<kind>
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, ProtectedError, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,7 +27,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import bulk, services
 from .admin_forms import (
     AssignmentAddForm,
     AssignmentEndForm,
@@ -226,11 +226,57 @@ class PlatformAssignmentInline(_AssignmentHistoryInline):
     verbose_name_plural = _("responsible cadres")
 
 
+class BulkListAdminMixin:
+    """Import and Export on the changelist (``liaison.bulk``).
+
+    Import leads to the administration's import page of the kind (upload, preview, confirm: the
+    same flow and services as everywhere); Export writes the changelist's rows, its filters and
+    search applied, as .xlsx or .csv.
+    """
+
+    bulk_kind = ""
+    change_list_template = "admin/liaison/bulk_change_list.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="%s_%s_export" % (self.opts.app_label, self.opts.model_name),
+            )
+        ]
+        return urls + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "bulk_import_url": reverse(f"bulk_import_{self.bulk_kind}") if self.bulk_kind in bulk.KINDS else "",
+            "bulk_export_url": reverse(admin_urlname(self.opts, "export")),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        # The changelist reads every other parameter as a filter.
+        request.GET = request.GET.copy()
+        file_format = request.GET.pop("file_format", ["xlsx"])[-1]
+        if file_format not in bulk.FORMATS:
+            raise Http404
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        content = bulk.export_bytes(kind=self.bulk_kind, queryset=queryset, file_format=file_format)
+        response = HttpResponse(content, content_type=bulk.CONTENT_TYPES[file_format])
+        filename = bulk.file_name(kind=self.bulk_kind, file_format=file_format)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
 # --- units ---------------------------------------------------------------------------------------
 
 
 @admin.register(Unit)
-class UnitAdmin(PersonNameSearchMixin, HistoryAdmin):
+class UnitAdmin(BulkListAdminMixin, PersonNameSearchMixin, HistoryAdmin):
+    bulk_kind = "units"
     list_display = ["name", "kind", "leader_name", "is_office", "cadre_count", "platform_count"]
     list_select_related = ["leader"]
     list_filter = ["kind", "is_office"]
@@ -248,6 +294,12 @@ class UnitAdmin(PersonNameSearchMixin, HistoryAdmin):
                 leader_name=person_name("leader__last_name", "leader__first_name", "leader__username"),
             )
         )
+
+    def save_model(self, request, obj, form, change):
+        """Through ``unit_create`` / ``unit_update``, like the import."""
+        values = {k: form.cleaned_data[k] for k in ("name", "kind", "is_office", "leader")}
+        saved = services.unit_update(unit=obj, **values) if change else services.unit_create(**values)
+        obj.pk = saved.pk
 
     @admin.display(description=_("leader"), ordering="leader_name")
     def leader_name(self, unit):
@@ -285,7 +337,8 @@ class PlatformCountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cadre)
-class CadreAdmin(PersonNameSearchMixin, ServiceDeleteMixin, HistoryAdmin):
+class CadreAdmin(BulkListAdminMixin, PersonNameSearchMixin, ServiceDeleteMixin, HistoryAdmin):
+    bulk_kind = "cadres"
     list_display = [
         "name", "unit", "title", "phone", "active_platform_count", "is_incomplete", "is_active", "set_platforms_link"
     ]
@@ -318,6 +371,23 @@ class CadreAdmin(PersonNameSearchMixin, ServiceDeleteMixin, HistoryAdmin):
 
     def delete_with_service(self, cadre):
         services.cadre_delete(cadre=cadre)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A cadre's record is one person's history: the account behind it is not swapped.
+        return [*super().get_readonly_fields(request, obj), *(["user"] if obj is not None else [])]
+
+    def save_model(self, request, obj, form, change):
+        """Through ``cadre_create`` / ``cadre_update``, like the import; the roles stay as they are."""
+        data = form.cleaned_data
+        user = obj.user
+        details = {"last_name": user.last_name, "first_name": user.first_name, "email": user.email,
+                   "unit": data["unit"], "title": data.get("title", ""), "phone": data.get("phone", ""),
+                   "batch": data.get("batch") or 1}
+        if change:
+            saved = services.cadre_update(cadre=obj, **details)
+        else:
+            saved = services.cadre_create(username=user.get_username(), **details)
+        obj.pk = saved.pk
 
     @admin.display(description=_("full name"), ordering="user__last_name")
     def name(self, cadre):
@@ -453,8 +523,10 @@ class AssignmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(PersonNameSearchMixin, HistoryAdmin):
+class AssignmentAdmin(BulkListAdminMixin, PersonNameSearchMixin, HistoryAdmin):
     """Assignments are added through ``assignment_create`` and only ever ended, never deleted."""
+
+    bulk_kind = "assignments"
 
     list_display = ["platform", "cadre", "cadre_unit", "start_date", "end_date", "end_reason", "active"]
     list_select_related = ["platform", "cadre__user", "cadre__unit"]

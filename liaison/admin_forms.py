@@ -180,3 +180,27 @@ class TransferPlatformsForm(ActionReasonForm):
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         _autocomplete(self.fields["to_cadre"], AutocompleteSelect(Assignment._meta.get_field("cadre"), admin_site))
+
+
+class ListUploadForm(forms.Form):
+    """A list to import (``liaison.bulk``): an .xlsx or .csv file."""
+
+    file = forms.FileField(
+        label=_("file"),
+        help_text=_("An .xlsx or .csv file with the template's columns."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        from .bulk import MAX_UPLOAD_BYTES, format_of
+
+        upload = self.cleaned_data["file"]
+        try:
+            self.file_format = format_of(upload.name)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["file"]) from None
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(size)d MB: split it.") % {"size": MAX_UPLOAD_BYTES // 2**20}
+            )
+        return upload

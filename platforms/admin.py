@@ -9,10 +9,18 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from liaison import services
-from liaison.admin import HistoryAdmin, PlatformAssignmentInline, ServiceDeleteMixin, person_name, run_action_form
+from liaison.admin import (
+    BulkListAdminMixin,
+    HistoryAdmin,
+    PlatformAssignmentInline,
+    ServiceDeleteMixin,
+    person_name,
+    run_action_form,
+)
 from liaison.admin_forms import ActionReasonForm
 from liaison.models import Assignment
 
+from . import services as platform_services
 from .models import Platform
 
 
@@ -33,7 +41,8 @@ class ResponsibleCadreFilter(admin.SimpleListFilter):
 
 
 @admin.register(Platform)
-class PlatformAdmin(ServiceDeleteMixin, HistoryAdmin):
+class PlatformAdmin(BulkListAdminMixin, ServiceDeleteMixin, HistoryAdmin):
+    bulk_kind = "platforms"
     list_display = ["name", "level", "category", "host_institution", "district", "responsible_cadre", "is_active"]
     list_filter = ["level", "category", "is_active", ResponsibleCadreFilter, "district", "batch"]
     search_fields = ["name", "host_institution", "district", "technology_field", "contact_person"]
@@ -67,6 +76,15 @@ class PlatformAdmin(ServiceDeleteMixin, HistoryAdmin):
 
     def delete_with_service(self, platform):
         services.platform_delete(platform=platform)
+
+    def save_model(self, request, obj, form, change):
+        """Through ``platform_create`` / ``platform_update``, like the import."""
+        values = {k: v for k, v in form.cleaned_data.items() if k in platform_services.EDITABLE_FIELDS}
+        if change:
+            saved = platform_services.platform_update(platform=obj, **values)
+        else:
+            saved = platform_services.platform_create(**values)
+        obj.pk = saved.pk
 
     @admin.display(description=_("responsible cadre"), ordering="responsible_cadre_name")
     def responsible_cadre(self, platform):

@@ -1,7 +1,8 @@
 """The API for platforms.
 
-Reads are scoped by ``liaison.access``. Admins create and edit platforms with a plain save (no
-rule is involved); deleting, deactivating and handing a platform over go through the services.
+Reads are scoped by ``liaison.access``; every change goes through the services: creating and
+editing (``platforms.services``, as the admin and the bulk import do), deleting, deactivating and
+handing a platform over (``liaison.services``).
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -18,6 +19,7 @@ from liaison.api import ReadOrAdmin, errors_renamed
 from liaison.models import Assignment
 from liaison.serializers import PlatformDeactivateSerializer, PlatformTransferSerializer
 
+from . import services as platform_services
 from .filters import PlatformFilter
 from .models import Platform
 from .serializers import PlatformSerializer
@@ -39,6 +41,13 @@ class PlatformViewSet(viewsets.ModelViewSet):
             Prefetch("assignments", queryset=active, to_attr="active_assignments")
         )
         return platforms_visible_to(self.request.user, queryset)
+
+    def perform_create(self, serializer):
+        serializer.instance = platform_services.platform_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = platform_services.platform_update(platform=serializer.instance,
+                                                                **serializer.validated_data)
 
     def perform_destroy(self, instance):
         services.platform_delete(platform=instance)
