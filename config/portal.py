@@ -6,6 +6,9 @@ _DEFAULTS = {
     "REMINDER_WORKING_DAYS_BEFORE": [3, 1],
     "OFFICE_ESCALATION_WORKING_DAYS": 5,
     "FIRST_CONTACT_DAYS": 7,
+    # A new assignment's first visit is due by the end of its start month, or of the next month
+    # when fewer than this many days of the start month remain (liaison.duties.first_visit_due).
+    "FIRST_VISIT_MIN_DAYS": 10,
     "QUARTER_END_REMINDER_DAYS": 15,
     "ACHIEVEMENT_STALE_WORKING_DAYS": {"collected": 10, "assessed": 20, "matched": 20, "negotiating": 40},
     # How often the dispatch report is made: "weekly" (Mondays), "biweekly" (every other Monday) or

@@ -249,6 +249,10 @@ PORTAL = {
     "MAX_PLATFORMS_PER_CADRE": 4,
     # A new assignment: first contact within this many days, first visit by the end of its month.
     "FIRST_CONTACT_DAYS": env.int("PORTAL_FIRST_CONTACT_DAYS", default=7),
+    # The first visit is due by the end of the month the assignment started in, unless fewer than
+    # this many days (0 to 28) remain from its first day to the month's last: then by the end of the
+    # next month. 0 keeps the plain end-of-month rule.
+    "FIRST_VISIT_MIN_DAYS": env.int("PORTAL_FIRST_VISIT_MIN_DAYS", default=10),
     # Reminders before an issue's due date, in working days (the due day itself is always reminded).
     "REMINDER_WORKING_DAYS_BEFORE": [3, 1],
     # Escalation to the office this many working days after the first overdue working day.

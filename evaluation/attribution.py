@@ -17,8 +17,10 @@ This module is the one place the rules live (the README repeats them):
   platform is owed one contact by the cadre responsible for it on the quarter's last day (or today,
   if the quarter has not ended); it is met by a contact of any kind, by anyone, in that quarter.
 - First contact and first visit of a new assignment: each assignment started in the period counts
-  for its cadre, once its limit has passed (a week for the contact, the end of the month it
-  started in for the visit); on time when that cadre contacted (visited) the platform within it.
+  for its cadre, once its limit has passed (a week for the contact; for the visit the end of the
+  month it started in, or of the next month when it started late in its month:
+  ``liaison.duties.first_visit_due``); on time when that cadre contacted (visited) the platform
+  within it.
 - Open and overdue issues are a snapshot of today, for the platform's current cadre (falling back
   to the recorder when the platform has none).
 - A unit's figures are the sum of its cadres' (each cadre in their current unit).
@@ -51,13 +53,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from achievements.models import Achievement, Match, ServiceRecord
 from achievements.models.service import ServiceKind
 from config.portal import portal_setting
 from issues.models import Issue, IssueClass, IssueEvent
+from liaison.duties import first_visit_min_days
 from liaison.models import Assignment, Cadre, Contact
 
 from .periods import Period
@@ -167,8 +170,10 @@ def _first_duty(*, visit: bool):
     def parts(period: Period, today: datetime.date) -> list[Part]:
         queryset = Assignment.objects.filter(start_date__gte=period.start, start_date__lte=period.end)
         if visit:
-            # Due by the end of the month it started in: started in a month that has ended.
-            queryset = queryset.filter(start_date__lt=today.replace(day=1))
+            # Due by the end of the month of (start + FIRST_VISIT_MIN_DAYS) (``first_visit_due``):
+            # counted once that month has ended.
+            queryset = queryset.filter(
+                start_date__lt=today.replace(day=1) - datetime.timedelta(days=first_visit_min_days()))
             contacts = Contact.objects.filter(kind=Contact.Kind.VISIT)
         else:
             days = int(portal_setting("FIRST_CONTACT_DAYS"))
@@ -182,12 +187,13 @@ def _first_duty(*, visit: bool):
 
 def _first_contact_in_time(contacts: QuerySet, *, visit: bool) -> QuerySet:
     """The outer assignment's cadre's contacts with its platform within the first-contact or
-    first-visit limit. The visit's limit, the end of the start month, is a calendar rule SQL
-    states as "in the same year and month"."""
+    first-visit limit. The visit's limit, the end of the month of (start + FIRST_VISIT_MIN_DAYS)
+    (``first_visit_due``), is a calendar rule SQL states as "in that month or before"."""
     contacts = contacts.filter(platform=OuterRef("platform_id"), cadre=OuterRef("cadre_id"),
                                date__gte=OuterRef("start_date"))
     if visit:
-        return contacts.filter(date__year=OuterRef("start_date__year"), date__month=OuterRef("start_date__month"))
+        due_month = TruncMonth(_plus_days(OuterRef("start_date"), first_visit_min_days()), output_field=DateField())
+        return contacts.annotate(month=TruncMonth("date", output_field=DateField())).filter(month__lte=due_month)
     days = int(portal_setting("FIRST_CONTACT_DAYS"))
     # Within the week: before the same weekday a week later.
     return contacts.filter(date__lt=_plus_days(OuterRef("start_date"), days))

@@ -20,13 +20,14 @@ class IssuesConfig(AppConfig):
     verbose_name = _("Issues")
 
     def ready(self):
-        from liaison.signals import platform_transferred
+        from liaison.signals import cadre_handed_over, platform_transferred
 
         from . import enforcement, notices, supervision_enforcement
-        from .receivers import on_platform_transferred
+        from .receivers import on_cadre_handed_over, on_platform_transferred
 
         checks.register(check_dispatch_report_frequency)
         notices.register()
         enforcement.register()
         supervision_enforcement.register()
         platform_transferred.connect(on_platform_transferred, dispatch_uid="issues.on_platform_transferred")
+        cadre_handed_over.connect(on_cadre_handed_over, dispatch_uid="issues.on_cadre_handed_over")

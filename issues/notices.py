@@ -39,6 +39,8 @@ class Kind:
     ISSUE_HANDED_OVER = "issue_handed_over"
     EXTENSION_DECIDED = "extension_decided"
     PLATFORM_TRANSFERRED = "platform_transferred"
+    #: A leaving cadre's hand-over: one notice per successor, listing every platform they received.
+    PLATFORMS_HANDED_OVER = "platforms_handed_over"
     SUPERVISION_OPENED = "supervision_opened"
     SUPERVISION_RENEWED = "supervision_renewed"
     SUPERVISION_REPLIED = "supervision_replied"
@@ -162,21 +164,48 @@ def _extension_decided(params: dict) -> Text:
     return Text(subject, "\n".join(lines))
 
 
+def _contact_duties_line(params: dict) -> str:
+    """The new cadre's contact duties; ``params``: start, days, first_contact_by, month_end (the day
+    the first visit is due by: the end of the start month, or of the next after a late start)."""
+    if params["month_end"][:7] == params["start"][:7]:
+        template = ngettext(
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d day), a first visit "
+            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d days), a first visit "
+            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
+            params["days"],
+        )
+    else:
+        template = ngettext(
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d day), a first visit "
+            "on site by the end of the next month (%(month_end)s), then a contact at least once every quarter.",
+            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d days), a first visit "
+            "on site by the end of the next month (%(month_end)s), then a contact at least once every quarter.",
+            params["days"],
+        )
+    return template % params
+
+
+def _issue_lines(issues: list, *, more_where: str) -> list[str]:
+    """``issues``: [id, title, class, due]; at most ``TRANSFER_ISSUES_LISTED`` are spelled out."""
+    lines = [
+        "- " + _("#%(id)d %(title)s (class %(class)s, due on %(due)s)")
+        % {"id": issue_id, "title": title, "class": issue_class, "due": due}
+        for issue_id, title, issue_class, due in issues[:TRANSFER_ISSUES_LISTED]
+    ]
+    if len(issues) > TRANSFER_ISSUES_LISTED:
+        more = len(issues) - TRANSFER_ISSUES_LISTED
+        lines.append(more_where % {"count": more})
+    return lines
+
+
 def _platform_transferred(params: dict) -> Text:
     """``params``: platform, from_cadre, start, reason, days (the first-contact limit), first_contact_by,
     month_end, and issues: [id, title, class, due] of the platform's open issues."""
     lines = [_("%(platform)s was transferred to you from %(from_cadre)s on %(start)s.") % params]
     if params["reason"]:
         lines.append(_("Reason: %(note)s") % {"note": params["reason"]})
-    lines.append(
-        ngettext(
-            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d day), a first visit "
-            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
-            "Your contact duties: a first contact by %(first_contact_by)s (within %(days)d days), a first visit "
-            "on site by the end of the month (%(month_end)s), then a contact at least once every quarter.",
-            params["days"],
-        ) % params
-    )
+    lines.append(_contact_duties_line(params))
     issues = params["issues"]
     if issues:
         lines.append(ngettext(
@@ -184,18 +213,44 @@ def _platform_transferred(params: dict) -> Text:
             "Its %(count)d open issues are now yours to see through (first-inquiry responsibility):",
             len(issues),
         ) % {"count": len(issues)})
-        lines += [
-            "- " + _("#%(id)d %(title)s (class %(class)s, due on %(due)s)")
-            % {"id": issue_id, "title": title, "class": issue_class, "due": due}
-            for issue_id, title, issue_class, due in issues[:TRANSFER_ISSUES_LISTED]
-        ]
-        if len(issues) > TRANSFER_ISSUES_LISTED:
-            more = len(issues) - TRANSFER_ISSUES_LISTED
-            lines.append(ngettext("and %(count)d more: see the platform's page.",
-                                  "and %(count)d more: see the platform's page.", more) % {"count": more})
+        more = len(issues) - TRANSFER_ISSUES_LISTED
+        lines += _issue_lines(issues, more_where=ngettext("and %(count)d more: see the platform's page.",
+                                                          "and %(count)d more: see the platform's page.", more))
     else:
         lines.append(_("It has no open issues."))
     return Text(_("You are now responsible for %(platform)s") % params, "\n".join(lines))
+
+
+def _platforms_handed_over(params: dict) -> Text:
+    """``params``: from_cadre (who left), start, reason, days, first_contact_by, month_end, and platforms:
+    [platform id, platform name, issues: [id, title, class, due] of its open issues]."""
+    platforms = params["platforms"]
+    count = len(platforms)
+    names = _names([name for _id, name, _issues in platforms])
+    lines = [
+        ngettext("%(from_cadre)s has left; %(count)d platform was handed over to you on %(start)s: %(names)s.",
+                 "%(from_cadre)s has left; %(count)d platforms were handed over to you on %(start)s: %(names)s.",
+                 count) % {**params, "count": count, "names": names},
+    ]
+    if params["reason"]:
+        lines.append(_("Reason: %(note)s") % {"note": params["reason"]})
+    lines.append(_contact_duties_line(params))
+    for _id, name, issues in platforms:
+        if issues:
+            lines.append(ngettext(
+                "%(platform)s: %(count)d open issue, now yours to see through (first-inquiry responsibility):",
+                "%(platform)s: %(count)d open issues, now yours to see through (first-inquiry responsibility):",
+                len(issues),
+            ) % {"platform": name, "count": len(issues)})
+            more = len(issues) - TRANSFER_ISSUES_LISTED
+            lines += _issue_lines(issues, more_where=ngettext("and %(count)d more: see the platform's page.",
+                                                              "and %(count)d more: see the platform's page.", more))
+        else:
+            lines.append(_("%(platform)s: no open issues.") % {"platform": name})
+    subject = ngettext("You are now responsible for %(count)d platform of %(from_cadre)s",
+                       "You are now responsible for %(count)d platforms of %(from_cadre)s",
+                       count) % {**params, "count": count}
+    return Text(subject, "\n".join(lines))
 
 
 # --- supervision (督办) ------------------------------------------------------------------------------
@@ -271,6 +326,8 @@ def register() -> None:
         (Kind.ISSUE_HANDED_OVER, gettext_lazy("Issue handed over to your unit"), _handed_over),
         (Kind.EXTENSION_DECIDED, gettext_lazy("Extension request decided"), _extension_decided),
         (Kind.PLATFORM_TRANSFERRED, gettext_lazy("Platform transferred to you"), _platform_transferred),
+        (Kind.PLATFORMS_HANDED_OVER, gettext_lazy("A leaving cadre's platforms handed over to you"),
+         _platforms_handed_over),
         (Kind.SUPERVISION_OPENED, gettext_lazy("Supervision of an issue"), _supervision_opened),
         (Kind.SUPERVISION_RENEWED, gettext_lazy("Supervision renewed"), _supervision_opened),
         (Kind.SUPERVISION_REPLIED, gettext_lazy("Supervision replied"), _supervision_replied),

@@ -44,7 +44,7 @@ from config.text_limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH, requ
 from config.portal import portal_setting
 from config.timeline import timeline_value
 from liaison.access import roles_of
-from liaison.duties import month_end
+from liaison.duties import first_visit_due
 from liaison.models import Assignment, Cadre, Contact, Unit, user_display_name
 from notices.registry import topic
 from notices.services import Notice, notices_send
@@ -431,6 +431,7 @@ def issues_note_transfer(
     on: datetime.date,
     assignment: Assignment,
     by: User | None = None,
+    notify: bool = True,
 ) -> list[IssueEvent]:
     """Record that ``platform`` moved from ``from_cadre`` to ``to_cadre`` on ``on`` (``assignment``
     being the new one), for ``reason``, by ``by`` (None: not known).
@@ -438,7 +439,8 @@ def issues_note_transfer(
     Called when ``liaison`` sends ``platform_transferred``, inside its transaction. Each open issue
     of the platform (its issues follow it: first-inquiry responsibility) gets a ``transferred``
     timeline entry; the new cadre is told, once per assignment, of the platform's open issues and
-    of their contact duties. Returns the timeline entries.
+    of their contact duties, unless ``notify`` is false (a cadre's hand-over tells each successor
+    once of all they received: ``issues_note_hand_over``). Returns the timeline entries.
     """
     open_issues = list(Issue.objects.open().filter(platform=platform).order_by(F("due_date").asc(nulls_last=True), "pk"))
     now = timezone.now()
@@ -451,14 +453,13 @@ def issues_note_transfer(
         for issue in open_issues
     ])
     new_cadre_user = to_cadre.user_id
+    if not notify:
+        return events
     if new_cadre_user in _active_user_ids([new_cadre_user]) and new_cadre_user != getattr(by, "pk", None):
-        first_contact_days = int(portal_setting("FIRST_CONTACT_DAYS"))
         params = {
-            "platform": platform.name, "from_cadre": from_cadre.name, "start": on.isoformat(), "reason": reason,
-            "days": first_contact_days,
-            "first_contact_by": (on + datetime.timedelta(days=first_contact_days)).isoformat(),
-            "month_end": month_end(on).isoformat(),
-            "issues": [[issue.pk, issue.title, issue.issue_class, _json(issue.due_date)] for issue in open_issues],
+            "platform": platform.name, "from_cadre": from_cadre.name, "reason": reason,
+            **_first_duties(on),
+            "issues": [_issue_line(issue) for issue in open_issues],
         }
         notices_send([Notice(
             key=f"platform_transferred:assignment:{assignment.pk}:user:{new_cadre_user}",
@@ -466,6 +467,62 @@ def issues_note_transfer(
             topic=topic("platform", platform.pk),
         )], now=now)
     return events
+
+
+def _first_duties(on: datetime.date) -> dict:
+    """A new assignment's contact duties from ``on``, as a transfer notice's params."""
+    first_contact_days = int(portal_setting("FIRST_CONTACT_DAYS"))
+    return {
+        "start": on.isoformat(),
+        "days": first_contact_days,
+        "first_contact_by": (on + datetime.timedelta(days=first_contact_days)).isoformat(),
+        "month_end": first_visit_due(on).isoformat(),
+    }
+
+
+def _issue_line(issue: Issue) -> list:
+    return [issue.pk, issue.title, issue.issue_class, _json(issue.due_date)]
+
+
+def issues_note_hand_over(
+    *,
+    key: str,
+    from_cadre: Cadre,
+    received: dict[Cadre, list[Assignment]],
+    reason: str,
+    on: datetime.date,
+    by: User | None = None,
+) -> list:
+    """Tell each successor of a leaving cadre, once, of all the platforms they received in the
+    hand-over ``key`` (``received``: successor -> their new assignments) with each platform's open
+    issues and their contact duties. Called when ``liaison`` sends ``cadre_handed_over``, inside its
+    transaction, after each platform's ``platform_transferred`` put the move on the issues'
+    timelines. Returns the notifications written."""
+    platform_ids = [a.platform_id for assignments in received.values() for a in assignments]
+    open_by_platform: dict[int, list[Issue]] = {}
+    for issue in Issue.objects.open().filter(platform_id__in=platform_ids).order_by(
+        F("due_date").asc(nulls_last=True), "pk"
+    ):
+        open_by_platform.setdefault(issue.platform_id, []).append(issue)
+    active = _active_user_ids(cadre.user_id for cadre in received)
+    planned = []
+    for cadre, assignments in sorted(received.items(), key=lambda item: item[0].pk):
+        if cadre.user_id not in active or cadre.user_id == getattr(by, "pk", None):
+            continue
+        assignments = sorted(assignments, key=lambda a: a.platform.name)
+        params = {
+            "from_cadre": from_cadre.name, "reason": reason.strip(), **_first_duties(on),
+            "platforms": [
+                [a.platform_id, a.platform.name, [_issue_line(i) for i in open_by_platform.get(a.platform_id, [])]]
+                for a in assignments
+            ],
+        }
+        planned.append(Notice(
+            key=f"platforms_handed_over:{key}:user:{cadre.user_id}",
+            kind=notices.Kind.PLATFORMS_HANDED_OVER, recipient_id=cadre.user_id, params=params,
+            topic=topic("platform", assignments[0].platform_id) if len(assignments) == 1 else "",
+        ))
+    return notices_send(planned)
 
 
 # --- comments and system events ------------------------------------------------------------

@@ -121,6 +121,22 @@ def cadres_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(condition)
 
 
+def may_hand_over_cadres(user) -> bool:
+    """Admins hand over any cadre who leaves; a unit leader those of the units they lead."""
+    roles = roles_of(user)
+    return roles.is_admin or roles.is_unit_leader
+
+
+def cadres_handed_over_by(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The cadres whose leaving ``user`` may hand over (``may_hand_over_cadres``): all for an admin,
+    a leader's units' cadres for a unit leader (not other units', though bureau staff's sight is wider)."""
+    queryset = Cadre.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.is_admin:
+        return queryset
+    return queryset.filter(unit_id__in=roles.led_unit_ids)
+
+
 def _scoped_by_cadre(user, queryset: QuerySet) -> QuerySet:
     """Rows with a ``cadre``: a cadre's own; a leader's units' cadres'; everything for the bureau."""
     roles = roles_of(user)
@@ -147,6 +163,14 @@ def units_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Units are the scheme's public structure: every signed-in user may see them."""
     queryset = Unit.objects.all() if queryset is None else queryset
     return queryset if roles_of(user).primary else queryset.none()
+
+
+def units_overseen_by(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Units whose cadres, platforms and contacts the user oversees (the staff's lists): all for
+    those who see everything, a leader's own units, none for anyone else."""
+    queryset = units_visible_to(user, queryset)
+    roles = roles_of(user)
+    return queryset if roles.sees_everything else queryset.filter(pk__in=roles.led_unit_ids)
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup):

@@ -1,7 +1,8 @@
 """The API for units, cadres, assignments and contacts.
 
 Reads are scoped by ``liaison.access``; every change goes through ``liaison.services``. Units,
-cadres and assignments are changed by admins; contacts are logged by cadres.
+cadres and assignments are changed by admins (a leaving cadre's hand-over also by the leader of
+their unit); contacts are logged by cadres.
 """
 
 from contextlib import contextmanager
@@ -14,11 +15,14 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from . import services
+from . import selectors, services
 from .access import (
     assignments_visible_to,
+    cadres_handed_over_by,
     cadres_visible_to,
     contacts_visible_to,
+    get_visible_or_404,
+    may_hand_over_cadres,
     roles_of,
     units_visible_to,
 )
@@ -28,8 +32,10 @@ from .serializers import (
     AssignmentCreateSerializer,
     AssignmentEndSerializer,
     AssignmentSerializer,
+    CadreHandOverSerializer,
     CadreSerializer,
     CadreSetPlatformsSerializer,
+    HandOverResultSerializer,
     ContactCreateSerializer,
     ContactSerializer,
     UnitSerializer,
@@ -58,6 +64,15 @@ class ReadOrCadre(permissions.BasePermission):
         if not request.user.is_authenticated:
             return False
         return request.method in permissions.SAFE_METHODS or roles_of(request.user).is_cadre
+
+
+class HandsOverCadres(permissions.BasePermission):
+    """Admins and unit leaders (``liaison.access.may_hand_over_cadres``); which cadres, the view scopes."""
+
+    message = _("Only an administrator or a unit leader may hand over a leaving cadre's platforms.")
+
+    def has_permission(self, request, view):
+        return request.user.is_authenticated and may_hand_over_cadres(request.user)
 
 
 @contextmanager
@@ -99,6 +114,15 @@ class UnitViewSet(
 
     def get_queryset(self):
         return units_visible_to(self.request.user, Unit.objects.select_related("leader"))
+
+    def perform_create(self, serializer):
+        serializer.instance = services.unit_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        unit = serializer.instance
+        values = {"name": unit.name, "kind": unit.kind, "is_office": unit.is_office, "leader": unit.leader,
+                  **serializer.validated_data}
+        serializer.instance = services.unit_update(unit=unit, **values)
 
 
 # --- cadres -------------------------------------------------------------------------------------
@@ -161,6 +185,35 @@ class CadreViewSet(viewsets.ModelViewSet):
         """End the cadre's service; refused while they still serve platforms."""
         cadre = services.cadre_deactivate(cadre=self.get_object())
         return self._fresh(cadre)
+
+    @extend_schema(
+        request=CadreHandOverSerializer,
+        responses={200: HandOverResultSerializer},
+        description=_(
+            "A cadre leaves, in one step: each of their platforms goes to its successor, the old "
+            "assignments end with the reason, each successor is told once, and the cadre is deactivated "
+            "(their user account closed unless another role needs it). With dry_run, only the preview. "
+            "Admins, and unit leaders for their units' cadres (successors from those units). A rule broken "
+            "answers 400, each platform's problem under successors, and changes nothing."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="hand-over", serializer_class=CadreHandOverSerializer,
+            permission_classes=[HandsOverCadres])
+    def hand_over(self, request, pk=None):
+        cadre = get_visible_or_404(cadres_handed_over_by(request.user, Cadre.objects.select_related("user", "unit")),
+                                   pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        chosen = {line["platform"]: line["successor"] for line in data["successors"]}
+        # Read before the change: the successors' loads "now" are those before the hand-over.
+        page = selectors.hand_over_page(user=request.user, cadre=cadre)
+        result = services.cadre_hand_over(
+            cadre=cadre, successors=chosen, reason=data["reason"], date=data["date"], by=request.user,
+            dry_run=data["dry_run"],
+        )
+        loads = page.loads({platform.pk: successor.pk for platform, successor in chosen.items()})
+        return Response(HandOverResultSerializer(result, context={"loads": loads}).data)
 
 
 # --- assignments --------------------------------------------------------------------------------

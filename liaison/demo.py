@@ -13,7 +13,6 @@ liaison.services and issues through issues.services, so the demo obeys the same 
 portal. The Chinese names, places and issue texts are data, not interface text.
 """
 
-import calendar as _calendar
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from issues.models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueC
 from platforms.models import Platform
 
 from . import services
+from .duties import first_visit_due
 from .models import BUREAU_STAFF_GROUP, Assignment, Cadre, Contact, Unit
 
 SEED = 20260401
@@ -565,8 +565,7 @@ def _seed_launch_contacts(platforms: dict, start: datetime.date, today: datetime
         call_after, visit_after, skip_visit = rng.randint(1, 5), rng.randint(7, 27), rng.random() < 0.04
         if (assignment.platform_id, assignment.cadre_id) in done:
             continue
-        month_end = _calendar.monthrange(assignment.start_date.year, assignment.start_date.month)[1]
-        last_day = assignment.start_date.replace(day=month_end)
+        last_day = first_visit_due(assignment.start_date)
         planned = [(call_after, Contact.Kind.CALL, "首次联系：介绍联点服务机制，确认对接人和联系方式")]
         if not skip_visit:
             planned.append((visit_after, Contact.Kind.VISIT, "首次走访：实地了解平台建设情况、运行状况和发展需求"))

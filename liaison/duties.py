@@ -87,9 +87,31 @@ def last_working_day_on_or_before(calendar: Calendar, day: datetime.date) -> dat
 
 
 def month_end(day: datetime.date) -> datetime.date:
-    """The last day of ``day``'s month: a new assignment's first visit is due by then."""
+    """The last day of ``day``'s month."""
     first_next = datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return first_next - ONE_DAY
+
+
+def first_visit_min_days() -> int:
+    """``PORTAL["FIRST_VISIT_MIN_DAYS"]``, kept within 0 to 28 so the first visit always falls due at
+    the end of the start month or of the next one."""
+    return max(0, min(28, int(portal_setting("FIRST_VISIT_MIN_DAYS"))))
+
+
+def first_visit_due(start_date: datetime.date) -> datetime.date:
+    """The last day for the first visit of an assignment that started on ``start_date``: the end of
+    its month, or of the next month when fewer than ``FIRST_VISIT_MIN_DAYS`` days remain after the
+    start (a platform received on the 25th is not to be visited within the week)."""
+    # "Fewer than N days remain after the start" is "N days after the start is in the next month".
+    return month_end(start_date + datetime.timedelta(days=first_visit_min_days()))
+
+
+def first_visit_starts(due_month_end: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last start day of the assignments whose first visit is due on ``due_month_end``
+    (a month's last day): ``first_visit_due``, inverted, as a range a query can use."""
+    min_days = datetime.timedelta(days=first_visit_min_days())
+    previous_end = due_month_end.replace(day=1) - ONE_DAY
+    return previous_end - min_days + ONE_DAY, due_month_end - min_days
 
 
 def _assignment_rows(queryset) -> list[dict]:
@@ -116,8 +138,9 @@ def _plan_contact_duties(today: datetime.date, calendar: Calendar) -> list[Notic
       the quarter, on the quarter's last working day (its last day, unless that is a day off), or
       up to ``DUTY_CATCH_UP_DAYS`` later when that day was missed.
     - A new assignment without a contact by its cadre since it started, ``FIRST_CONTACT_DAYS`` (7)
-      days after it started; and without a visit, on the last working day of the month it started
-      in. Both to the cadre, and caught up for ``DUTY_CATCH_UP_DAYS`` if missed.
+      days after it started; and without a visit, on the last working day of the month its first
+      visit is due by (``first_visit_due``: the start month, or the next for a late start). Both to
+      the cadre, and caught up for ``DUTY_CATCH_UP_DAYS`` if missed.
     """
     out: list[Notice] = []
     quarter = quarter_of(today)
@@ -149,7 +172,8 @@ def _plan_contact_duties(today: datetime.date, calendar: Calendar) -> list[Notic
     for month_start in (this_month_start, previous_month_start):
         end = month_end(month_start)
         if last_working_day_on_or_before(calendar, end) <= today <= end + catch_up:
-            visit_months.append(Q(start_date__gte=month_start, start_date__lte=min(end, today)))
+            first_start, last_start = first_visit_starts(end)
+            visit_months.append(Q(start_date__gte=first_start, start_date__lte=min(last_start, today)))
     first_visit = []
     if visit_months:
         months = visit_months[0] if len(visit_months) == 1 else visit_months[0] | visit_months[1]
@@ -201,7 +225,7 @@ def _plan_contact_duties(today: datetime.date, calendar: Calendar) -> list[Notic
             if (person := people.get(row["cadre__user_id"])) is None:
                 continue
             values = {"platform": row["platform__name"], "start": row["start_date"].isoformat(),
-                      "days": first_contact_days, "month_end": month_end(row["start_date"]).isoformat()}
+                      "days": first_contact_days, "month_end": first_visit_due(row["start_date"]).isoformat()}
             subject, body = registry.render(kind, values)
             out.append(Notice(
                 key=f"{key}:assignment:{row['id']}:user:{person.user_id}",
@@ -273,12 +297,15 @@ def _first_contact(params: dict) -> Text:
 
 
 def _first_visit(params: dict) -> Text:
-    """``params``: as for the first contact."""
-    return Text(
-        _("First visit due by the end of the month: %(platform)s") % params,
-        _("You were assigned %(platform)s on %(start)s. The first visit on site is due by the end of that "
-          "month, %(month_end)s; none is logged yet.") % params,
-    )
+    """``params``: as for the first contact (``month_end``: the day the first visit is due by, the end
+    of the start month or, for an assignment started late in a month, of the next)."""
+    if params["month_end"][:7] == params["start"][:7]:
+        body = _("You were assigned %(platform)s on %(start)s. The first visit on site is due by the end of "
+                 "that month, %(month_end)s; none is logged yet.")
+    else:
+        body = _("You were assigned %(platform)s on %(start)s, late in that month. The first visit on site "
+                 "is due by the end of the next month, %(month_end)s; none is logged yet.")
+    return Text(_("First visit due by the end of the month: %(platform)s") % params, body % params)
 
 
 def register() -> None:

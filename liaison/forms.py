@@ -7,12 +7,13 @@ which adds a formset for each and puts every error back in place.
 """
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.text_limits import LONG_TEXT_MAX_LENGTH, LimitedFormField
 
-from .models import Contact
+from .models import Assignment, Cadre, Contact
 
 
 class PortalFormMixin:
@@ -71,3 +72,88 @@ class ContactForm(PortalFormMixin, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("date", today)
             self.initial.setdefault("kind", Contact.Kind.VISIT)
+
+
+# --- a cadre leaves: the hand-over form ---------------------------------------------------------------
+
+
+class HandOverForm(PortalFormMixin, forms.Form):
+    """The reason, the day, and a successor for each of the leaving cadre's platforms (fields named
+    ``successor_<platform id>``), offered from ``page.candidates`` in their order, grouped.
+
+    Any cadre id is read (the choices only suggest): who may succeed is ``cadre_hand_over``'s to say,
+    and its refusal lands on the platform's field (``add_refusal``).
+    """
+
+    reason = LimitedFormField(
+        label=_("Why the cadre leaves"), max_length=Assignment._meta.get_field("end_reason").max_length,
+        required=False, widget=forms.TextInput(attrs={"placeholder": _("e.g. transferred to another post")}),
+    )
+    date = forms.DateField(
+        label=_("Hand-over day"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The old assignments end and the new ones start on this day."),
+    )
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        most = settings.PORTAL["MAX_PLATFORMS_PER_CADRE"]
+        groups = [
+            (_("Same unit, with room"), [o for o in page.candidates if o.has_room and o.same_unit]),
+            (_("Other units, with room"), [o for o in page.candidates if o.has_room and not o.same_unit]),
+            (_("No room"), [o for o in page.candidates if not o.has_room]),
+        ]
+        choices = [("", _("Choose the successor"))] + [
+            (label, [(o.cadre.pk, _successor_label(o, most)) for o in options]) for label, options in groups if options
+        ]
+        for assignment in page.assignments:
+            name = self.field_name(assignment.platform_id)
+            self.fields[name] = forms.ModelChoiceField(
+                label=assignment.platform.name, queryset=Cadre.objects.select_related("user", "unit"),
+                required=False, error_messages={"invalid_choice": _("Choose one of the cadres listed.")},
+            )
+            self.fields[name].widget.choices = choices
+            self.fields[name].widget.attrs["class"] = "form-select form-select-lg"
+            if not self.is_bound and assignment.platform_id in page.suggested:
+                self.initial[name] = page.suggested[assignment.platform_id]
+        today = timezone.localdate()
+        self.fields["date"].widget.attrs["max"] = today.isoformat()
+        if not self.is_bound:
+            self.initial.setdefault("date", today)
+
+    @staticmethod
+    def field_name(platform_id: int) -> str:
+        return f"successor_{platform_id}"
+
+    def rows(self):
+        """(assignment, its bound successor field) for each platform, in the page's order."""
+        return [(a, self[self.field_name(a.platform_id)]) for a in self.page.assignments]
+
+    def successors(self) -> dict:
+        """Platform -> the chosen cadre (None where none was chosen)."""
+        return {a.platform: self.cleaned_data.get(self.field_name(a.platform_id)) for a in self.page.assignments}
+
+    def chosen_ids(self) -> dict[int, int]:
+        return {a.platform_id: c.pk for a, c in ((a, self.cleaned_data.get(self.field_name(a.platform_id)))
+                                                  for a in self.page.assignments) if c is not None}
+
+    def add_refusal(self, refused) -> None:
+        """Put a refused hand-over's messages where they belong: on each platform's field, on the
+        reason or the day, the rest above the form."""
+        for platform_id, messages in refused.by_platform.items():
+            name = self.field_name(platform_id)
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        for field_name, messages in refused.general.items():
+            if field_name == "successors":
+                continue
+            for message in messages:
+                self.add_error(field_name if field_name in self.fields else None, message)
+
+
+def _successor_label(option, most: int) -> str:
+    return _("%(name)s · %(unit)s · platforms %(serving)d/%(max)d · open issues %(issues)d") % {
+        "name": option.cadre.name, "unit": option.cadre.unit.name, "serving": option.serving, "max": most,
+        "issues": option.open_issues,
+    }

@@ -8,8 +8,9 @@ The contact duties (the design's "Contact and visits"), as dates:
 
 - a new assignment's **first contact** is due ``PORTAL["FIRST_CONTACT_DAYS"]`` days after the
   assignment starts (``first_contact_due``);
-- its **first visit** (a contact of the on-site kind) is due by the end of the month it started in
-  (``first_visit_due``);
+- its **first visit** (a contact of the on-site kind) is due by the end of the month it started in,
+  or of the next month when it started fewer than ``PORTAL["FIRST_VISIT_MIN_DAYS"]`` days before
+  its month's end (``first_visit_due``, from ``liaison.duties``);
 - every platform is contacted at least once per **calendar quarter**, by the quarter's last day
   (``quarter_bounds``).
 """
@@ -30,7 +31,8 @@ from issues.models import Issue
 from issues.selectors import issue_list, with_deadline_status
 from platforms.models import Platform
 
-from .access import assignments_visible_to, cadres_visible_to, contacts_visible_to, roles_of
+from .access import assignments_visible_to, cadres_handed_over_by, cadres_visible_to, contacts_visible_to, roles_of
+from .duties import first_visit_due
 from .models import Assignment, Cadre, Contact, Unit
 
 # --- the contact duties' dates ---------------------------------------------------------------------
@@ -51,9 +53,6 @@ def first_contact_due(start_date: datetime.date) -> datetime.date:
     return start_date + datetime.timedelta(days=settings.PORTAL["FIRST_CONTACT_DAYS"])
 
 
-def first_visit_due(start_date: datetime.date) -> datetime.date:
-    """The last day for the first visit: the end of the month the assignment started in."""
-    return start_date.replace(day=_calendar.monthrange(start_date.year, start_date.month)[1])
 
 
 class Duty:
@@ -132,7 +131,9 @@ def _contacts_of(platform_field: str) -> QuerySet:
     return Contact.objects.filter(platform_id=OuterRef(platform_field)).order_by()
 
 
-def _open_issues_of(platform_field: str) -> QuerySet:
+def open_issues_of(platform_field: str) -> QuerySet:
+    """The open issues of the outer query's platform (``platform_field``), for a subquery: what "open
+    issues of a platform" means, written once (the lists and the figures below use it)."""
     return Issue.objects.open().filter(platform_id=OuterRef(platform_field)).order_by()
 
 
@@ -149,7 +150,7 @@ def with_contact_figures(queryset: QuerySet, *, today: datetime.date, platform_f
 
 def with_issue_figures(queryset: QuerySet, *, platform_field: str = "platform_id") -> QuerySet:
     """Annotate with the platform's ``open_issue_count`` and ``nearest_due_date`` (open issues)."""
-    open_issues = _open_issues_of(platform_field)
+    open_issues = open_issues_of(platform_field)
     counted = open_issues.values("platform_id").annotate(n=Count("pk")).values("n")
     return queryset.annotate(
         open_issue_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
@@ -455,3 +456,132 @@ def deadline_overview(*, user, today: datetime.date | None = None) -> DeadlineOv
         platforms_covered=coverage["covered"],
         quarter=(quarter_start, quarter_end),
     )
+
+
+# --- a cadre leaves: the hand-over page ------------------------------------------------------------
+
+
+@dataclass
+class SuccessorOption:
+    """A cadre who may take over a leaving cadre's platforms, with their load now."""
+
+    cadre: Cadre
+    #: Platforms they serve now.
+    serving: int
+    #: Open issues of the platforms they serve now.
+    open_issues: int
+    #: Of the leaving cadre's unit.
+    same_unit: bool
+
+    @property
+    def has_room(self) -> bool:
+        return self.serving < settings.PORTAL["MAX_PLATFORMS_PER_CADRE"]
+
+
+@dataclass
+class SuccessorLoad:
+    """A chosen successor's load now and after the hand-over."""
+
+    option: SuccessorOption
+    receiving: list = field(default_factory=list)
+    receiving_issues: int = 0
+
+    @property
+    def cadre(self) -> Cadre:
+        return self.option.cadre
+
+    @property
+    def serving_after(self) -> int:
+        return self.option.serving + len(self.receiving)
+
+    @property
+    def open_issues_after(self) -> int:
+        return self.option.open_issues + self.receiving_issues
+
+
+@dataclass
+class HandOverPage:
+    cadre: Cadre
+    #: The leaving cadre's active assignments, by platform name, each with ``open_issue_count``.
+    assignments: list[Assignment]
+    #: Who may succeed, colleagues of the same unit with room first (``hand_over_candidates``).
+    candidates: list[SuccessorOption]
+    #: A successor suggested for each platform (platform id -> cadre id), spread by room.
+    suggested: dict[int, int]
+
+    def option(self, cadre_id: int) -> SuccessorOption | None:
+        return next((o for o in self.candidates if o.cadre.pk == cadre_id), None)
+
+    def loads(self, chosen: dict[int, int]) -> list[SuccessorLoad]:
+        """Each successor in ``chosen`` (platform id -> cadre id), with what they receive."""
+        issues = {a.platform_id: a.open_issue_count for a in self.assignments}
+        names = {a.platform_id: a.platform for a in self.assignments}
+        loads: dict[int, SuccessorLoad] = {}
+        for platform_id, cadre_id in chosen.items():
+            option = self.option(cadre_id)
+            if option is None or platform_id not in names:
+                continue
+            load = loads.setdefault(cadre_id, SuccessorLoad(option=option))
+            load.receiving.append(names[platform_id])
+            load.receiving_issues += issues[platform_id]
+        return sorted(loads.values(), key=lambda load: (load.cadre.unit.sort_key, load.cadre.name))
+
+
+def hand_over_candidates(*, user, cadre: Cadre) -> list[SuccessorOption]:
+    """The active cadres ``user`` may choose as successors of ``cadre`` (``cadres_handed_over_by``:
+    an admin any, a leader their units'), with their load: colleagues of ``cadre``'s unit with room
+    first, then others with room, then those at the maximum. One query."""
+    open_issues = (
+        Issue.objects.open()
+        .filter(platform__assignments__cadre=OuterRef("pk"), platform__assignments__end_date__isnull=True)
+        .order_by().values("platform__assignments__cadre").annotate(n=Count("pk", distinct=True)).values("n")
+    )
+    serving = (
+        Assignment.objects.active().filter(cadre=OuterRef("pk"))
+        .order_by().values("cadre").annotate(n=Count("pk")).values("n")
+    )
+    queryset = (
+        cadres_handed_over_by(user, Cadre.objects.filter(is_active=True, user__is_active=True))
+        .exclude(pk=cadre.pk)
+        .select_related("user", "unit")
+        .annotate(
+            serving_now=Coalesce(Subquery(serving, output_field=IntegerField()), Value(0)),
+            open_issues_now=Coalesce(Subquery(open_issues, output_field=IntegerField()), Value(0)),
+        )
+    )
+    options = [
+        SuccessorOption(cadre=c, serving=c.serving_now, open_issues=c.open_issues_now,
+                        same_unit=c.unit_id == cadre.unit_id)
+        for c in queryset
+    ]
+    options.sort(key=lambda o: (not o.has_room, not o.same_unit, o.cadre.unit.sort_key, o.serving, o.cadre.name,
+                                o.cadre.pk))
+    return options
+
+
+def suggest_successors(assignments: list[Assignment], candidates: list[SuccessorOption]) -> dict[int, int]:
+    """A successor for each platform: the least loaded colleague of the same unit with room, else
+    the least loaded cadre with room, counting what this suggestion already gave them."""
+    most = settings.PORTAL["MAX_PLATFORMS_PER_CADRE"]
+    given: dict[int, int] = {}
+    suggested = {}
+    for assignment in assignments:
+        with_room = [o for o in candidates if o.serving + given.get(o.cadre.pk, 0) < most]
+        if not with_room:
+            continue
+        best = min(with_room, key=lambda o: (not o.same_unit, o.serving + given.get(o.cadre.pk, 0)))
+        suggested[assignment.platform_id] = best.cadre.pk
+        given[best.cadre.pk] = given.get(best.cadre.pk, 0) + 1
+    return suggested
+
+
+def hand_over_page(*, user, cadre: Cadre) -> HandOverPage:
+    """What the hand-over page shows for ``cadre`` leaving: their platforms with their open issues,
+    and who may take them. A fixed number of queries, whatever the number of platforms or cadres."""
+    assignments = list(
+        with_issue_figures(Assignment.objects.active().filter(cadre=cadre))
+        .select_related("platform").order_by("platform__name", "pk")
+    )
+    candidates = hand_over_candidates(user=user, cadre=cadre)
+    return HandOverPage(cadre=cadre, assignments=assignments, candidates=candidates,
+                        suggested=suggest_successors(assignments, candidates))

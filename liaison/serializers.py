@@ -7,6 +7,7 @@ refusal lands on the field the request sent; where an action's name must differ,
 renames the errors (``liaison.api.errors_renamed``).
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -192,3 +193,71 @@ class ContactCreateSerializer(serializers.Serializer):
         cadre = roles_of(request.user).cadre if request is not None else None
         if cadre is not None:
             self.fields["platform"].queryset = Platform.objects.filter(assignments__cadre=cadre).distinct()
+
+
+# --- a cadre leaves: the hand-over ----------------------------------------------------------------
+
+
+class HandOverLineSerializer(serializers.Serializer):
+    platform = serializers.PrimaryKeyRelatedField(queryset=Platform.objects.all())
+    successor = serializers.PrimaryKeyRelatedField(queryset=Cadre.objects.select_related("user", "unit"))
+
+
+class CadreHandOverSerializer(serializers.Serializer):
+    """A leaving cadre's platforms, each with its successor; ``dry_run`` previews without changing anything."""
+
+    successors = HandOverLineSerializer(many=True)
+    reason = LimitedSerializerField(max_length=200, allow_blank=True)
+    date = serializers.DateField(required=False, allow_null=True, default=None)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+    def validate_successors(self, lines):
+        seen = set()
+        for line in lines:
+            if line["platform"].pk in seen:
+                raise serializers.ValidationError(
+                    _("%(platform)s is listed twice: give each platform one successor.")
+                    % {"platform": line["platform"]})
+            seen.add(line["platform"].pk)
+        return lines
+
+
+class HandOverSuccessorLoadSerializer(serializers.Serializer):
+    cadre = serializers.IntegerField(source="cadre.pk")
+    name = serializers.CharField(source="cadre.name")
+    unit_name = serializers.CharField(source="cadre.unit.name")
+    platforms_now = serializers.IntegerField(source="option.serving")
+    platforms_after = serializers.IntegerField(source="serving_after")
+    open_issues_now = serializers.IntegerField(source="option.open_issues")
+    open_issues_after = serializers.IntegerField()
+
+
+class HandOverResultLineSerializer(serializers.Serializer):
+    platform = serializers.IntegerField(source="platform.pk")
+    platform_name = serializers.CharField(source="platform.name")
+    successor = serializers.IntegerField(source="successor.pk")
+    successor_name = serializers.CharField(source="successor.name")
+    #: The new assignment, once made (null in a dry run).
+    assignment = serializers.IntegerField(source="started.pk", allow_null=True, default=None)
+
+
+class HandOverResultSerializer(serializers.Serializer):
+    """What the hand-over did (or, with ``dry_run``, would do)."""
+
+    cadre = serializers.IntegerField(source="cadre.pk")
+    cadre_name = serializers.CharField(source="cadre.name")
+    date = serializers.DateField()
+    reason = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    lines = HandOverResultLineSerializer(many=True)
+    #: Each successor's load now and after (the ``loads`` the view passes in the context).
+    successors = serializers.SerializerMethodField()
+    account_closed = serializers.SerializerMethodField()
+    account_kept_because = serializers.CharField()
+
+    @extend_schema_field(HandOverSuccessorLoadSerializer(many=True))
+    def get_successors(self, result):
+        return HandOverSuccessorLoadSerializer(self.context.get("loads", []), many=True).data
+
+    def get_account_closed(self, result) -> bool:
+        return not result.account_kept_because

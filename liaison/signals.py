@@ -17,5 +17,16 @@ from django.dispatch import Signal
 #: - ``reason``: why the previous assignment ended (its ``end_reason``);
 #: - ``on``: the first day of the new responsibility (the new assignment's ``start_date``);
 #: - ``assignment``: the new assignment;
-#: - ``by``: the user who made the change, or None when the caller did not say.
+#: - ``by``: the user who made the change, or None when the caller did not say;
+#: - ``hand_over``: the key of the leaving cadre's hand-over this move is part of, or None. The
+#:   successor is then told once of the whole hand-over (``cadre_handed_over``), not per platform.
 platform_transferred = Signal()
+
+#: A leaving cadre's platforms were handed over (``services.cadre_hand_over``), after each one's
+#: ``platform_transferred``, inside the same transaction. Arguments, all keyword:
+#:
+#: - ``key``: what identifies this hand-over (unique: the oldest of the ended assignments);
+#: - ``from_cadre``: the leaving cadre;
+#: - ``received``: each successor (a ``Cadre``) -> the list of their new ``Assignment`` rows;
+#: - ``reason``, ``on``, ``by``: as for ``platform_transferred``.
+cadre_handed_over = Signal()

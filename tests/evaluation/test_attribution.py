@@ -151,3 +151,24 @@ def test_a_quarter_not_yet_over_owes_its_duty_to_todays_cadre(moved_platform):
         board = scoreboard(Q2, today=day)
     rows = {row.id: row for row in board.cadres}
     assert (rows[a.pk].counts["duty_due"], rows[b.pk].counts["duty_due"]) == (2, 0)
+
+
+def test_a_platform_received_late_in_a_month_is_visited_on_time_in_the_next(db):
+    """The first-visit limit is ``liaison.duties.first_visit_due``: received on 25 June, fewer than
+    FIRST_VISIT_MIN_DAYS (10) days of June remain, so a visit on 10 July is on time, and June's
+    scoreboard, read on 6 July, does not count it due yet."""
+    cadre = CadreFactory()
+    late, early = PlatformFactory(name="六月下旬平台"), PlatformFactory(name="六月上旬平台")
+    for platform, start in ((late, datetime.date(2026, 6, 25)), (early, datetime.date(2026, 6, 1))):
+        with at(start):
+            liaison_services.assignment_create(cadre=cadre, platform=platform, start_date=start)
+    _contact(cadre, late, datetime.date(2026, 7, 10), Contact.Kind.VISIT)
+    _contact(cadre, early, datetime.date(2026, 7, 1), Contact.Kind.VISIT)  # due 30 June: late
+
+    with at(AFTER_Q2):
+        row = scoreboard(Q2, today=AFTER_Q2).cadres[0]
+    assert (row.counts["first_visits_due"], row.counts["first_visits_on_time"]) == (1, 0)  # only June 1's
+    after_july = datetime.date(2026, 8, 3)
+    with at(after_july):
+        row = scoreboard(periods.Period(datetime.date(2026, 6, 1), after_july), today=after_july).cadres[0]
+    assert (row.counts["first_visits_due"], row.counts["first_visits_on_time"]) == (2, 1)
