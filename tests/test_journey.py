@@ -37,6 +37,7 @@ Run it alone with ``.venv/bin/pytest tests/test_journey.py`` (``-m journey``); `
 """
 
 import datetime
+import html
 import io
 import os
 import json
@@ -106,6 +107,20 @@ SHANGHAI = timezone.get_fixed_timezone(8 * 60)
 FREQUENT = 24
 #: The day the leaving cadre leaves.
 LEAVING_DAY = datetime.date(2026, 10, 14)
+#: The day the second batch of platforms and cadres is imported.
+BATCH_DAY = datetime.date(2026, 10, 20)
+#: The day an admin pastes next year's holiday notice.
+NOTICE_DAY = datetime.date(2026, 11, 5)
+#: A notice in the State Council's published style, for the journey (not the real 2027 schedule).
+NEXT_YEARS_NOTICE = """国务院办公厅关于2027年部分节假日安排的通知
+各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
+经国务院批准，现将2027年元旦、春节放假调休日期的具体安排通知如下。
+一、元旦：1月1日（周五）至3日（周日）放假，共3天。
+二、春节：2月6日（周六）至14日（周日）放假调休，共9天。2月20日（周六）上班。
+节假日期间，各地区、各部门要妥善安排好值班和安全、保卫等工作。
+国务院办公厅
+2026年11月4日
+"""
 
 LOGIN = {login["role"]: login["username"] for login in DEMO_LOGINS}
 
@@ -221,6 +236,10 @@ class Users:
         self.supervise(today)
         if today == LEAVING_DAY:
             self.a_cadre_leaves(today)
+        if today == BATCH_DAY:
+            self.a_second_batch_arrives(today)
+        if today == NOTICE_DAY:
+            self.next_years_holidays_are_pasted(today)
 
     def log_contacts(self, today):
         """A few cadres log a contact, often with issues of any class (through the contact page)."""
@@ -489,31 +508,102 @@ class Users:
             self.counts["matches signed"] += data["status"] == "signed"
 
     def a_cadre_leaves(self, today):
-        """A cadre with open issues leaves: an admin moves each platform to a colleague with room
-        (through the API), then deactivates them."""
-        admin_api = self.people.api(self.people.users["admin"])
+        """A cadre with open issues leaves: an admin hands each platform to a colleague with room on
+        the hand-over page (pick the cadre, preview, confirm), which also deactivates them."""
+        from issues.models import IssueEvent
+
+        admin_page = self.people.page(self.people.users["admin"])
         demo_cadre = self.people.users["cadre"].cadre
         leaving = (
             Cadre.objects.filter(is_active=True, assignments__platform__issues__status=Issue.Status.OPEN)
             .exclude(pk__in=[demo_cadre.pk, self.people.users["other_cadre"].cadre.pk])
             .distinct().order_by("pk").first()
         )
-        for assignment in Assignment.objects.active().filter(cadre=leaving).order_by("pk"):
-            successor = (
-                Cadre.objects.filter(is_active=True).exclude(pk=leaving.pk)
-                .annotate(n=Count("assignments", filter=Q(assignments__end_date__isnull=True)))
-                .filter(n__lt=4).order_by("-unit_id", "n", "pk")
-            )
-            successor = successor.filter(unit=leaving.unit).first() or successor.first()
-            response = admin_api.post(
-                f"/api/v1/platforms/{assignment.platform_id}/transfer/",
-                {"cadre": successor.pk, "end_reason": "原干部调岗", "date": today.isoformat()},
-            )
-            assert response.status_code == 200, response.content
-            self.counts["platforms moved"] += 1
-        response = admin_api.post(f"/api/v1/cadres/{leaving.pk}/deactivate/", {})
+        url = "/administration/hand-over/"
+        data = {"cadre": leaving.pk, "reason": "原干部调岗", "date": today.isoformat()}
+        given = Counter()
+        platforms = list(Assignment.objects.active().filter(cadre=leaving).order_by("pk").values_list(
+            "platform_id", flat=True))
+        with_room = list(
+            Cadre.objects.filter(is_active=True, user__is_active=True).exclude(pk=leaving.pk)
+            .annotate(n=Count("assignments", filter=Q(assignments__end_date__isnull=True)))
+            .filter(n__lt=4).order_by("-unit_id", "n", "pk")
+        )
+        for platform_id in platforms:
+            # A colleague of the same unit with room first, counting what this hand-over gave them.
+            successor = min((c for c in with_room if c.n + given[c.pk] < 4),
+                            key=lambda c: (c.unit_id != leaving.unit_id, c.n + given[c.pk], c.pk))
+            given[successor.pk] += 1
+            data[f"successor_{platform_id}"] = successor.pk
+        open_issues = Issue.objects.open().filter(platform__in=platforms).count()
+        events_before = IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSFERRED).count()
+
+        response = admin_page.get(url, {"cadre": leaving.pk})
         assert response.status_code == 200, response.content
+        response = admin_page.post(url, {**data, "action": "preview"})
+        assert response.status_code == 200, response.content
+        assert Assignment.objects.active().filter(cadre=leaving).count() == len(platforms)  # a preview changes nothing
+        response = admin_page.post(url, {**data, "action": "confirm"})
+        assert response.status_code == 302, response.content
+
+        assert not Assignment.objects.active().filter(cadre=leaving).exists()
+        assert {(a.platform_id, a.cadre_id) for a in Assignment.objects.active().filter(platform__in=platforms)} == {
+            (platform_id, data[f"successor_{platform_id}"]) for platform_id in platforms}
+        assert IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSFERRED).count() == events_before + open_issues
+        # Each successor is told once, of all they received.
+        told = Notification.objects.filter(kind="platforms_handed_over",
+                                           key__startswith=f"platforms_handed_over:cadre:{leaving.pk}:")
+        assert sorted(told.values_list("recipient__cadre", flat=True)) == sorted(given)
+        self.counts["platforms moved"] += len(platforms)
         self.left = leaving
+
+    def a_second_batch_arrives(self, today):
+        """The next batch joins the scheme: an admin imports its cadres, platforms and assignments as
+        spreadsheets on the administration's pages (upload, preview, confirm), each file all or
+        nothing; the new assignments start their first-contact and first-visit duties today."""
+        from liaison.resources import COLUMNS
+
+        admin_page = self.people.page(self.people.users["admin"])
+        unit = self.people.users["cadre"].cadre.unit
+        rows = {
+            "cadres": [[f"batch2_{n}", "钱", f"第二批{n}", f"batch2_{n}@example.com", unit.name, "科长", "", 2, "否", "否"]
+                       for n in (1, 2)],
+            "platforms": [[f"第二批平台{n}", "省部级", "省重点实验室", "中南大学", "岳麓区", "新材料", "", "", "", "", "",
+                           "", 2] for n in range(1, 6)],
+            "assignments": [[f"第二批平台{n}", f"batch2_{1 if n <= 2 else 2}", "", ""] for n in range(1, 6)],
+        }
+        for kind in ("cadres", "platforms", "assignments"):
+            headers = [column.zh for column in COLUMNS[kind]]
+            assert len(headers) == len(rows[kind][0]), (kind, headers)
+            text = "\n".join(",".join(map(str, line)) for line in [headers, *rows[kind]]) + "\n"
+            upload = io.BytesIO(text.encode("utf-8-sig"))
+            upload.name = f"{kind}.csv"
+            url = f"/administration/lists/{kind}/import/"
+            preview = admin_page.post(url, {"file": upload})
+            assert preview.status_code == 200, preview.content.decode()[:3000]
+            token = re.search(r'name="token" value="([^"]+)"', preview.content.decode())
+            assert token, f"{kind}: no confirmation offered"
+            response = admin_page.post(url, {"token": token[1]})
+            assert response.status_code == 302, response.content
+        self.batch = list(Assignment.objects.filter(platform__name__startswith="第二批平台", start_date=today))
+        assert len(self.batch) == 5
+        self.counts["batch imported"] += len(self.batch)
+
+    def next_years_holidays_are_pasted(self, today):
+        """An admin pastes next year's holiday notice: a preview, then the year is loaded."""
+        from issues.models import CalendarYear
+
+        admin_page = self.people.page(self.people.users["admin"])
+        url = "/admin/issues/calendarday/notice/"
+        preview = admin_page.post(url, {"text": NEXT_YEARS_NOTICE})
+        assert preview.status_code == 200, preview.content.decode()[:3000]
+        assert not CalendarYear.objects.filter(year=2027, loaded=True).exists()  # a preview loads nothing
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview.content.decode()))
+        hidden = {name: html.unescape(value) for name, value in hidden.items()}
+        response = admin_page.post(url, {**hidden, "confirm": "1"})
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert CalendarYear.objects.get(year=2027).loaded
+        self.counts["holiday notices loaded"] += 1
 
 
 def _responsible(issue: Issue) -> Cadre | None:
@@ -982,8 +1072,19 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
     for what in ("contacts", "issues logged", "handed over", "resolved", "resolved late", "solution determined",
                  "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
                  "achievements transformed", "demands raised", "matches confirmed", "matches signed",
-                 "supervisions opened", "supervisions replied", "supervisions closed"):
+                 "supervisions opened", "supervisions replied", "supervisions closed", "batch imported",
+                 "holiday notices loaded"):
         assert users.counts[what] > 0, (what, users.counts)
+    # The imported batch's duties started: each new assignment's first contact (within the week)
+    # and first visit (by the end of October) was made, or its cadre was reminded.
+    for assignment in users.batch:
+        contacts = Contact.objects.filter(platform=assignment.platform, cadre=assignment.cadre)
+        for kind, made in (
+            ("first_contact", contacts.filter(date__lt=assignment.start_date + datetime.timedelta(days=7))),
+            ("first_visit", contacts.filter(kind=Contact.Kind.VISIT, date__lte=datetime.date(2026, 10, 31))),
+        ):
+            reminded = Notification.objects.filter(kind=kind, key__startswith=f"{kind}:assignment:{assignment.pk}:")
+            assert made.exists() or reminded.exists(), (kind, assignment)
     assert Notification.objects.filter(kind="issue_escalation").exists()
     assert Notification.objects.filter(kind="dispatch_report").count() >= 9
     assert not Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).exists()
