@@ -22,6 +22,11 @@ _DEFAULTS = {
     "MAP_NAME_MAP": {"宁乡县": "宁乡市"},
     # A platform's district field names a district or county, or a park; a park is drawn on the
     # map in the district that hosts it. An area not listed here is a district itself.
+    # A platform's links (voice.links): days valid, and openings allowed per link and per address.
+    "PLATFORM_LINK_DAYS": 365,
+    "RATING_LINK_DAYS": 30,
+    "LINK_RATE_PER_LINK": "30/m",
+    "LINK_RATE_PER_ADDRESS": "60/m",
     "MAP_DISTRICT_OF_AREA": {
         "湘江新区": "岳麓区",
         "长沙高新区": "岳麓区",

@@ -109,6 +109,17 @@ SCHEDULES: tuple[Schedule, ...] = (
         ),
     ),
     Schedule(
+        label=_("Needs to classify"),
+        task="issues.tasks.sweep_needs",
+        minute=str(SWEEP_TIME.minute),
+        hour=str(SWEEP_TIME.hour),
+        description=_(
+            "Needs the platforms raised and nobody classified: the cadre is reminded on the classify-by day, "
+            "their unit's leader told the next working day, once each. Runs daily; does nothing on a day "
+            "that is not a working day."
+        ),
+    ),
+    Schedule(
         label=_("Contact duties"),
         task="liaison.tasks.sweep_contact_duties",
         minute=str(SWEEP_TIME.minute),

@@ -55,12 +55,14 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "import_export",
+    "django_ratelimit",
     "notices",
     "platforms",
     "liaison",
     "issues",
     "achievements",
     "evaluation",
+    "voice",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ TEMPLATES = [
 # ---------------------------------------------------------------------------------------------
 # Database
 # ---------------------------------------------------------------------------------------------
+SILENCED_SYSTEM_CHECKS: list[str] = []
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The worker, beat and the web process share one SQLite file in development: wait for locks
@@ -108,7 +111,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     # The INCLUDE columns of a covering index (PostgreSQL's) are dropped on SQLite, which is fine.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS += ["models.W040"]
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -117,6 +120,25 @@ else:
     # run (bench/README.md, "The evaluation at national scale").
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------------------------
+# Cache (the rate limits' counters)
+# ---------------------------------------------------------------------------------------------
+# CACHE_URL=redis://host:6379/1 shares the counters between the web processes (Django's own
+# RedisCache); without it each process counts alone in memory, which is fine for development.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    if not PRODUCTION:
+        # django-ratelimit refuses a per-process cache (E003); in development that is what we want.
+        # In production the error stands: `manage.py check` fails until CACHE_URL is set.
+        SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
+# django-ratelimit lists django-redis, not Django's own RedisCache, which increments atomically too.
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
+#: The header that holds the client's address (behind a proxy: HTTP_X_REAL_IP or the like, set by it).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
 # ---------------------------------------------------------------------------------------------
 # Authentication
@@ -265,6 +287,15 @@ PORTAL = {
     # The dispatch report: "weekly" (Mondays 08:30), "biweekly" (every other Monday) or "monthly"
     # (the 1st), each for the period just ended; `manage.py check` refuses any other value.
     "DISPATCH_REPORT_FREQUENCY": env.str("PORTAL_DISPATCH_REPORT_FREQUENCY", default="weekly"),
+    # A platform's links (voice/): days a standing link and a rating link stay valid, and how many
+    # openings django-ratelimit allows per link and per client address.
+    "PLATFORM_LINK_DAYS": env.int("PORTAL_PLATFORM_LINK_DAYS", default=365),
+    "RATING_LINK_DAYS": env.int("PORTAL_RATING_LINK_DAYS", default=30),
+    "LINK_RATE_PER_LINK": env.str("PORTAL_LINK_RATE_PER_LINK", default="30/m"),
+    "LINK_RATE_PER_ADDRESS": env.str("PORTAL_LINK_RATE_PER_ADDRESS", default="60/m"),
+    # A need a platform raises (issues.needs): working days its responsible cadre has to classify
+    # it (day 1 is the next working day); reminded on that day, escalated to the leader the next.
+    "NEED_CLASSIFY_WORKING_DAYS": env.int("PORTAL_NEED_CLASSIFY_WORKING_DAYS", default=1),
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -33,6 +33,10 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("achievements/", include("achievements.urls")),
     path("evaluation/", include("evaluation.urls")),
+    # A platform's own pages, opened with a signed link and no sign-in (voice.links).
+    path("p/", include("voice.urls")),
+    # Making, revoking and reissuing those links, for the platform's cadre and admins.
+    path("links/", include("voice.link_urls")),
 ]
 
 if settings.DEBUG:

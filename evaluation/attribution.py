@@ -11,6 +11,12 @@ This module is the one place the rules live (the README repeats them):
   is that cadre's unit: the unit handling the platform at closure.
 - A rating counts for the cadre responsible for the platform on the day it was given, and keeps
   its source: from the platform itself, or entered by the cadre on its behalf.
+- A need a platform raised (``PlatformNeed``) counts for the cadre responsible for the platform on
+  the day it was received, and keeps its source: raised by the platform through its link, or
+  entered by the cadre on its behalf. A need received while nobody covered the platform falls back
+  to the cadre who entered it, then to the cadre who recorded the issue it became, then to the
+  platform's cadre today; one still without a cadre (never covered, never classified) counts for
+  nobody until one is assigned.
 - An achievement assessed, matched or transformed counts for the cadre responsible for its
   platform on the day it happened (a match: the day it was confirmed).
 - The quarterly duty: for each quarter the period touches (clipped to the period), each active
@@ -59,7 +65,7 @@ from django.utils.translation import gettext_lazy as _
 from achievements.models import Achievement, Match, ServiceRecord
 from achievements.models.service import ServiceKind
 from config.portal import portal_setting
-from issues.models import Issue, IssueClass, IssueEvent
+from issues.models import Issue, IssueClass, IssueEvent, PlatformNeed
 from liaison.duties import first_visit_min_days
 from liaison.models import Assignment, Cadre, Contact
 
@@ -75,6 +81,9 @@ LOW_RATING = 2
 #: cadre entered on its behalf.
 RATING_FROM_PLATFORM = "platform"
 RATING_BY_CADRE = "cadre"
+
+#: A need's source when the platform raised it itself, through its link (``PlatformNeed.source``).
+NEED_FROM_PLATFORM = PlatformNeed.Source.PLATFORM
 
 
 def _cadre_on(day, platform="platform_id") -> Subquery:
@@ -240,6 +249,22 @@ def _ratings(period, today):
     return [Part("", rating_events(period))]
 
 
+def received_needs(period: Period) -> QuerySet:
+    """Every need received in the period, from the platform or entered on its behalf, credited to
+    the cadre responsible for its platform on the day it was received (see the module for the
+    fall-backs). A need no cadre can be found for is left out: it counts for nobody yet."""
+    queryset = PlatformNeed.objects.filter(received_on__gte=period.start, received_on__lte=period.end)
+    entered_by_cadre = Subquery(Cadre.objects.filter(user=OuterRef("entered_by_id")).values("pk")[:1],
+                                output_field=IntegerField())
+    credited = _credited(queryset, Coalesce(_cadre_on("received_on"), entered_by_cadre, F("issue__recorded_by_id"),
+                                            _current_cadre()))
+    return credited.filter(credited_cadre__isnull=False)
+
+
+def _needs(period, today):
+    return [Part("", received_needs(period))]
+
+
 def _achievements_collected(period, today):
     queryset = Achievement.objects.filter(collected_on__gte=period.start, collected_on__lte=period.end)
     return [Part("", _credited(queryset, F("collected_by_id")))]
@@ -277,6 +302,7 @@ BASES: dict[str, Callable[[Period, datetime.date], list[Part]]] = {
     "issues_closed": _issues_closed,
     "issues_open": _issues_open,
     "ratings": _ratings,
+    "needs": _needs,
     "achievements_collected": _achievements_collected,
     "achievements_assessed": _achievements_assessed,
     "matches": _matches_confirmed,
@@ -316,6 +342,11 @@ def _measures() -> list[Measure]:
                 Q(rating_source=RATING_FROM_PLATFORM)),
         Measure("ratings_on_behalf", _("Entered on the platform's behalf"), IssueEvent, "ratings",
                 ~Q(rating_source=RATING_FROM_PLATFORM)),
+        Measure("needs", _("Needs received"), PlatformNeed, "needs"),
+        Measure("needs_from_platform", _("Needs raised by the platform"), PlatformNeed, "needs",
+                Q(source=NEED_FROM_PLATFORM)),
+        Measure("needs_on_behalf", _("Needs entered on the platform's behalf"), PlatformNeed, "needs",
+                ~Q(source=NEED_FROM_PLATFORM)),
         Measure("achievements_collected", _("Achievements collected"), Achievement, "achievements_collected"),
         Measure("achievements_assessed", _("Achievements assessed"), Achievement, "achievements_assessed"),
         Measure("achievements_matched", _("Matches confirmed"), Match, "matches"),

@@ -97,6 +97,13 @@ def record_rows(kind: str, records, names: dict[int, str]):
         rows = [[r.achievement.title, r.demand.title, r.demand.unit.name, r.confirmed_on, r.get_status_display(),
                  names.get(r.credited_cadre, "")] for r in records]
         widths = [36, 36, 20, 12, 12, 12]
+    elif kind == "platformneed":
+        header = [_("Received on"), _("Platform"), _("Source"), _("What the problem is"), _("The issue it became"),
+                  counted_for]
+        rows = [[r.received_on, r.platform.name, rating_source_label(r.source), r.what,
+                 f"#{r.issue_id} {r.issue.title}" if r.issue_id else _("Awaiting classification"),
+                 names.get(r.credited_cadre, "")] for r in records]
+        widths = [12, 30, 16, 40, 36, 12]
     else:
         header = [_("Given on"), _("Kind of service"), _("Platform"), _("Given by"), _("What was done"), counted_for]
         rows = [[r.given_on, r.get_kind_display(), r.platform.name, r.given_by.name, r.description,
@@ -106,7 +113,8 @@ def record_rows(kind: str, records, names: dict[int, str]):
 
 
 def rating_source_label(source: str) -> str:
-    if source == attribution.RATING_FROM_PLATFORM:
+    """A rating's or a need's source, as the drill-down lists say it (both say "platform" alike)."""
+    if source in (attribution.RATING_FROM_PLATFORM, attribution.NEED_FROM_PLATFORM):
         return _("From the platform itself")
     return _("Entered on the platform's behalf")
 

@@ -30,6 +30,7 @@ SHARES = [
     ("first_visit_share", "first_visits_on_time", "first_visits_due"),
     ("in_time_share", "issues_closed_in_time", "issues_closed"),
     ("platform_rating_share", "ratings_from_platform", "ratings"),
+    ("platform_need_share", "needs_from_platform", "needs"),
 ]
 
 SHARE_LABELS = {
@@ -38,6 +39,7 @@ SHARE_LABELS = {
     "first_visit_share": _("First visits on time"),
     "in_time_share": _("Closed in time"),
     "platform_rating_share": _("Ratings from the platform itself"),
+    "platform_need_share": _("Needs raised by the platform itself"),
 }
 
 

@@ -82,6 +82,10 @@ SECTIONS = [
         Column("platform_rating_share", SHARE_LABELS["platform_rating_share"], "share",
                ("ratings_from_platform", "ratings")),
     ]),
+    (_("Needs raised by the platforms"), [
+        *_measure_columns("needs", "needs_from_platform", "needs_on_behalf"),
+        Column("platform_need_share", SHARE_LABELS["platform_need_share"], "share", ("needs_from_platform", "needs")),
+    ]),
     (_("Achievement transformation"), _measure_columns(
         "achievements_collected", "achievements_assessed", "achievements_matched", "achievements_transformed",
         "transformed_amount")),
@@ -232,6 +236,7 @@ _LISTING = {
     "Achievement": (("platform", "collected_by__user"), ("-collected_on", "-pk")),
     "Match": (("achievement", "demand__unit"), ("-confirmed_on", "-pk")),
     "ServiceRecord": (("platform", "given_by__user"), ("-given_on", "-pk")),
+    "PlatformNeed": (("platform", "issue"), ("-received_on", "-received_at", "-pk")),
 }
 
 

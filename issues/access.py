@@ -14,7 +14,7 @@ from liaison.access import roles_of, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
-from .models import Issue, Supervision
+from .models import Issue, PlatformNeed, Supervision
 
 
 def issues_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -188,3 +188,35 @@ def can_reply_on_issue(user, issue: Issue) -> bool:
     if live is None:
         return _is_steward(user, issue)
     return can_reply_to_supervision(user, live)
+
+
+# --- needs a platform raised (issues.needs) --------------------------------------------------------
+
+
+def needs_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Needs the user may see and classify.
+
+    Bureau staff and admins: all. A cadre: those of the platforms they serve now. A unit leader:
+    those of their units' cadres' platforms (an unclassified need is escalated to them).
+    """
+    queryset = PlatformNeed.objects.all() if queryset is None else queryset
+    roles = roles_of(user)
+    if roles.supervises:
+        return queryset
+    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
+    condition = Q(pk__in=[])
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre))
+    if roles.is_unit_leader:
+        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
+    return queryset.filter(condition)
+
+
+def can_classify_need(user, need: PlatformNeed) -> bool:
+    """The platform's responsible cadre now, their unit's leader, bureau staff and admins."""
+    return needs_visible_to(user).filter(pk=need.pk).exists()
+
+
+def can_enter_need(user, *, platform: Platform, on: datetime.date) -> bool:
+    """Only the platform's responsible cadre enters a need on its behalf."""
+    return serves_platform_on(user, platform=platform, on=on)

@@ -23,7 +23,9 @@ from liaison.models import Unit
 
 from . import access, admin_forms, calendar_import, holiday_notice, services
 from .calendar import DayEntry, load_calendar
-from .models import CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, Supervision
+from .models import (
+    CalendarDay, CalendarYear, DispatchReport, ExtensionRequest, Issue, IssueEvent, PlatformNeed, Supervision,
+)
 from .selectors import calendar_year_statuses, is_overdue, issue_list
 
 
@@ -571,6 +573,32 @@ class SupervisionAdmin(admin.ModelAdmin):
     readonly_fields = ("issue", "unit", "opened_by", "opened_at", "instruction", "reply_working_days", "counted_from",
                        "reply_by", "reply_by_provisional", "status", "reply", "replied_by", "replied_at", "closed_by",
                        "closed_at", "close_note", "renew_count", "escalated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- platforms' needs (read-only: raised through the standing link or by the cadre, classified on
+# the classify page, both through issues.needs) ---------------------------------------------------------
+
+
+@admin.register(PlatformNeed)
+class PlatformNeedAdmin(admin.ModelAdmin):
+    list_display = ("id", "platform", "source", "urgency", "received_on", "classify_by", "issue", "reminded_at",
+                    "escalated_at")
+    list_filter = ("source", "urgency", "service_area")
+    search_fields = ("platform__name", "what", "callback_name")
+    date_hierarchy = "received_at"
+    list_select_related = ("platform", "issue")
+    readonly_fields = ("platform", "what", "service_area", "urgency", "callback_name", "callback_phone", "source",
+                       "entered_by", "received_at", "received_on", "classify_by", "issue", "classified_at",
+                       "classified_by", "reminded_at", "escalated_at")
 
     def has_add_permission(self, request):
         return False

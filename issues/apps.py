@@ -22,12 +22,13 @@ class IssuesConfig(AppConfig):
     def ready(self):
         from liaison.signals import cadre_handed_over, platform_transferred
 
-        from . import enforcement, notices, supervision_enforcement
+        from . import enforcement, needs, notices, supervision_enforcement
         from .receivers import on_cadre_handed_over, on_platform_transferred
 
         checks.register(check_dispatch_report_frequency)
         notices.register()
         enforcement.register()
         supervision_enforcement.register()
+        needs.register()
         platform_transferred.connect(on_platform_transferred, dispatch_uid="issues.on_platform_transferred")
         cadre_handed_over.connect(on_cadre_handed_over, dispatch_uid="issues.on_cadre_handed_over")

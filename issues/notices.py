@@ -27,7 +27,7 @@ from notices.registry import Text
 
 from . import reports
 from .access import issues_visible_to
-from .models import DispatchReport, EscalationLevel, Issue
+from .models import DispatchReport, EscalationLevel, Issue, PlatformNeed
 
 
 class Kind:
@@ -45,6 +45,9 @@ class Kind:
     SUPERVISION_RENEWED = "supervision_renewed"
     SUPERVISION_REPLIED = "supervision_replied"
     SUPERVISION_ESCALATION = "supervision_escalation"
+    #: A need a platform raised, not classified: its cadre on the classify-by day, their leader after.
+    NEED_REMINDER = "need_reminder"
+    NEED_ESCALATION = "need_escalation"
 
 
 #: The longest list of issues a transfer notice spells out; the rest are counted.
@@ -312,6 +315,40 @@ def _supervision_escalation(params: dict) -> Text:
     return Text(subject, "\n".join(lines))
 
 
+# --- a platform's needs (issues.needs) ---------------------------------------------------------------
+
+
+def _need_lines(params: dict) -> list[str]:
+    labels = {
+        "source": str(dict(PlatformNeed.Source.choices).get(params["source"], params["source"])),
+        "urgency": str(dict(PlatformNeed.Urgency.choices).get(params["urgency"], params["urgency"])),
+    }
+    return [
+        _("%(platform)s raised a need on %(received_on)s (%(source)s):") % {**params, **labels},
+        params["what"],
+        _("Urgency: %(urgency)s. Call back: %(callback)s.") % {**params, **labels},
+    ]
+
+
+def _need_reminder(params: dict) -> Text:
+    """``params``: id, platform, what, received_on, classify_by, source and urgency (codes),
+    callback (name and phone)."""
+    subject = _("Classify by %(classify_by)s: a need raised by %(platform)s") % params
+    lines = _need_lines(params) + [_("Classify it (A to D) by %(classify_by)s; tomorrow it goes to your unit's leader.")
+                                   % params]
+    return Text(subject, "\n".join(lines))
+
+
+def _need_escalation(params: dict) -> Text:
+    """``params``: those of the reminder, and cadre, unit."""
+    subject = _("Not classified in time, escalated to you: a need raised by %(platform)s") % params
+    lines = _need_lines(params) + [
+        _("%(cadre)s (%(unit)s) was to classify it by %(classify_by)s and has not. As the unit's leader, see "
+          "that it is classified, or classify it yourself.") % params
+    ]
+    return Text(subject, "\n".join(lines))
+
+
 def notification_text(kind: str, params: dict) -> Text | None:
     """The subject and body of a notice of ``kind`` made of ``params``, in the active language."""
     return registry.render(kind, params)
@@ -332,6 +369,8 @@ def register() -> None:
         (Kind.SUPERVISION_RENEWED, gettext_lazy("Supervision renewed"), _supervision_opened),
         (Kind.SUPERVISION_REPLIED, gettext_lazy("Supervision replied"), _supervision_replied),
         (Kind.SUPERVISION_ESCALATION, gettext_lazy("Supervision overdue: escalated"), _supervision_escalation),
+        (Kind.NEED_REMINDER, gettext_lazy("A platform's need to classify"), _need_reminder),
+        (Kind.NEED_ESCALATION, gettext_lazy("A platform's need not classified: escalated"), _need_escalation),
     ):
         registry.register_kind(code, label, render)
     registry.register_topic(registry.Topic(
@@ -394,6 +433,8 @@ class EventMessage:
     CALENDAR_CHANGED = "calendar_changed"
     REOPENED_BY_RATING = "reopened_by_rating"
     SUPERVISION_ESCALATED = "supervision_escalated"
+    #: The ``created`` entry of an issue that began as a platform's need (``issues.needs``).
+    RAISED_AS_NEED = "raised_as_need"
 
 
 @lru_cache(maxsize=8)
@@ -453,6 +494,16 @@ def _supervision_escalated(params: dict) -> str:
     ) % {**params, "names": names}
 
 
+def _raised_as_need(params: dict) -> str:
+    """``params``: source ("platform" or "cadre"), received_on, classified_by (a name)."""
+    if params["source"] == "platform":
+        text = _("Raised by the platform itself through its link on %(received_on)s; classified by %(classified_by)s.")
+    else:
+        text = _("Raised by the platform, entered by its cadre on its behalf on %(received_on)s; classified by "
+                 "%(classified_by)s.")
+    return text % params
+
+
 _EVENT_MESSAGES: dict[str, Callable[[dict], str]] = {
     EventMessage.REMINDER_SENT: _reminder_sent,
     EventMessage.ESCALATED_TO_LEADER: lambda params: _escalated(params, to_leader=True),
@@ -460,6 +511,7 @@ _EVENT_MESSAGES: dict[str, Callable[[dict], str]] = {
     EventMessage.CALENDAR_CHANGED: _calendar_changed,
     EventMessage.REOPENED_BY_RATING: _reopened_by_rating,
     EventMessage.SUPERVISION_ESCALATED: _supervision_escalated,
+    EventMessage.RAISED_AS_NEED: _raised_as_need,
 }
 
 

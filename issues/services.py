@@ -53,6 +53,7 @@ from platforms.models import Platform
 from . import access, notices
 from .calendar import DayEntry, compute_deadline, load_calendar
 from .models import CalendarDay, CalendarYear, ExtensionRequest, Issue, IssueClass, IssueEvent, Supervision
+from .signals import issue_closed
 from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar
 
 Kind = IssueEvent.Kind
@@ -257,6 +258,7 @@ def issue_create(
     _record(issue, Kind.CLASSIFIED, by=by, after=_snapshot(issue, "issue_class", *_DEADLINE_FIELDS))
     if issue_class == IssueClass.A:
         _record(issue, Kind.RESOLVED, by=by, after=_snapshot(issue, "status", "closed_on", "on_time"), note=answer)
+        _announce_closure(issue, kind=Kind.RESOLVED, by=by)
     return issue
 
 
@@ -728,6 +730,7 @@ def issue_determine_solution(*, issue: Issue, by: User, solution: str) -> Issue:
     if withdrawn:
         after["withdrawn_extensions"] = withdrawn
     _record(issue, Kind.SOLUTION_DETERMINED, by=by, before=before, after=after, note=solution)
+    _announce_closure(issue, kind=Kind.SOLUTION_DETERMINED, by=by)
     return issue
 
 
@@ -757,7 +760,17 @@ def issue_resolve(*, issue: Issue, by: User, resolution: str) -> Issue:
     if withdrawn:
         after["withdrawn_extensions"] = withdrawn
     _record(issue, Kind.RESOLVED, by=by, before=before, after=after, note=resolution)
+    _announce_closure(issue, kind=Kind.RESOLVED, by=by)
     return issue
+
+
+def closure_number(issue: Issue) -> int:
+    """Which closure of the issue this is: 1 for the first, one more after each reopening."""
+    return issue.reopen_count + 1
+
+
+def _announce_closure(issue: Issue, *, kind: str, by) -> None:
+    issue_closed.send(sender=Issue, issue=issue, kind=kind, closure=closure_number(issue), by=by)
 
 
 def _reopen(issue: Issue, *, by, reason: str, message: str = "", message_params=None) -> Issue:
@@ -821,14 +834,36 @@ def issue_reopen(*, issue: Issue, by: User, reason: str) -> Issue:
 REOPENING_RATING = 2
 
 
+#: Where a rating came from: the platform itself (its rating link) or its cadre on its behalf.
+RATING_SOURCES = ("cadre", "platform")
+
+
 @transaction.atomic
-def issue_rate(*, issue: Issue, by: User, rating: int, comment: str = "") -> Issue:
-    """Enter the platform's rating (1-5) of a resolved issue, on its behalf; 1 or 2 reopens it."""
+def issue_rate(
+    *, issue: Issue, by: User | None, rating: int, comment: str = "", source: str = "cadre", link=None
+) -> Issue:
+    """Record the platform's rating (1-5) of a closed issue (resolved, or a solution determined);
+    1 or 2 reopens it.
+
+    ``source="cadre"``: the responsible cadre (``by``) enters it on the platform's behalf.
+    ``source="platform"``: the platform rated through its rating link (``link``, already checked by
+    its room: it names this issue and closure), with ``by=None``. The RATED entry's
+    ``after["source"]`` says which, for the evaluation.
+    """
     issue = _lock(issue)
-    if not access.can_rate_issue(by, issue):
+    if source not in RATING_SOURCES:
+        raise ValueError(f"Unknown rating source {source!r}")
+    if source == "platform":
+        if by is not None or link is None or link.issue_id != issue.pk:
+            raise _deny(_("This rating link is not for this issue."))
+    elif not access.can_rate_issue(by, issue):
         raise _deny(_("Only the platform's responsible cadre may enter its rating."))
-    if issue.status != Status.RESOLVED:
-        raise ValidationError(_("Only a resolved issue can be rated."), code="not_resolved")
+    if issue.status not in Issue.CLOSED_STATUSES:
+        raise ValidationError(_("Only a resolved issue or one with a solution determined can be rated."),
+                              code="not_resolved")
+    if source == "platform" and link.closure != closure_number(issue):
+        raise ValidationError(_("This issue was reopened since the link was made: the link has expired."),
+                              code="stale")
     if issue.rating is not None:
         raise ValidationError(_("The platform has already rated this resolution."), code="rated")
     comment = comment.strip()
@@ -843,7 +878,10 @@ def issue_rate(*, issue: Issue, by: User, rating: int, comment: str = "") -> Iss
     issue.rating_comment = comment
     issue.rated_at = timezone.now()
     _save(issue, "rating", "rating_comment", "rated_at")
-    _record(issue, Kind.RATED, by=by, after={"rating": rating, "comment": comment}, note=comment)
+    after = {"rating": rating, "comment": comment, "source": source}
+    if link is not None:
+        after["link"] = link.pk
+    _record(issue, Kind.RATED, by=by, after=after, note=comment)
     if rating <= REOPENING_RATING:
         _reopen(
             issue,

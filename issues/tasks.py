@@ -10,7 +10,7 @@ from celery import shared_task
 
 from notices.tasks import RETRY_OPTIONS, moment, summary
 
-from . import enforcement, supervision_enforcement
+from . import enforcement, needs, supervision_enforcement
 
 
 @shared_task(name="issues.tasks.sweep_deadlines", **RETRY_OPTIONS)
@@ -29,3 +29,9 @@ def send_dispatch_report(at: str | None = None) -> dict:
 def sweep_supervisions(at: str | None = None) -> dict:
     """Overdue supervisions escalated to the office's leader as of ``at`` (default: now), once per round."""
     return summary(supervision_enforcement.sweep_supervisions(now=moment(at)))
+
+
+@shared_task(name="issues.tasks.sweep_needs", **RETRY_OPTIONS)
+def sweep_needs(at: str | None = None) -> dict:
+    """Needs not classified in time as of ``at`` (default: now): the cadre reminded, then the leader told, once each."""
+    return summary(needs.sweep_needs(now=moment(at)))

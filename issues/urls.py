@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import supervision_views, views
+from . import need_views, supervision_views, views
 
 app_name = "issues"
 
@@ -32,4 +32,8 @@ urlpatterns = [
     _action("supervision/reply", "supervision_reply"),
     _action("supervision/close", "supervision_close"),
     _action("supervision/renew", "supervision_renew"),
+    # Needs the platforms raised (issues.needs): waiting for a class, classified, entered by a cadre.
+    path("needs/", need_views.need_list, name="need_list"),
+    path("needs/new/", need_views.need_enter, name="need_enter"),
+    path("needs/<int:pk>/classify/", need_views.need_classify, name="need_classify"),
 ]

@@ -29,6 +29,7 @@ from liaison.models import Contact, Unit, user_display_name
 from platforms.models import Platform
 
 from . import access, notices, services, supervision
+from .sections import sections_context
 from .forms import (
     CommentForm,
     DecideExtensionForm,
@@ -192,7 +193,7 @@ ACTIONS: dict[str, IssueAction] = {
     "rate": IssueAction(
         RateForm,
         access.can_rate_issue,
-        lambda issue, pending: issue.status == Issue.Status.RESOLVED and issue.rating is None,
+        lambda issue, pending: issue.status in Issue.CLOSED_STATUSES and issue.rating is None,
         lambda issue, user, data: services.issue_rate(issue=issue, by=user, rating=data["rating"], comment=data["comment"]),
         gettext_lazy("The platform's rating was recorded."),
     ),
@@ -286,16 +287,19 @@ _EXTRA_LABELS = {
     "reply_by": gettext_lazy("reply by"),
     "reply_by_provisional": gettext_lazy("reply-by date provisional"),
     "renew_count": gettext_lazy("times renewed"),
+    "source": gettext_lazy("given by"),
 }
 #: Timeline keys kept for the record and the exactly-once bookkeeping, not for people to read: the
 #: event's note already names whom a reminder or an escalation went to.
-_HIDDEN_KEYS = {"recipients", "notifications"}
+_HIDDEN_KEYS = {"recipients", "notifications", "link"}
 _CHOICE_LABELS = {
     "status": dict(Issue.Status.choices),
     "issue_class": dict(IssueClass.choices),
     "closure_kind": dict(Issue.ClosureKind.choices),
     "service_area": dict(Issue.ServiceArea.choices),
     "supervision_status": dict(Supervision.Status.choices),
+    # Who gave a rating: the platform through its own link, or its cadre on its behalf.
+    "source": {"platform": gettext_lazy("the platform itself"), "cadre": gettext_lazy("the cadre, on the platform's behalf")},
 }
 _ID_KEYS = {"extension", "withdrawn_extensions", "contact", "supervision"}
 
@@ -388,6 +392,7 @@ def _detail(request, issue: Issue, *, bound=None, status: int = 200):
         "working_day_limit": issue.working_day_limit,
         "live_supervision": access.live_supervision(issue),
         "earlier_supervisions": [s for s in supervision.issue_supervisions(issue) if not s.is_live],
+        **sections_context(request, issue),
     }
     return render(request, "issues/detail.html", context, status=status)
 

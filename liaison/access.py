@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from platforms.models import Platform
 
@@ -186,6 +187,12 @@ def serves_platform_on(user, *, platform: Platform, on) -> bool:
     records what the platform raises that day (its contacts' issues, its achievements)."""
     cadre = roles_of(user).cadre
     return cadre is not None and Assignment.objects.covering(on).filter(platform=platform, cadre=cadre).exists()
+
+
+def may_manage_platform_links(user, *, platform: Platform) -> bool:
+    """Whether ``user`` may show, revoke and reissue ``platform``'s links (voice): its
+    responsible cadre today, or an admin."""
+    return roles_of(user).is_admin or serves_platform_on(user, platform=platform, on=timezone.localdate())
 
 
 def platforms_loggable_by(user) -> QuerySet:

@@ -32,7 +32,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "recipient", "kind_label", "subject", "read_at", "email_status", "emailed_at",
                     "attempts")
     list_filter = (KindFilter, "email_status", ("read_at", admin.EmptyFieldListFilter))
-    search_fields = ("key", "subject", "recipient__username", "recipient__last_name", "recipient__first_name",
+    search_fields = ("key", "subject", "address", "recipient__username", "recipient__last_name", "recipient__first_name",
                      "recipient_full_name")
     date_hierarchy = "created_at"
     list_select_related = ("recipient",)

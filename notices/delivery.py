@@ -129,7 +129,9 @@ def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int
                 if notification is None:
                     break
                 now = timezone.now()
-                address = (notification.recipient.email or "").strip()
+                address = (
+                    notification.address if notification.recipient is None else notification.recipient.email or ""
+                ).strip()
                 if not address:
                     notification.email_status = EmailStatus.SKIPPED
                     notification.last_error = "The recipient has no e-mail address."
@@ -197,11 +199,19 @@ def _attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
 
 
 def _message(notification: Notification, address: str, connection) -> EmailMessage:
-    with translation.override(recipient_language(notification.recipient_id)):
-        text = notification_text(notification)
+    if notification.recipient_id is None:
+        # Someone outside the portal: the portal's language, and no link to pages they cannot open
+        # (the text carries what they need, e.g. a platform's rating link).
+        with translation.override(settings.LANGUAGE_CODE):
+            text = notification_text(notification)
+        body = text.body
+    else:
+        with translation.override(recipient_language(notification.recipient_id)):
+            text = notification_text(notification)
+        body = f"{text.body}\n\n{_link(notification)}"
     message = EmailMessage(
         subject=one_line(text.subject),
-        body=f"{text.body}\n\n{_link(notification)}",
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,

@@ -33,9 +33,19 @@ class Notification(models.Model):
         #: Every attempt failed; ``last_error`` says why. An admin may set it back to pending.
         FAILED = "failed", _("E-mail failed")
 
+    #: The person it is for; empty for a message to someone outside the portal (``address``),
+    #: which no inbox lists.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
+    #: An outside address to e-mail (a platform's contact), when there is no ``recipient``.
+    #: (A database default too: the benchmarks' bulk loaders insert rows without it.)
+    address = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
     #: One of the kinds the rooms register (``notices.registry.register_kind``), which says how
     #: its text is rendered from ``params``.
     kind = models.CharField(_("kind"), max_length=40)
@@ -80,6 +90,10 @@ class Notification(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                condition=Q(recipient__isnull=False, address="") | Q(recipient__isnull=True) & ~Q(address=""),
+                name="notification_recipient_or_address",
+            ),
+            models.CheckConstraint(
                 condition=Q(email_status="sent", emailed_at__isnull=False)
                 | Q(email_status__in=["pending", "skipped", "failed"], emailed_at__isnull=True),
                 name="notification_emailed_at_matches_status",
@@ -87,7 +101,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.recipient_id} · {self.subject}"
+        return f"{self.recipient_id or self.address} · {self.subject}"
 
     @property
     def is_read(self) -> bool:

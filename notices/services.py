@@ -34,13 +34,16 @@ class Notice(NamedTuple):
 
     key: str
     kind: str
-    recipient_id: int
+    recipient_id: int | None
     params: dict
     topic: str = ""
     subject: str = ""
     body: str = ""
     #: For printing (``enforce``): the recipient's name and address.
     recipient_label: str = ""
+    #: Instead of a ``recipient_id`` (then None): an outside e-mail address, e.g. a platform's
+    #: contact. E-mailed only, in the portal's default language, with no link into the portal.
+    address: str = ""
 
 
 def notices_send(notices: Iterable[Notice], *, now=None, dry_run: bool = False) -> list[Notification]:
@@ -64,6 +67,7 @@ def notices_send(notices: Iterable[Notice], *, now=None, dry_run: bool = False) 
             with translation.override(settings.LANGUAGE_CODE):
                 subject, body = registry.render(notice.kind, notice.params) or ("", "")
         rows.append(Notification(key=notice.key, kind=notice.kind, recipient_id=notice.recipient_id,
+                                 address=notice.address if notice.recipient_id is None else "",
                                  subject=one_line(subject)[:300], body=body, params=notice.params or {},
                                  topic=notice.topic, created_at=now))
     taken = existing_keys(row.key for row in rows)

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 #: The rooms, left to right: a room may import only itself and the rooms to its left.
-ROOMS = ["config", "notices", "platforms", "liaison", "issues", "achievements", "evaluation"]
+ROOMS = ["config", "notices", "platforms", "liaison", "issues", "achievements", "voice", "evaluation"]
 
 #: The wiring at the top of the project: the URL confs include every room's pages and API.
 WIRING = {"config.urls", "config.api_urls"}

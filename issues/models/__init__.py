@@ -10,6 +10,7 @@ from .issue import (
     IssueEvent,
     IssueQuerySet,
 )
+from .need import PlatformNeed, PlatformNeedQuerySet
 from .notification import DispatchReport
 from .supervision import Supervision, SupervisionQuerySet
 
@@ -24,6 +25,8 @@ __all__ = [
     "IssueClass",
     "IssueEvent",
     "IssueQuerySet",
+    "PlatformNeed",
+    "PlatformNeedQuerySet",
     "Supervision",
     "SupervisionQuerySet",
 ]

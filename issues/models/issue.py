@@ -170,7 +170,8 @@ class Issue(models.Model):
         _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
 
-    #: The platform's rating of the result (1-5), entered by the cadre on its behalf.
+    #: The platform's rating of the closure (1-5): given through its rating link, or entered by the
+    #: cadre on its behalf (the RATED timeline entry says which).
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = LimitedTextField(_("rating comment"), max_length=SHORT_TEXT_MAX_LENGTH, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
@@ -253,8 +254,9 @@ class Issue(models.Model):
             ),
             models.CheckConstraint(condition=Q(escalation_level__in=[0, 1, 2]), name="issue_escalation_level_valid"),
             models.CheckConstraint(
-                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5, status="resolved"),
-                name="issue_rating_1_to_5_when_resolved",
+                condition=Q(rating__isnull=True)
+                | Q(rating__gte=1, rating__lte=5, status__in=["solution_determined", "resolved"]),
+                name="issue_rating_1_to_5_when_closed",
             ),
         ]
 

@@ -5,22 +5,27 @@ Everything is done through the services, with the clock moved to each day.
 """
 
 import datetime
+import io
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from openpyxl import load_workbook
 
 from achievements import services as achievement_services
 from achievements.models import Achievement, ServiceKind
 from achievements.service_records import service_record_create
 from evaluation import periods
-from evaluation.figures import scoreboard
+from evaluation.figures import scoreboard, totals
 from evaluation.tables import drill_records
 from issues import services as issue_services
-from issues.models import Issue
+from issues.models import Issue, PlatformNeed
+from issues.needs import need_classify, need_raise
 from liaison import services as liaison_services
 from liaison.models import Contact
+from platforms.models import Platform
 from tests.liaison.factories import CadreFactory, UnitFactory, UserFactory
 from tests.platforms.factories import PlatformFactory
 
@@ -172,3 +177,95 @@ def test_a_platform_received_late_in_a_month_is_visited_on_time_in_the_next(db):
     with at(after_july):
         row = scoreboard(periods.Period(datetime.date(2026, 6, 1), after_july), today=after_july).cadres[0]
     assert (row.counts["first_visits_due"], row.counts["first_visits_on_time"]) == (2, 1)
+
+
+def _need(platform, day, *, by=None):
+    """A need of ``platform`` received on ``day``: raised through its link, or entered by ``by``."""
+    with at(day):
+        return need_raise(platform=platform, what="实验楼用电增容", service_area="condition_building",
+                          urgency=PlatformNeed.Urgency.SOON, callback_name="王主任", callback_phone="0731-8888 1234",
+                          source=PlatformNeed.Source.CADRE if by else PlatformNeed.Source.PLATFORM, by=by)
+
+
+def test_needs_count_once_by_source_for_the_cadre_responsible_the_day_they_arrived(moved_platform, client,
+                                                                                    bureau_user):
+    """P moves from A to B on 2026-05-11: the need P raised itself on 04-15 (classified by B after
+    the move) is A's, the one B entered on P's behalf on 05-14 (still waiting) is B's; each once,
+    by source."""
+    a, b = moved_platform
+    p = Platform.objects.get(name="平台P")
+    raised = _need(p, datetime.date(2026, 4, 15))
+    with at(datetime.date(2026, 5, 12)):
+        issue = need_classify(need=raised, by=b.user, issue_class="B", title="用电增容")
+    entered = _need(p, datetime.date(2026, 5, 14), by=b.user)
+    _need(p, datetime.date(2026, 7, 1))  # after the quarter: in no figure of it
+
+    with at(AFTER_Q2):
+        board = scoreboard(Q2, today=AFTER_Q2)
+    rows = {row.id: row for row in board.cadres}
+    keys = ("needs", "needs_from_platform", "needs_on_behalf")
+    assert {key: rows[a.pk].counts[key] for key in keys} == {"needs": 1, "needs_from_platform": 1,
+                                                             "needs_on_behalf": 0}
+    assert {key: rows[b.pk].counts[key] for key in keys} == {"needs": 1, "needs_from_platform": 0,
+                                                             "needs_on_behalf": 1}
+    for key in keys:
+        assert board.total.counts[key] == rows[a.pk].counts[key] + rows[b.pk].counts[key], key
+        assert board.total.counts[key] == sum(unit.counts[key] for unit in board.units), key
+    assert board.total.counts["needs"] == PlatformNeed.objects.filter(received_on__range=(Q2.start, Q2.end)).count()
+    assert (rows[a.pk].derived["platform_need_share"], rows[b.pk].derived["platform_need_share"],
+            board.total.derived["platform_need_share"]) == (1.0, 0.0, 0.5)
+    # A share of nothing is no share: the quarter before had no needs.
+    assert board.previous.total.derived["platform_need_share"] is None
+
+    # Each figure on a cadre's page links to exactly its needs, which the list and its Excel file show.
+    client.force_login(bureau_user)
+    query = f"start={Q2.start}&end={Q2.end}"
+    expected = {(a.pk, "needs_from_platform"): [raised.pk], (b.pk, "needs_on_behalf"): [entered.pk],
+                (a.pk, "needs_on_behalf"): [], (b.pk, "needs_from_platform"): [],
+                (a.pk, "needs"): [raised.pk], (b.pk, "needs"): [entered.pk]}
+    followed = set()
+    with at(AFTER_Q2):
+        for cadre in (a, b):
+            page = client.get(f"/evaluation/cadres/{cadre.pk}/?{query}").content.decode()
+            links = re.findall(r'href="(/evaluation/records/(needs[a-z_]*)/[^"]+)" data-figure="[^"]+" '
+                               r'data-value="(\d+)"', page)
+            for url, figure, value in links:
+                listed = client.get(url.replace("&amp;", "&")).content.decode()
+                needs = [int(pk) for pk in re.findall(r'data-need="(\d+)"', listed)]
+                assert needs == expected[(cadre.pk, figure)] and int(value) == len(needs), (cadre.name, figure)
+                followed.add((cadre.pk, figure))
+        assert followed == set(expected)
+        listed = client.get(f"/evaluation/records/needs/?{query}&cadre={a.pk}").content.decode()
+        assert f'href="/issues/{issue.pk}/"' in listed and 'data-source="platform"' in listed
+        downloads = {cadre.pk: client.get(f"/evaluation/records/needs/export/?{query}&unit={cadre.unit_id}")
+                     for cadre in (a, b)}
+    sheets = {pk: list(load_workbook(io.BytesIO(download.content)).worksheets[0].iter_rows(min_row=2, values_only=True))
+              for pk, download in downloads.items()}
+    # received on, platform, source, what, the issue it became, counted for
+    (from_a,), (from_b,) = sheets[a.pk], sheets[b.pk]
+    assert (from_a[0].date(), from_a[1], from_a[3], from_a[4], from_a[5]) == (
+        datetime.date(2026, 4, 15), "平台P", "实验楼用电增容", f"#{issue.pk} 用电增容", a.name)
+    assert (from_b[0].date(), from_b[1], from_b[3], from_b[5]) == (
+        datetime.date(2026, 5, 14), "平台P", "实验楼用电增容", b.name)
+    assert from_a[2] != from_b[2]  # each says its source
+
+
+def test_a_need_from_a_platform_nobody_covered_counts_for_the_cadre_who_takes_it_on(db):
+    """Received while no cadre covered its platform: it counts for nobody, nor in the whole (which
+    stays the cadres' sum), until a cadre is assigned; then for that cadre."""
+    platform = PlatformFactory(name="无人联系平台")
+    _need(platform, datetime.date(2026, 4, 15))
+    with at(AFTER_Q2):
+        board = scoreboard(Q2, today=AFTER_Q2)
+        whole = totals(Q2, today=AFTER_Q2)
+    assert board.total.counts["needs"] == whole.counts["needs"] == 0
+    assert board.total.derived["platform_need_share"] is None
+    cadre = CadreFactory()
+    with at(datetime.date(2026, 5, 4)):
+        liaison_services.assignment_create(cadre=cadre, platform=platform, start_date=datetime.date(2026, 5, 4))
+    with at(AFTER_Q2):
+        board = scoreboard(Q2, today=AFTER_Q2)
+    (row,) = board.cadres
+    assert (row.id, row.counts["needs"], row.counts["needs_from_platform"], board.total.counts["needs"]) == (
+        cadre.pk, 1, 1, 1)
+    assert [need.platform for need in drill_records("needs", Q2, AFTER_Q2, cadre=cadre.pk)[:]] == [platform]

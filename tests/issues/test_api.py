@@ -486,7 +486,7 @@ def test_a_state_error_without_a_field_is_a_non_field_error(client_for, cadre, m
     response = client_for(cadre.user).post(f"/api/v1/issues/{issue.pk}/rate/", {"rating": 4}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Only a resolved issue can be rated."]}
+    assert response.json() == {"non_field_errors": ["Only a resolved issue or one with a solution determined can be rated."]}
 
 
 # --- the actions: refused and not found ---------------------------------------------------------

@@ -380,7 +380,7 @@ def test_a_good_rating_is_kept(make_issue, cadre):
     services.issue_rate(issue=issue, by=cadre.user, rating=4, comment="满意")
     issue.refresh_from_db()
     assert (issue.status, issue.rating, issue.rating_comment) == (Issue.Status.RESOLVED, 4, "满意")
-    assert issue.events.get(kind="rated").after == {"rating": 4, "comment": "满意"}
+    assert issue.events.get(kind="rated").after == {"rating": 4, "comment": "满意", "source": "cadre"}
     with pytest.raises(ValidationError, match="already rated"):
         services.issue_rate(issue=issue, by=cadre.user, rating=5)
 
