@@ -81,11 +81,12 @@ from achievements.models import (
 from config.celery import app as celery_app
 from evaluation.figures import scoreboard
 from evaluation.periods import Period
-from issues.access import issues_visible_to, supervisions_visible_to
+from issues.access import issues_visible_to, needs_visible_to, supervisions_visible_to
 from issues.admin import ISSUE_ACTIONS
 from issues.calendar import load_calendar
 from evaluation.access import reports_visible_to
-from issues.models import DispatchReport, ExtensionRequest, Issue, IssueClass, Supervision
+from issues.models import DispatchReport, ExtensionRequest, Issue, IssueClass, IssueEvent, PlatformNeed, Supervision
+from issues.services import closure_number
 from notices.models import Notification
 from liaison.access import (
     assignments_visible_to,
@@ -97,6 +98,7 @@ from liaison.access import (
 from liaison.demo import DEMO_LOGINS
 from liaison.models import Assignment, Cadre, Contact, Unit
 from platforms.models import Platform
+from voice.models import PlatformLink
 
 pytestmark = [pytest.mark.django_db, pytest.mark.journey]
 
@@ -217,10 +219,16 @@ def form_errors(response) -> str:
 class Users:
     """What the demo's people do each day. Deterministic: one seeded random source."""
 
-    def __init__(self, people: People, rng: random.Random):
+    def __init__(self, people: People, rng: random.Random, mailbox: list):
         self.people, self.rng = people, rng
         self.calendar = load_calendar()
         self.counts = Counter()
+        #: The e-mails sent so far (Django's outbox): the platforms read their rating links there.
+        self.mailbox, self.mail_read, self.rating_links = mailbox, 0, []
+        #: Each platform's standing link (a path), once its cadre has issued it.
+        self.standing: dict[int, str] = {}
+        #: The platforms' contacts, who have no account: one browser for all of them.
+        self.outsider = Client()
 
     # each working day
     def act(self, today: datetime.date) -> None:
@@ -228,7 +236,10 @@ class Users:
         self.hand_over(today)
         self.decide_extensions(today)
         self.work_on_issues(today)
+        self.platforms_rate(today)
         self.rate(today)
+        self.platforms_raise_needs(today)
+        self.classify_needs(today)
         self.collect_achievements(today)
         self.work_on_achievements(today)
         self.raise_demands(today)
@@ -507,15 +518,86 @@ class Users:
             assert response.status_code == 200, response.content
             self.counts["matches signed"] += data["status"] == "signed"
 
+    # --- the platforms' own voice (their contact person, without an account) ---------------------
+
+    def platforms_rate(self, today):
+        """Platforms rate closed issues themselves, through the link e-mailed to their contact (most
+        within a few days; a low rating reopens the issue, as the cadre's does)."""
+        rng = random.Random(f"platform ratings:{today}")
+        for message in self.mailbox[self.mail_read:]:
+            self.rating_links += re.findall(r"/p/r/[^/\s]+/", message.body)
+        self.mail_read = len(self.mailbox)
+        waiting, self.rating_links = self.rating_links, []
+        for path in waiting:
+            if rng.random() < 0.4:
+                self.rating_links.append(path)  # read another day
+                continue
+            page = self.outsider.get(path)
+            if page.status_code == 410:
+                self.counts["rating links spent"] += 1  # rated on the platform's behalf meanwhile, or reopened
+                continue
+            assert page.status_code == 200, (path, page.status_code)
+            rating = rng.choice([5, 5, 4, 4, 3, 2])
+            response = self.outsider.post(path, {"rating": rating, "comment": "仍未解决。" if rating <= 2 else "满意。"})
+            assert response.status_code == 200, response.content.decode()[:2000]
+            assert self.outsider.get(path).status_code == 410  # one rating per closure
+            self.counts["rated by the platform, reopened" if rating <= 2 else "rated by the platform"] += 1
+
+    def platforms_raise_needs(self, today):
+        """The demo cadre issues each of their platforms its standing link (from the platform page);
+        now and then a platform raises a need through it, and follows its issues there."""
+        cadre_user = self.people.users["cadre"]
+        rng = random.Random(f"needs:{today}")
+        for assignment in Assignment.objects.active().filter(cadre__user=cadre_user).order_by("platform_id"):
+            platform_id = assignment.platform_id
+            if platform_id not in self.standing:
+                client = self.people.page(cadre_user)
+                response = client.post(f"/links/platforms/{platform_id}/standing/")
+                assert response.status_code == 302, response.content.decode()[:2000]
+                page = client.get(f"/platforms/{platform_id}/").content.decode()
+                self.standing[platform_id] = re.search(r"(/p/[^/\s\"<]+/)", page)[1]
+            if rng.random() < 0.25:
+                path = self.standing[platform_id]
+                response = self.outsider.post(path + "need/", {
+                    "what": f"旅程需求 {today.isoformat()}：希望协调实验用地审批。",
+                    "service_area": rng.choice(Issue.ServiceArea.values),
+                    "urgency": "normal",
+                    "callback_name": "平台联系人",
+                    "callback_phone": "0731-88888888",
+                })
+                assert response.status_code in (200, 302), response.content.decode()[:2000]
+                followed = self.outsider.get(path)
+                assert followed.status_code == 200
+                self.counts["needs raised"] += 1
+
+    def classify_needs(self, today):
+        """The responsible cadre classifies the needs waiting (some the same day, some later, some
+        only after the reminder or the escalation)."""
+        from issues.models import PlatformNeed
+
+        rng = random.Random(f"classify:{today}")
+        for need in PlatformNeed.objects.filter(issue__isnull=True).order_by("pk"):
+            if rng.random() < 0.5:
+                continue
+            cadre = _responsible_for(need.platform_id)
+            if cadre is None:
+                continue
+            klass = rng.choice(["A", "B", "C"])
+            response = self.people.page(cadre.user).post(f"/issues/needs/{need.pk}/classify/", {
+                "issue_class": klass, "title": f"平台提出的需求 {need.pk}",
+                "answer": "已当场答复。" if klass == "A" else "", "description": "",
+            })
+            assert response.status_code == 302, form_errors(response)
+            self.counts["needs classified"] += 1
+
     def a_cadre_leaves(self, today):
         """A cadre with open issues leaves: an admin hands each platform to a colleague with room on
         the hand-over page (pick the cadre, preview, confirm), which also deactivates them."""
-        from issues.models import IssueEvent
-
         admin_page = self.people.page(self.people.users["admin"])
         demo_cadre = self.people.users["cadre"].cadre
         leaving = (
-            Cadre.objects.filter(is_active=True, assignments__platform__issues__status=Issue.Status.OPEN)
+            Cadre.objects.filter(is_active=True, assignments__end_date__isnull=True,
+                                 assignments__platform__issues__status__in=Issue.OPEN_STATUSES)
             .exclude(pk__in=[demo_cadre.pk, self.people.users["other_cadre"].cadre.pk])
             .distinct().order_by("pk").first()
         )
@@ -686,6 +768,10 @@ PAGE_MODELS = {
     "evaluation:unit": Unit,
     "evaluation:report_detail": DispatchReport,
     "evaluation:report_xlsx": DispatchReport,
+    "issues:need_classify": PlatformNeed,
+    "platform_links:standing_issue": Platform,
+    "platform_links:rating_issue": Issue,
+    "platform_links:revoke": PlatformLink,
 }
 #: Who may see a record of these models: the shared access checks the pages and the API use.
 VISIBLE = {
@@ -701,9 +787,36 @@ VISIBLE = {
     ServiceRecord: service_records_visible_to,
     DispatchReport: reports_visible_to,
     Supervision: supervisions_visible_to,
+    PlatformNeed: needs_visible_to,
 }
 #: Pages anyone may open without signing in.
-PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token"}
+PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token",
+          "voice:rating", "voice:standing", "voice:standing_need"}
+
+
+class LinkVisit:
+    """What a visit with a platform's link must answer: ``valid``, 200 to anyone (an outsider
+    with the link, or a signed-in user who was sent it); not valid (forged), a 4xx plain page."""
+
+    def __init__(self, valid: bool):
+        self.valid = valid
+
+
+def link_urls(route: Route) -> list[tuple[str, object]]:
+    """A platform's link route (``<token>``) with a live token of its kind, where one exists, and a
+    forged one: an outsider with and without a link."""
+    from voice.links import make_token
+
+    kind = PlatformLink.Kind.RATING if route.name == "voice:rating" else PlatformLink.Kind.STANDING
+    live = PlatformLink.objects.filter(kind=kind, revoked_at__isnull=True, expires_at__gt=timezone.now())
+    if kind == PlatformLink.Kind.RATING:
+        live = live.filter(used_at__isnull=True, issue__status__in=Issue.CLOSED_STATUSES, issue__rating__isnull=True)
+        live = [link for link in live.select_related("issue").order_by("-pk")[:20]
+                if link.closure == closure_number(link.issue)][:1]
+    else:
+        live = list(live.order_by("-pk")[:1])
+    urls = [(build(route, {"token": make_token(link)}), LinkVisit(valid=True)) for link in live]
+    return urls + [(build(route, {"token": "forged-token"}), LinkVisit(valid=False))]
 
 
 def model_for(route: Route):
@@ -749,6 +862,8 @@ def fill(route: Route, viewer) -> list[tuple[str, object]]:
     model = model_for(route)
     if route.regex.groups > len(names):
         return history_urls(route, model, viewer)
+    if names == ["token"]:
+        return link_urls(route)
     primary = next((name for name in ("pk", "object_id", "id") if name in names), None)
     fixed = {}
     for name in names:
@@ -822,7 +937,7 @@ def build(route: Route, kwargs: dict) -> str:
 
 def expected_hidden(route: Route, record, viewer) -> bool:
     """Whether ``viewer`` may not see ``record`` through the portal's pages and API."""
-    if record is None or viewer is None or route.admin_model is not None:
+    if record is None or viewer is None or route.admin_model is not None or isinstance(record, LinkVisit):
         return False  # the admin's pages are for admins, who see every record
     if isinstance(record, Notification):
         return record.recipient_id != viewer.pk
@@ -854,6 +969,10 @@ def visit_every_page(people: People, today: datetime.date, *, thorough: bool) ->
                 where = f"{role} GET {url} ({route.pattern})"
                 if status >= 500:
                     problems.append(f"{where}: {status}")
+                    continue
+                if isinstance(record, LinkVisit):
+                    if record.valid and status != 200 or not record.valid and not 400 <= status < 500:
+                        problems.append(f"{where}: {status} for a {'live' if record.valid else 'forged'} link")
                     continue
                 # Any 2xx shows something: a hidden record must answer 403 or 404 (or a 405 for a
                 # GET on an action, which shows nothing either).
@@ -972,6 +1091,12 @@ def follow_every_inbox_link(people: People, today: datetime.date, *, since: date
 # --- the invariants ------------------------------------------------------------------------------
 
 
+def board_ratings_from_platform() -> int:
+    """The ratings the evaluation of the lived days counts as given by the platform itself."""
+    lived = Period(START, START + datetime.timedelta(days=DAYS - 1))
+    return scoreboard(lived, today=lived.end).total.counts["ratings_from_platform"]
+
+
 def check_invariants(people: People, today: datetime.date, last_sweep_day: datetime.date | None) -> None:
     calendar = load_calendar()
     active = Assignment.objects.active()
@@ -1026,11 +1151,14 @@ def pages_rendered_as_served(monkeypatch):
 def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_rendered_as_served):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SESSION_COOKIE_AGE = 365 * 24 * 3600  # the same signed-in clients live through the quarter
+    # Every platform's contact and every visitor of the journey comes from one address at one frozen
+    # minute: the per-address limit of the links would refuse the journey, not a flood.
+    settings.PORTAL = {**settings.PORTAL, "LINK_RATE_PER_ADDRESS": "100000/m", "LINK_RATE_PER_LINK": "100000/m"}
     time_machine.move_to(at(START, 6), tick=False)
     call_command("seed_demo", stdout=io.StringIO())
     time_machine.move_to(at(START, 7), tick=False)  # what happens from now on is lived, not seeded
     people = People()
-    users = Users(people, random.Random(20260901))
+    users = Users(people, random.Random(20260901), mailoutbox)
     calendar = load_calendar()
     last_sweep_day = None
     weekly = Counter()
@@ -1073,7 +1201,7 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
                  "extensions decided", "rated", "rated low, reopened", "platforms moved", "achievements collected",
                  "achievements transformed", "demands raised", "matches confirmed", "matches signed",
                  "supervisions opened", "supervisions replied", "supervisions closed", "batch imported",
-                 "holiday notices loaded"):
+                 "holiday notices loaded", "rated by the platform", "needs raised", "needs classified"):
         assert users.counts[what] > 0, (what, users.counts)
     # The imported batch's duties started: each new assignment's first contact (within the week)
     # and first visit (by the end of October) was made, or its cadre was reminded.
@@ -1086,6 +1214,11 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
             reminded = Notification.objects.filter(kind=kind, key__startswith=f"{kind}:assignment:{assignment.pk}:")
             assert made.exists() or reminded.exists(), (kind, assignment)
     assert Notification.objects.filter(kind="issue_escalation").exists()
+    # The platforms' voice: their ratings counted as theirs; needs waiting were reminded, then escalated.
+    assert board_ratings_from_platform() == users.counts["rated by the platform"] + users.counts[
+        "rated by the platform, reopened"]
+    assert Notification.objects.filter(kind="need_reminder").exists()
+    assert Notification.objects.filter(kind="need_escalation").exists()
     assert Notification.objects.filter(kind="dispatch_report").count() >= 9
     assert not Notification.objects.filter(email_status=Notification.EmailStatus.PENDING).exists()
     assert len(mailoutbox) == Notification.objects.filter(email_status=Notification.EmailStatus.SENT).count()
@@ -1098,6 +1231,8 @@ def test_a_quarter_lived_day_by_day(time_machine, mailoutbox, settings, pages_re
     assert board.total.counts["issues_collected"] == Issue.objects.filter(
         recorded_on__range=(lived.start, lived.end)).count()
     assert board.total.counts["issues_closed"] == Issue.objects.filter(closed_on__range=(lived.start, lived.end)).count()
+    assert board.total.counts["needs_from_platform"] == PlatformNeed.objects.filter(
+        received_on__range=(lived.start, lived.end), source="platform").count() == users.counts["needs raised"]
     assert sum(row.counts["contacts"] for row in board.cadres) == board.total.counts["contacts"]
     assert any(row.id == users.left.pk and not row.is_active for row in board.cadres)
 
