@@ -26,6 +26,7 @@ from issues.services import closure_number
 from .models import PlatformLink
 
 SALT = "voice.links"
+_SIGNER = signing.Signer(salt=SALT)
 _KIND_CODES = {PlatformLink.Kind.STANDING: "s", PlatformLink.Kind.RATING: "r"}
 
 
@@ -42,7 +43,9 @@ class LinkRefused(Exception):
 
 
 def make_token(link: PlatformLink) -> str:
-    return signing.dumps([_KIND_CODES[link.kind], link.pk, link.nonce], salt=SALT, compress=False)
+    # Signed without a timestamp: a link's token is the same each time it is written (the e-mail, the
+    # QR code, the command), and its expiry is the link's own ``expires_at``.
+    return _SIGNER.sign_object([_KIND_CODES[link.kind], link.pk, link.nonce])
 
 
 def standing_url(link: PlatformLink) -> str:
@@ -68,7 +71,7 @@ def resolve(request: HttpRequest, token: str, *, kind: str = PlatformLink.Kind.S
     if _limited(request, group="voice:address", key="ip", rate=portal_setting("LINK_RATE_PER_ADDRESS")):
         raise LinkRefused(429, "rate_limited")
     try:
-        code, link_id, nonce = signing.loads(token, salt=SALT)
+        code, link_id, nonce = _SIGNER.unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         raise LinkRefused(400, "tampered") from None
     if code != _KIND_CODES.get(kind) or not isinstance(link_id, int) or not isinstance(nonce, str):

@@ -52,8 +52,8 @@ def test_tampered_unknown_and_wrong_kind_tokens_are_refused_alike(rating_path, p
     token = rating_path.split("/")[-2]
     outsider = Client()
     tampered = refused(outsider.get(rating_path.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))), 400)
-    forged = signing.dumps(["r", 10**9, "x"], salt="not-ours")
-    never_existed = signing.dumps(["r", 10**9, "nonce"], salt=links.SALT)
+    forged = signing.Signer(salt="not-ours").sign_object(["r", 10**9, "x"])
+    never_existed = signing.Signer(salt=links.SALT).sign_object(["r", 10**9, "nonce"])
     assert refused(outsider.get(f"/p/r/{forged}/"), 400) == tampered
     assert refused(outsider.get(f"/p/r/{never_existed}/"), 400) == tampered
     assert refused(outsider.get("/p/r/garbage/"), 400) == tampered
