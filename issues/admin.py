@@ -335,6 +335,7 @@ class _CalendarAdminMixin:
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(_CalendarAdminMixin, admin.ModelAdmin):
+    form = admin_forms.CalendarDayForm
     change_list_template = "admin/issues/calendarday/change_list.html"
     list_display = ("date", "weekday", "kind", "note", "entered_by", "entered_at")
     list_filter = (CalendarYearListFilter, "kind")

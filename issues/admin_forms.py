@@ -13,7 +13,8 @@ from liaison.models import Unit
 
 from . import holiday_notice
 from .calendar import DayEntry, decode_upload, parse_day_entries
-from .models import IssueClass
+from .models import CalendarDay, IssueClass
+from .workdays import FIRST_DATE, LAST_DATE
 
 #: Pasted or uploaded calendars are a few dozen lines; anything larger is a wrong file.
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -93,6 +94,25 @@ class ReopenForm(forms.Form):
 
 
 # --- the calendar ----------------------------------------------------------------------------------
+
+
+class CalendarDayForm(forms.ModelForm):
+    """One holiday or makeup workday, entered in the admin (saved through ``calendar_set_days``)."""
+
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "note"]
+
+    def clean_date(self):
+        # The service refuses these too, but only once the admin saves (a 500 there): say it here.
+        date = self.cleaned_data["date"]
+        if not FIRST_DATE <= date <= LAST_DATE:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+                code="out_of_range",
+            )
+        return date
 
 
 class CalendarImportForm(forms.Form):

@@ -7,6 +7,8 @@ service's message) and raises ``ValidationError`` for the rest (a 400 with field
 ``config.api.exception_handler``). Every action answers with the issue as it now stands.
 """
 
+import re
+
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ from rest_framework.response import Response
 
 from liaison.api import ReadOrAdmin
 from liaison.models import Assignment
+from notices.idempotency import idempotent
 
 from . import calendar_import, services
 from .calendar import DayEntry
@@ -97,7 +100,10 @@ class IssueViewSet(
     viewsets.GenericViewSet,
 ):
     """Issues A to D. They are never edited or deleted: each change is an action with its own
-    service and its own entry on the timeline."""
+    service and its own entry on the timeline.
+
+    Every handler takes ``format``: the router also serves each route with a ``.json`` suffix,
+    which arrives as that keyword (without it, ``/api/v1/issues.json`` answered 500)."""
 
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
@@ -126,23 +132,24 @@ class IssueViewSet(
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
-    def list(self, request):
+    def list(self, request, format=None):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         if page is not None:
             return self.get_paginated_response(self._data(page))
         return Response(self._data(queryset))
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):
         return Response(self._data([self.get_object()])[0])
 
-    def create(self, request):
+    @idempotent
+    def create(self, request, format=None):
         issue = services.issue_create(by=request.user, **self._input(request))
         return self._fresh(issue, status.HTTP_201_CREATED)
 
     @_action_schema(IssueReclassifySerializer, summary=_("Reclassify the issue, with a reason"))
     @action(detail=True, methods=["post"], serializer_class=IssueReclassifySerializer)
-    def reclassify(self, request, pk=None):
+    def reclassify(self, request, pk=None, format=None):
         """Change the class; the deadline is counted again from the recorded date."""
         issue = self.get_object()
         issue = services.issue_reclassify(issue=issue, by=request.user, **self._input(request))
@@ -150,7 +157,7 @@ class IssueViewSet(
 
     @_action_schema(IssueHandOverSerializer, summary=_("Hand the issue over to the unit(s) that must solve it"))
     @action(detail=True, methods=["post"], url_path="hand-over", serializer_class=IssueHandOverSerializer)
-    def hand_over(self, request, pk=None):
+    def hand_over(self, request, pk=None, format=None):
         """B to the cadre's own unit, C to a lead unit and cooperating units, D to the office."""
         issue = self.get_object()
         issue = services.issue_hand_over(issue=issue, by=request.user, **self._input(request))
@@ -158,7 +165,7 @@ class IssueViewSet(
 
     @_action_schema(IssueCommentSerializer, summary=_("Comment on the issue's timeline"), responses_code=201)
     @action(detail=True, methods=["post"], serializer_class=IssueCommentSerializer)
-    def comments(self, request, pk=None):
+    def comments(self, request, pk=None, format=None):
         """Anyone who may see the issue may comment; answers with the issue."""
         issue = self.get_object()
         services.issue_comment(issue=issue, by=request.user, **self._input(request))
@@ -172,7 +179,7 @@ class IssueViewSet(
     @action(
         detail=True, methods=["post"], url_path="extension-requests", serializer_class=ExtensionRequestCreateSerializer
     )
-    def extension_requests(self, request, pk=None):
+    def extension_requests(self, request, pk=None, format=None):
         """Ask for a new due date or extra working days, with a reason; answers with the issue,
         whose ``extensions`` hold the request."""
         issue = self.get_object()
@@ -187,7 +194,7 @@ class IssueViewSet(
         url_path=r"extension-requests/(?P<extension_pk>[0-9]+)/decision",
         serializer_class=ExtensionDecisionSerializer,
     )
-    def extension_decision(self, request, pk=None, extension_pk=None):
+    def extension_decision(self, request, pk=None, extension_pk=None, format=None):
         """Approving grants what was asked unless the decision says otherwise; refusing needs a note."""
         issue = self.get_object()
         extension = get_object_or_404(ExtensionRequest, pk=extension_pk, issue=issue)
@@ -196,7 +203,7 @@ class IssueViewSet(
 
     @_action_schema(IssueSolutionSerializer, summary=_("Record that a solution is determined (stops the clock)"))
     @action(detail=True, methods=["post"], url_path="determine-solution", serializer_class=IssueSolutionSerializer)
-    def determine_solution(self, request, pk=None):
+    def determine_solution(self, request, pk=None, format=None):
         """The clock stops, on time or late; a pending extension request is withdrawn."""
         issue = self.get_object()
         issue = services.issue_determine_solution(issue=issue, by=request.user, **self._input(request))
@@ -204,7 +211,7 @@ class IssueViewSet(
 
     @_action_schema(IssueResolveSerializer, summary=_("Record the issue resolved"))
     @action(detail=True, methods=["post"], serializer_class=IssueResolveSerializer)
-    def resolve(self, request, pk=None):
+    def resolve(self, request, pk=None, format=None):
         """From open the clock stops; after a solution was determined it stays where it stopped."""
         issue = self.get_object()
         issue = services.issue_resolve(issue=issue, by=request.user, **self._input(request))
@@ -212,7 +219,7 @@ class IssueViewSet(
 
     @_action_schema(IssueReopenSerializer, summary=_("Reopen an issue whose clock had stopped, with a reason"))
     @action(detail=True, methods=["post"], serializer_class=IssueReopenSerializer)
-    def reopen(self, request, pk=None):
+    def reopen(self, request, pk=None, format=None):
         """The due date stands: a reopened issue past it is late."""
         issue = self.get_object()
         issue = services.issue_reopen(issue=issue, by=request.user, **self._input(request))
@@ -220,7 +227,7 @@ class IssueViewSet(
 
     @_action_schema(IssueRateSerializer, summary=_("Enter the platform's rating of the resolution (1 to 5)"))
     @action(detail=True, methods=["post"], serializer_class=IssueRateSerializer)
-    def rate(self, request, pk=None):
+    def rate(self, request, pk=None, format=None):
         """Entered by the platform's responsible cadre on its behalf; 1 or 2 reopens the issue."""
         issue = self.get_object()
         issue = services.issue_rate(issue=issue, by=request.user, **self._input(request))
@@ -231,7 +238,7 @@ class IssueViewSet(
         responses={200: IssueEventSerializer(many=True), 404: _NOT_VISIBLE},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def timeline(self, request, pk=None):
+    def timeline(self, request, pk=None, format=None):
         """What happened, who did it (null for the system), when, what changed (before/after), and the note."""
         issue = self.get_object()
         return Response(IssueEventSerializer(issue_timeline(issue), many=True).data)
@@ -239,10 +246,13 @@ class IssueViewSet(
 
 # --- the calendar -------------------------------------------------------------------------------
 
+_YEAR = re.compile(r"[0-9]{1,4}")
+
 
 class CalendarViewSet(viewsets.GenericViewSet):
     """The working-day calendar: due-date previews and which years are loaded (for everyone signed
-    in), and the admin's entries of holidays and makeup workdays (changed by admins only)."""
+    in), and the admin's entries of holidays and makeup workdays (changed by admins only).
+    Every handler takes ``format``, as ``IssueViewSet``'s do (the ``.json`` suffix routes)."""
 
     permission_classes = [ReadOrAdmin]
     pagination_class = None
@@ -258,7 +268,7 @@ class CalendarViewSet(viewsets.GenericViewSet):
         responses={200: CalendarDueSerializer, 400: _INVALID},
     )
     @action(detail=False, methods=["get"])
-    def due(self, request):
+    def due(self, request, format=None):
         query = CalendarDueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         issue_class, recorded_on = query.validated_data["issue_class"], query.validated_data["recorded_on"]
@@ -280,7 +290,7 @@ class CalendarViewSet(viewsets.GenericViewSet):
         responses=CalendarYearSerializer(many=True),
     )
     @action(detail=False, methods=["get"])
-    def years(self, request):
+    def years(self, request, format=None):
         notes = dict(CalendarYear.objects.values_list("year", "source_note"))
         rows = [
             {
@@ -310,14 +320,15 @@ class CalendarViewSet(viewsets.GenericViewSet):
         responses={200: CalendarChangeSerializer, 400: _INVALID, 403: _DENIED},
     )
     @action(detail=False, methods=["get", "post"])
-    def days(self, request):
+    def days(self, request, format=None):
         if request.method == "GET":
             days = self.get_queryset()
             year = request.query_params.get("year")
             if year:
                 # A date's year runs from 1 to 9999: anything else cannot name entries (and would
                 # overflow the date lookup).
-                if not year.isdigit() or not 1 <= int(year) <= 9999:
+                # ``str.isdigit`` is true of "²" too, which ``int`` refuses: ASCII digits only.
+                if not _YEAR.fullmatch(year) or not 1 <= int(year) <= 9999:
                     raise ValidationError({"year": [_("Enter a year between 1 and 9999.")]})
                 days = days.filter(date__year=int(year))
             return Response(CalendarDaySerializer(days, many=True).data)
@@ -339,7 +350,7 @@ class CalendarViewSet(viewsets.GenericViewSet):
         responses={200: CalendarImportResultSerializer, 400: _INVALID, 403: _DENIED},
     )
     @action(detail=False, methods=["post"])
-    def notice(self, request):
+    def notice(self, request, format=None):
         """A 400 on ``text`` names each sentence that looks like a day rule but could not be read;
         nothing is loaded until every one is read."""
         serializer = CalendarNoticeSerializer(data=request.data)

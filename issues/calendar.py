@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .models import WORKING_DAYS_BY_CLASS, CalendarDay, CalendarYear, ExtensionRequest
-from .workdays import WorkdayCalendar, YearStatus
+from .workdays import FIRST_DATE, LAST_DATE, WorkdayCalendar, YearStatus
 
 #: A pasted range may span at most this many days: a typo must not turn a whole year into holidays.
 MAX_RANGE_DAYS = 31
@@ -189,6 +189,13 @@ def parse_day_entries(text: str) -> list[DayEntry]:
             )
             continue
         first, last = dates[0], dates[-1]
+        if not (FIRST_DATE <= first and last <= LAST_DATE):
+            # Deadlines count on past the last day entered: 9999-12-31 would leave no room.
+            errors.append(
+                _("Line %(line)d: %(date)s: enter dates between %(first)s and %(last)s.")
+                % {"line": number, "date": date_text, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()}
+            )
+            continue
         if last < first:
             errors.append(_("Line %(line)d: the range ends before it starts.") % {"line": number})
             continue

@@ -3,7 +3,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.models import Assignment, Cadre, Unit
+from liaison.access import cadres_visible_to, choices_for_request, platforms_visible_to, units_visible_to
+from liaison.models import Assignment
+
+# The choices offered (the browsable API lists them in its filter form): only what the user may see.
+_units = choices_for_request(units_visible_to)
 
 from .models import ExtensionRequest, Issue, IssueClass, Supervision
 from .supervision import filter_supervisions
@@ -22,17 +26,18 @@ class IssueFilter(django_filters.FilterSet):
     service_area = django_filters.MultipleChoiceFilter(choices=Issue.ServiceArea.choices)
     cadre = django_filters.ModelChoiceFilter(
         field_name="platform__assignments__cadre",
-        queryset=Cadre.objects.all(),
+        queryset=choices_for_request(cadres_visible_to),
         method="filter_cadre",
         label=_("responsible cadre"),
     )
     unit = django_filters.ModelChoiceFilter(
         field_name="platform__assignments__cadre__unit",
-        queryset=Unit.objects.all(),
+        queryset=_units,
         method="filter_unit",
         label=_("unit of the responsible cadre"),
     )
-    handed_to_unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("lead unit"))
+    handed_to_unit = django_filters.ModelChoiceFilter(queryset=_units, label=_("lead unit"))
+    platform = django_filters.ModelChoiceFilter(queryset=choices_for_request(platforms_visible_to), label=_("platform"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue (as of today)"))
     provisional = django_filters.BooleanFilter(field_name="due_date_provisional", label=_("due date provisional"))
     due = django_filters.DateFromToRangeFilter(field_name="due_date", label=_("due date"))
@@ -79,7 +84,7 @@ class SupervisionFilter(django_filters.FilterSet):
                  ("closed", _("closed"))],
         method="filter_status", label=_("status"),
     )
-    unit = django_filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("responsible unit"))
+    unit = django_filters.ModelChoiceFilter(queryset=_units, label=_("responsible unit"))
     issue = django_filters.NumberFilter(field_name="issue_id", label=_("issue (id)"))
 
     class Meta:

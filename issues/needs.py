@@ -96,8 +96,7 @@ def need_raise(
     elif source == Source.CADRE:
         if by is None or not access.can_enter_need(by, platform=platform, on=today):
             raise PermissionDenied(
-                _("Only the cadre responsible for %(platform)s may enter a need on its behalf.")
-                % {"platform": platform}
+                _("Only the cadre responsible for the platform may enter a need on its behalf.")
             )
     else:
         raise ValueError(f"Unknown need source {source!r}")

@@ -92,6 +92,9 @@ class IssueSerializer(serializers.ModelSerializer):
     issue_class_display = serializers.CharField(source="get_issue_class_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     service_area_display = serializers.CharField(source="get_service_area_display", read_only=True)
+    #: "" while the clock runs. Declared so the schema's enum lists "" too (a read-only model field
+    #: loses ``allow_blank``, and the schema then refused what the API returns).
+    closure_kind = serializers.ChoiceField(choices=Issue.ClosureKind.choices, allow_blank=True, read_only=True)
     closure_kind_display = serializers.CharField(source="get_closure_kind_display", read_only=True)
     escalation_level_display = serializers.CharField(source="get_escalation_level_display", read_only=True)
     platform = serializers.SerializerMethodField()

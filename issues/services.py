@@ -34,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser as User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils import translation
@@ -96,6 +96,32 @@ def _record(
         issue=issue, kind=kind, actor=by, before=before or {}, after=after or {}, note=note,
         message=message, message_params=message_params or {},
     )
+
+
+#: The PostgreSQL advisory lock that orders calendar changes and deadline counts (any fixed number
+#: no other lock in the portal uses).
+CALENDAR_LOCK_KEY = 2026_13_0001
+
+
+def _hold_calendar(*, exclusive: bool = False) -> None:
+    """Hold the calendar until this transaction ends: alone (``exclusive``) to change it, shared to
+    count a deadline on it.
+
+    Without it, an issue recorded while an admin changed the calendar kept the old deadline: it
+    read the old calendar, and the change's recount of open issues did not see it yet. Now a
+    calendar change waits for the counts in progress to commit (its recount then sees them), and
+    a count started during a change waits for it to commit (and reads the new calendar: each
+    statement reads what is committed). Counts do not wait for each other. Taken first, before any
+    row lock, so the change's row locks on open issues cannot deadlock with it.
+
+    PostgreSQL only: on SQLite every transaction takes the database's write lock when it begins
+    (``transaction_mode`` IMMEDIATE), which serialises them already.
+    """
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [CALENDAR_LOCK_KEY])
 
 
 def _lock(issue: Issue) -> Issue:
@@ -195,14 +221,15 @@ def issue_create(
     Class A needs the ``answer`` given on the spot and is recorded as resolved; B, C and D get
     their deadline (10, 15 or 30 working days after ``recorded_on``).
     """
+    _hold_calendar()
     if recorded_on is None:
         recorded_on = contact.date if contact is not None else _today()
     if recorded_on > _today():
         raise ValidationError({"recorded_on": _("The recorded date cannot be in the future.")}, code="future")
     if not access.can_create_issue(by, platform=platform, on=recorded_on):
         raise _deny(
-            _("Only the cadre responsible for %(platform)s on %(date)s may record its issues.")
-            % {"platform": platform, "date": recorded_on.isoformat()}
+            _("Only the cadre responsible for the platform on %(date)s may record its issues.")
+            % {"date": recorded_on.isoformat()}
         )
     title, description, answer = title.strip(), description.strip(), answer.strip()
     errors = text_length_errors(description=(description, LONG_TEXT_MAX_LENGTH), answer=(answer, LONG_TEXT_MAX_LENGTH))
@@ -269,6 +296,7 @@ def issue_reclassify(*, issue: Issue, by: User, new_class: str, reason: str, ans
     To A: the issue is resolved now with ``answer`` (on time if before its due date). Among B, C
     and D: the handover is cleared, since each class goes to different units.
     """
+    _hold_calendar()
     issue = _lock(issue)
     if not access.can_reclassify_issue(by, issue):
         raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may reclassify this issue."))
@@ -635,6 +663,7 @@ def issue_decide_extension(
     Approving grants what was asked unless ``new_due_date`` or ``extra_working_days`` says
     otherwise; the new deadline is on the timeline with ``note``. Refusing needs a ``note``.
     """
+    _hold_calendar()
     issue = _lock(extension.issue)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if not access.can_decide_extension(by, issue):
@@ -818,6 +847,7 @@ def _reopen(issue: Issue, *, by, reason: str, message: str = "", message_params=
 @transaction.atomic
 def issue_reopen(*, issue: Issue, by: User, reason: str) -> Issue:
     """Reopen an issue whose clock had stopped, with a reason. The due date stands (see above)."""
+    _hold_calendar()  # a reopened class A issue starts a clock
     issue = _lock(issue)
     if not access.can_reopen_issue(by, issue):
         raise _deny(_("Only the responsible cadre, their unit leader or bureau staff may reopen this issue."))
@@ -850,6 +880,7 @@ def issue_rate(
     its room: it names this issue and closure), with ``by=None``. The RATED entry's
     ``after["source"]`` says which, for the evaluation.
     """
+    _hold_calendar()  # a low rating reopens, and a reopened class A issue starts a clock
     issue = _lock(issue)
     if source not in RATING_SOURCES:
         raise ValueError(f"Unknown rating source {source!r}")
@@ -1003,6 +1034,7 @@ def calendar_set_days(
     entered. Every open issue whose deadline moves gets a timeline entry, in this transaction.
     """
     _check_calendar_access(by)
+    _hold_calendar(exclusive=True)
     entries = list(entries)
     remove = sorted(set(remove))
     years = sorted(set(mark_years_loaded))
@@ -1085,6 +1117,7 @@ def calendar_set_year_loaded(*, year: int, loaded: bool, by: User, source_note: 
     provisional again (years the package covers stay loaded whatever is said here).
     """
     _check_calendar_access(by)
+    _hold_calendar(exclusive=True)
     if not FIRST_DATE.year <= year <= LAST_DATE.year:
         raise ValidationError({"year": _("Enter a year between 1900 and 9998.")})
     if loaded and (message := _check_year_loadable(year, load_calendar())):

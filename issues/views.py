@@ -8,6 +8,7 @@ with its ``issues.access`` predicate (403 when refused) and calls its one servic
 """
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -454,6 +455,19 @@ def due_preview(request):
     return render(request, "issues/partials/projected_due_date.html", {"projection": projection})
 
 
+def _id_or_none(text: str) -> int | None:
+    """A row id typed in a query string, or None: ASCII digits only (``str.isdigit`` is true of
+    "²", which ``int`` refuses) and within a database integer."""
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= _MAX_ID else None
+
+
+_ID = re.compile(r"[0-9]{1,19}")
+_MAX_ID = 2**63 - 1
+
+
 @login_required
 def issue_create(request):
     """A cadre records an issue one of their platforms raised (``?platform=<id>`` preselects it)."""
@@ -506,8 +520,8 @@ def issue_create(request):
         status = 400
     else:
         initial = {"recorded_on": today, "platform": request.GET.get("platform", "")}
-        contact_id = request.GET.get("contact", "")
-        contact = Contact.objects.filter(cadre=cadre, pk=contact_id).first() if contact_id.isdigit() else None
+        contact_id = _id_or_none(request.GET.get("contact", ""))
+        contact = Contact.objects.filter(cadre=cadre, pk=contact_id).first() if contact_id else None
         if contact is not None:
             initial.update(contact=contact.pk, platform=contact.platform_id, recorded_on=contact.date)
         if not initial["platform"] and len(platforms) == 1:

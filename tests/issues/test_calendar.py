@@ -114,7 +114,7 @@ def test_days_and_years_outside_1900_to_9998_are_refused_however_they_come(admin
         reverse("admin:issues_calendarday_import"), {"text": "0001-01-01 holiday 公元元年\n", "mark_loaded": "on"}
     )
     assert response.status_code == 200
-    assert "0001-01-01: " in response.content.decode()
+    assert any("0001-01-01" in message for message in response.context["form"].errors["text"])
     assert not CalendarDay.objects.exists() and not CalendarYear.objects.exists()
 
 

@@ -5,6 +5,10 @@ from django.utils.translation import gettext as _
 
 from issues.calendar import load_calendar
 
+#: The longest count, either way: about ten years of working days, far beyond any deadline. An
+#: absurd count otherwise walks day by day for millions of days before failing.
+MAX_WORKING_DAYS = 2500
+
 
 class Command(BaseCommand):
     help = _("Print the Nth working day after a date (the date itself not counted), and whether it is provisional.")
@@ -18,6 +22,11 @@ class Command(BaseCommand):
             start = datetime.date.fromisoformat(date)
         except ValueError:
             raise CommandError(_("%(date)s is not a date; write YYYY-MM-DD.") % {"date": date})
+        if abs(n) > MAX_WORKING_DAYS:
+            raise CommandError(
+                _("%(n)d working days is too many: count at most %(max)d, forwards or backwards.")
+                % {"n": n, "max": MAX_WORKING_DAYS}
+            )
         calendar = load_calendar()
         try:
             due, provisional = calendar.add_working_days(start, n)
