@@ -10,7 +10,7 @@ from django.forms import DateInput
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from liaison.access import platforms_visible_to
+from liaison.access import choices_for_request, platforms_visible_to, units_visible_to
 from liaison.models import Assignment, Unit
 
 from .models import (
@@ -50,7 +50,7 @@ class AchievementFilter(django_filters.FilterSet):
     )
     platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform"), empty_label=_("All platforms"))
     unit = django_filters.ModelChoiceFilter(
-        field_name="platform__assignments__cadre__unit", queryset=Unit.objects.all(), method="filter_unit",
+        field_name="platform__assignments__cadre__unit", queryset=choices_for_request(units_visible_to), method="filter_unit",
         label=_("Unit"), empty_label=_("All units"),
     )
     collected_after = django_filters.DateFilter(
@@ -84,7 +84,8 @@ class DemandFilter(django_filters.FilterSet):
         choices=TechnologyField.choices, label=_("Technology field"), empty_label=_("All fields")
     )
     unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.PARK]), label=_("District or park"),
+        queryset=choices_for_request(units_visible_to, Unit.objects.filter(kind__in=[Unit.Kind.DISTRICT, Unit.Kind.PARK])),
+        label=_("District or park"),
         empty_label=_("All districts and parks"),
     )
     raised_after = django_filters.DateFilter(
@@ -130,7 +131,7 @@ class ServiceRecordFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ServiceKind.choices, label=_("Kind of service"),
                                        empty_label=_("All kinds"))
     platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("Platform"), empty_label=_("All platforms"))
-    unit = django_filters.ModelChoiceFilter(field_name="given_by__unit", queryset=Unit.objects.all(), label=_("Unit"),
+    unit = django_filters.ModelChoiceFilter(field_name="given_by__unit", queryset=choices_for_request(units_visible_to), label=_("Unit"),
                                             empty_label=_("All units"))
     given_from = django_filters.DateFilter(field_name="given_on", lookup_expr="gte", label=_("From"),
                                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

@@ -65,8 +65,8 @@ def _content_errors(
 
 def _refuse(platform: Platform, on: datetime.date):
     return PermissionDenied(
-        _("Only the cadre responsible for %(platform)s on %(date)s, or bureau staff, may record its services.")
-        % {"platform": platform, "date": on.isoformat()}
+        _("Only the cadre responsible for the platform on %(date)s, or bureau staff, may record its services.")
+        % {"date": on.isoformat()}
     )
 
 

@@ -201,8 +201,8 @@ def achievement_collect(
         raise ValidationError({"collected_on": _("The collection date cannot be in the future.")}, code="future")
     if not access.can_collect_achievement(by, platform=platform, on=collected_on):
         raise PermissionDenied(
-            _("Only the cadre responsible for %(platform)s on %(date)s may collect its achievements.")
-            % {"platform": platform, "date": collected_on.isoformat()}
+            _("Only the cadre responsible for the platform on %(date)s may collect its achievements.")
+            % {"date": collected_on.isoformat()}
         )
     title, description = title.strip(), description.strip()
     registration_numbers, sub_field = registration_numbers.strip(), sub_field.strip()

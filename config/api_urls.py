@@ -1,9 +1,10 @@
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from achievements.api import AchievementViewSet, DemandViewSet, MatchViewSet, ServiceRecordViewSet
+from config.auth_views import PortalObtainAuthToken
 from evaluation.api import CadreEvaluationViewSet, ReportViewSet, UnitEvaluationViewSet
 from issues.api import CalendarViewSet, IssueViewSet
 from issues.supervision_api import SupervisionViewSet
@@ -31,7 +32,10 @@ router.register("reports", ReportViewSet, basename="report")
 urlpatterns = [
     path("", include(router.urls)),
     path("", include("liaison.bulk_api")),  # import of the scheme's lists: api-import-<kind>
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", PortalObtainAuthToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("schema/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Swagger UI's start script is a file (the split view), so scripts stay 'self' only; its React
+    # code sets style attributes as it draws, which only this page's policy allows.
+    path("schema/docs/", csp_update({"style-src": ["'unsafe-inline'"]})(
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]

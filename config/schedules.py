@@ -164,6 +164,16 @@ SCHEDULES: tuple[Schedule, ...] = (
         former_names=("issues: deliver pending notifications",),
         former_tasks=("issues.tasks.deliver_pending_notifications",),
     ),
+    Schedule(
+        label=_("Forget old idempotency keys"),
+        task="notices.tasks.forget_idempotency_keys",
+        minute="30",
+        hour="3",
+        description=_(
+            "Deletes the keys that stop a form or API request sent twice from saving twice, once they are "
+            "more than a day old."
+        ),
+    ),
 )
 
 

@@ -5,9 +5,11 @@ refuses to start without ``SECRET_KEY``), no debug, secure cookies and HSTS. Eve
 development default that needs no server: a SQLite file and a file-system Celery broker.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,8 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
+#: The key in the repository: development's default, refused in production (config/checks.py).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-3b1f0c2e9d8a7654-do-not-deploy"
 
 if PRODUCTION:
     # No default: a production portal must never run on a key that is in the repository.
@@ -30,7 +34,7 @@ if PRODUCTION:
     if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-3b1f0c2e9d8a7654-do-not-deploy")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
@@ -56,6 +60,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_ratelimit",
+    "axes",
+    # The project's own app: the sign-in doors' receivers (config/auth.py), the audit (config/audit.py),
+    # the production profile's checks (config/checks.py).
+    "config.apps.PortalConfig",
     "notices",
     "platforms",
     "liaison",
@@ -74,8 +82,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it turns a sign-in refused for a lockout into the lockout page (config.auth).
+    "axes.middleware.AxesMiddleware",
 ]
+if PRODUCTION:
+    # The app serves its own static files, compressed and with hashed names (STORAGES below).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -150,6 +164,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["config.auth.PortalAxesBackend", "django.contrib.auth.backends.ModelBackend"]
+# A session ends after a working day without a request (each request moves the end on).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+#: API tokens (config.auth) are refused this many hours after they were issued; a password change ends them.
+PORTAL_API_TOKEN_HOURS = env.int("PORTAL_API_TOKEN_HOURS", default=24 * 30)
+#: Token requests (POST /api/v1/auth/token/) per client address (DRF's throttle; axes locks out on top).
+PORTAL_API_TOKEN_RATE = env.str("PORTAL_API_TOKEN_RATE", default="20/min")
+# Brute force (django-axes, on the sign-in page, the admin's and the API token endpoint): after
+# AXES_FAILURE_LIMIT failed sign-ins for one username, or from one address, sign-in is refused for
+# AXES_COOLOFF_MINUTES; admins unlock in the admin (Access attempts). Every sign-in, failed or not,
+# and every sign-out is logged there too (Access logs, Access failures).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.auth.client_ip"  # the address the rate limits use (RATELIMIT_IP_META_KEY)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -171,6 +206,27 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# ---------------------------------------------------------------------------------------------
+# Content-Security-Policy (django-csp)
+# ---------------------------------------------------------------------------------------------
+# Only the portal's own assets: no inline script, no inline style (templates and static/js set
+# none; htmx's own indicator style is off, see base.html), images from the portal or data: URLs
+# (the icon, the QR codes). The browser tests run with it on (tests/browser/test_csp.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # ---------------------------------------------------------------------------------------------
 # E-mail
@@ -225,9 +281,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "config.auth.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "config.auth.PortalBrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -246,6 +306,10 @@ SPECTACULAR_SETTINGS = {
     # Served by the portal itself: the docs page loads nothing from the internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The schema and its docs: anyone in development, a signed-in user in production.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.IsAuthenticated" if PRODUCTION else "rest_framework.permissions.AllowAny"
+    ],
     # Units and contacts both have a ``kind``: name their enums instead of a generated hash.
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "liaison.models.Unit.Kind",
@@ -313,8 +377,16 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+    # The load balancer probes /healthz/ over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+
+# The health endpoint (config/health.py): how long it waits for the broker, and how old beat's
+# last run may be (beat sends a job every minute; 0 reports its last run without judging it,
+# development's default, where beat often is not running).
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=2.0)
+HEALTH_BEAT_MAX_AGE_MINUTES = env.int("HEALTH_BEAT_MAX_AGE_MINUTES", default=15 if PRODUCTION else 0)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from achievements.views import contact_new
+from config.health import healthz
 from evaluation.views import bureau_dashboard, unit_dashboard
 from notices.views import PortalLoginView, set_language
 
@@ -14,6 +15,8 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The load balancer's probe: no sign-in, no secrets (config/health.py).
+    path("healthz/", healthz, name="healthz"),
     # Django's switch (django.conf.urls.i18n), wrapped to record a signed-in user's choice for e-mail.
     path("i18n/setlang/", set_language, name="set_language"),
     # Sign-in, which also brings a user's saved language to a browser that has none yet.

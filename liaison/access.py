@@ -174,6 +174,17 @@ def units_overseen_by(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset if roles.sees_everything else queryset.filter(pk__in=roles.led_unit_ids)
 
 
+def choices_for_request(visible_to, queryset: QuerySet | None = None):
+    """A filter's choices as a callable of the request (django-filter's ``queryset=``): the rows
+    ``visible_to(user, queryset)`` lets the request's user see, none without a request, so that no
+    filter form (the browsable API's included) names what its reader may not see."""
+
+    def choices(request) -> QuerySet:
+        return visible_to(getattr(request, "user", None), queryset)
+
+    return choices
+
+
 def get_visible_or_404(queryset: QuerySet, **lookup):
     """The one object from an already scoped queryset, or 404 (never 403: do not leak existence)."""
     try:

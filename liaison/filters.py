@@ -6,9 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from platforms.models import Platform
 
 from . import lists
-from .access import units_overseen_by
+from .access import choices_for_request, cadres_visible_to, platforms_visible_to, units_overseen_by, units_visible_to
 from .models import Assignment, Cadre, Contact, Unit
 from .selectors import incomplete_cadres
+
+
+# The API's choices: only what the user may see (the browsable API lists them in its filter form).
+_units = choices_for_request(units_visible_to)
+_cadres = choices_for_request(cadres_visible_to)
+_platforms = choices_for_request(platforms_visible_to)
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -20,6 +26,7 @@ class UnitFilter(django_filters.FilterSet):
 class CadreFilter(django_filters.FilterSet):
     """``incomplete`` needs the queryset annotated with ``active_platform_count``."""
 
+    unit = django_filters.ModelChoiceFilter(queryset=_units, label=_("unit"))
     incomplete = django_filters.BooleanFilter(
         method="filter_incomplete", label=_("active and serving fewer platforms than the minimum")
     )
@@ -34,7 +41,9 @@ class CadreFilter(django_filters.FilterSet):
 
 
 class AssignmentFilter(django_filters.FilterSet):
-    unit = django_filters.ModelChoiceFilter(field_name="cadre__unit", queryset=Unit.objects.all(), label=_("unit"))
+    cadre = django_filters.ModelChoiceFilter(queryset=_cadres, label=_("cadre"))
+    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("platform"))
+    unit = django_filters.ModelChoiceFilter(field_name="cadre__unit", queryset=_units, label=_("unit"))
     active = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull", label=_("active"))
 
     class Meta:
@@ -45,6 +54,8 @@ class AssignmentFilter(django_filters.FilterSet):
 class ContactFilter(django_filters.FilterSet):
     """``date_after`` and ``date_before`` bound the date, both inclusive."""
 
+    platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("platform"))
+    cadre = django_filters.ModelChoiceFilter(queryset=_cadres, label=_("cadre"))
     date = django_filters.DateFromToRangeFilter(label=_("date"))
 
     class Meta:

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from liaison.models import Cadre, Unit
+from liaison.access import cadres_visible_to, choices_for_request, units_visible_to
 
 from .models import Platform
 
@@ -16,13 +16,13 @@ class PlatformFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Platform.Category.choices)
     cadre = django_filters.ModelChoiceFilter(
         field_name="assignments__cadre",
-        queryset=Cadre.objects.all(),
+        queryset=choices_for_request(cadres_visible_to),
         method="filter_active_assignment",
         label=_("responsible cadre"),
     )
     unit = django_filters.ModelChoiceFilter(
         field_name="assignments__cadre__unit",
-        queryset=Unit.objects.all(),
+        queryset=choices_for_request(units_visible_to),
         method="filter_active_assignment",
         label=_("unit of the responsible cadre"),
     )

@@ -64,6 +64,15 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def sessions_outlast_the_clock(settings):
+    """Tests move the clock by days with one signed-in client, and count a page's queries: a session
+    lasts for the test and is not re-saved on every request. The production values (a working day,
+    moved on by every request) are tested in tests/test_locked_doors.py."""
+    settings.SESSION_COOKIE_AGE = 366 * 24 * 60 * 60
+    settings.SESSION_SAVE_EVERY_REQUEST = False
+
+
 @pytest.fixture
 def english_pages(client, settings):
     """The test client reads pages in English, as a user who chose English with the switch."""
