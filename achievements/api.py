@@ -14,6 +14,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from notices.idempotency import idempotent
+
 from . import selectors, service_records, services
 from .filters import AchievementFilter, DemandFilter, MatchFilter, ServiceRecordFilter
 from .selectors import achievement_list, achievement_timeline, demand_list, match_list, service_record_list
@@ -94,6 +96,7 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    @idempotent
     def create(self, request):
         achievement = services.achievement_collect(by=request.user, **self._input(request))
         return self._fresh(achievement, status.HTTP_201_CREATED)
@@ -193,6 +196,7 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
+    @idempotent
     def create(self, request):
         demand = services.demand_raise(by=request.user, **self._input(request, DemandInputSerializer))
         return self._fresh(demand, status.HTTP_201_CREATED)
@@ -245,6 +249,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _fresh(self, match, status_code=status.HTTP_200_OK):
         return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data, status=status_code)
 
+    @idempotent
     def create(self, request):
         serializer = MatchConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -308,6 +313,7 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def _fresh(self, record, status_code=status.HTTP_200_OK):
         return Response(ServiceRecordSerializer(self.get_queryset().get(pk=record.pk)).data, status=status_code)
 
+    @idempotent
     def create(self, request):
         record = service_records.service_record_create(by=request.user, **self._input(request))
         return self._fresh(record, status.HTTP_201_CREATED)

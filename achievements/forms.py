@@ -6,6 +6,8 @@ shows the service's field errors in place. Field names match the services' argum
 service's ``ValidationError`` lands on the field that collected the value.
 """
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
@@ -364,6 +366,25 @@ CONTACT_SECTIONS = {
     ACHIEVEMENTS_PREFIX: ContactAchievementFormSet,
     SERVICES_PREFIX: ContactServiceFormSet,
 }
+
+
+class RetryKeyForm(forms.Form):
+    """The contact form's idempotency key: a random value made when the form is shown, so that the
+    same form submitted twice (a second tap on a weak connection) saves once
+    (``notices.idempotency``). Optional: a page from before it existed posts without one."""
+
+    idempotency_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    @classmethod
+    def fresh(cls) -> "RetryKeyForm":
+        return cls(initial={"idempotency_key": uuid.uuid4()})
+
+    @property
+    def key(self) -> str:
+        """The key posted, or "" when there is none (or it is not one this form made)."""
+        if not self.is_valid() or self.cleaned_data["idempotency_key"] is None:
+            return ""
+        return str(self.cleaned_data["idempotency_key"])
 
 
 def contact_formsets(data=None) -> dict:

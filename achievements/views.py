@@ -19,6 +19,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -29,6 +30,7 @@ from issues.access import issues_visible_to
 from liaison.access import get_visible_or_404, platforms_loggable_by, platforms_visible_to, role_required, roles_of
 from liaison.forms import ContactForm
 from liaison.models import Contact, Unit, user_display_name
+from notices import idempotency
 
 from . import access, selectors, service_records, services
 from .access import achievements_visible_to
@@ -48,6 +50,7 @@ from .forms import (
     MatchStatusForm,
     PortalForm,
     ReasonForm,
+    RetryKeyForm,
     ServiceRecordDeleteForm,
     ServiceRecordForm,
     ServiceRecordUpdateForm,
@@ -843,29 +846,45 @@ def contact_new(request):
         fixed_platform = choices[0]
 
     if request.method == "POST":
+        retry = RetryKeyForm(request.POST)
+        if retry.key and (first := idempotency.idempotent_replay(user=request.user, key=retry.key,
+                                                                  fingerprint=CONTACT_FORM_FINGERPRINT)):
+            return _contact_already_saved(request, first)
         form = ContactForm(request.POST, platforms=platforms)
         formsets = contact_formsets(request.POST)
         if form.is_valid() and all(formset.is_valid() for formset in formsets.values()):
             logged = {prefix: rows_to_log(formset) for prefix, formset in formsets.items()}
             data = form.cleaned_data
-            try:
+
+            def log():
                 contact = contact_log(
                     cadre=roles.cadre, platform=data["platform"], date=data["date"], kind=data["kind"],
                     summary=data["summary"], people_met=data["people_met"], needs=data["needs"],
                     issues=logged[ISSUES_PREFIX][0], achievements=logged[ACHIEVEMENTS_PREFIX][0],
                     services=logged[SERVICES_PREFIX][0], by=request.user,
                 )
+                landing = reverse("platforms:detail", kwargs={"pk": contact.platform_id})
+                return idempotency.Outcome(status=302, location=landing), contact
+
+            try:
+                outcome, contact = idempotency.idempotent_run(
+                    user=request.user, key=retry.key, fingerprint=CONTACT_FORM_FINGERPRINT, run=log)
             except ValidationError as error:
                 apply_contact_log_errors(error, form=form,
                                          section_forms={prefix: rows for prefix, (_r, rows) in logged.items()})
             else:
+                if outcome.replayed:  # a twin submit, saved while this one was checked
+                    return _contact_already_saved(request, outcome)
                 counts = {prefix: len(rows) for prefix, (rows, _f) in logged.items()}
                 messages.success(request, _contact_saved_message(contact, counts))
-                return redirect("platforms:detail", pk=contact.platform_id)
+                return redirect(outcome.location)
+        if not retry.key:
+            retry = RetryKeyForm.fresh()
     else:
         initial = {"platform": fixed_platform} if fixed_platform else {}
         form = ContactForm(platforms=platforms, initial=initial)
         formsets = contact_formsets()
+        retry = RetryKeyForm.fresh()
 
     return render(request, "achievements/contact_form.html", {
         "form": form,
@@ -876,7 +895,18 @@ def contact_new(request):
         "sections": list(formsets.values()),
         "fixed_platform": fixed_platform,
         "has_platforms": platforms.exists(),
+        "retry_form": retry,
     })
+
+
+#: The contact form's requests all look alike to its keys: a key is made per form shown.
+CONTACT_FORM_FINGERPRINT = idempotency.fingerprint_of("achievements:contact_new")
+
+
+def _contact_already_saved(request, first):
+    """A second submit of a form already saved: nothing is saved again; land where the first did."""
+    messages.info(request, _("This contact was already saved (the form was sent twice); it was not saved again."))
+    return redirect(first.location)
 
 
 def _contact_saved_message(contact, counts: dict) -> str:

@@ -15,6 +15,8 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from notices.idempotency import idempotent
+
 from . import selectors, services
 from .access import (
     assignments_visible_to,
@@ -199,6 +201,7 @@ class CadreViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"], url_path="hand-over", serializer_class=CadreHandOverSerializer,
             permission_classes=[HandsOverCadres])
+    @idempotent
     def hand_over(self, request, pk=None):
         cadre = get_visible_or_404(cadres_handed_over_by(request.user, Cadre.objects.select_related("user", "unit")),
                                    pk=pk)
@@ -246,6 +249,7 @@ class AssignmentViewSet(
             return AssignmentCreateSerializer
         return super().get_serializer_class()
 
+    @idempotent
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -292,6 +296,7 @@ class ContactViewSet(
             return ContactCreateSerializer
         return super().get_serializer_class()
 
+    @idempotent
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

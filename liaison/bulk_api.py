@@ -12,6 +12,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notices.idempotency import idempotent
+
 from . import bulk
 from .access import roles_of
 
@@ -71,6 +73,7 @@ class ListImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
     kind = ""
 
+    @idempotent
     def post(self, request):
         serializer = ListUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

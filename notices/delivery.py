@@ -1,4 +1,5 @@
-"""E-mail delivery of notifications, exactly once, never waiting on the broker.
+"""E-mail delivery of notifications, never waiting on the broker: each row is marked sent once; the
+e-mail itself is at least once (a resend after a crash carries the same Message-ID, ``message_id``).
 
 - After the transaction that writes notifications commits, a ``deliver_notifications`` task is
   enqueued for the new rows. The enqueue never raises and never waits long: with the broker down
@@ -13,11 +14,13 @@ An e-mail is rendered at delivery in its recipient's language (``NotificationPre
 the portal's default), and links to the page of what it is about (its topic), else the inbox.
 """
 
+import hashlib
 import logging
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -116,7 +119,8 @@ def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int
     One row per transaction: claim it (``select_for_update(skip_locked=True)``, so concurrent
     workers share the queue without taking the same row), send, stamp ``emailed_at``, commit.
     SMTP is at-least-once: a crash after the server accepted a message and before the commit
-    sends that one message again on the next run. Stamping each row in its own short transaction
+    sends that one message again on the next run, with the same Message-ID (``message_id``), so the
+    receiving side can tell it is the same message. Stamping each row in its own short transaction
     keeps that window to one message and the milliseconds between the server's reply and the
     commit. Users without an e-mail address are marked skipped (the inbox still has it).
     """
@@ -198,6 +202,15 @@ def _attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
     return topic.attachments(record_id)
 
 
+def message_id(notification: Notification) -> str:
+    """The e-mail's Message-ID, derived from the notification's unique key: a resend after an
+    interruption between the mail server's acceptance and the "sent" mark carries the same one, so
+    mail clients and servers see the same message again (SMTP itself is at least once)."""
+    digest = hashlib.sha256(notification.key.encode()).hexdigest()[:40]
+    domain = urlsplit(settings.PORTAL_SITE_URL).hostname or "liaison.invalid"
+    return f"<notification.{digest}@{domain}>"
+
+
 def _message(notification: Notification, address: str, connection) -> EmailMessage:
     if notification.recipient_id is None:
         # Someone outside the portal: the portal's language, and no link to pages they cannot open
@@ -215,7 +228,7 @@ def _message(notification: Notification, address: str, connection) -> EmailMessa
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,
-        headers={"X-Liaison-Notification": notification.key},
+        headers={"X-Liaison-Notification": notification.key, "Message-ID": message_id(notification)},
     )
     for filename, content, mimetype in _attachments(notification):
         message.attach(filename, content, mimetype)

@@ -163,3 +163,35 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return f"{sweep_label(self.kind)} {self.day.isoformat()}"
+
+
+class IdempotencyKey(models.Model):
+    """A request that created something, remembered by the key its client sent with it, so that a
+    retry (a second tap on a weak connection, a client resending a POST) answers as the first did
+    instead of creating again (``notices.idempotency``). Keys are per user; they are forgotten
+    after a day (``idempotency_keys_forget``, a periodic job in ``config.schedules``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    #: What the client sent: the contact form's hidden field, or the API's ``Idempotency-Key`` header.
+    key = models.CharField(_("key"), max_length=255)
+    #: What the request was (method, path and a digest of its body): the same key with another
+    #: request is refused rather than answered with the first one's response.
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    #: The first response: its status, its body (the API's JSON) and where it led (the form's redirect).
+    status = models.PositiveSmallIntegerField(_("response status"))
+    body = models.JSONField(_("response body"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotencykey_one_per_user_and_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.key}"

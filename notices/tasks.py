@@ -11,7 +11,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import delivery
+from . import delivery, idempotency
 
 #: Transient failures worth another try: the database restarting, a connection dropped.
 RETRY_ON = (DatabaseError, ConnectionError, TimeoutError)
@@ -53,3 +53,9 @@ def deliver_pending_notifications() -> dict:
     """E-mail every notification still waiting (every minute, so nothing waits on the broker)."""
     result = delivery.deliver_pending()
     return {"sent": len(result.sent), "skipped": len(result.skipped), "failed": len(result.failed)}
+
+
+@shared_task(name="notices.tasks.forget_idempotency_keys", **RETRY_OPTIONS)
+def forget_idempotency_keys() -> dict:
+    """Delete the idempotency keys older than a day (daily; ``notices.idempotency``)."""
+    return {"deleted": idempotency.idempotency_keys_forget()}

@@ -791,7 +791,7 @@ VISIBLE = {
 }
 #: Pages anyone may open without signing in.
 PUBLIC = {"login", "admin:login", "set_language", "api-root", "api-schema", "api-docs", "api-token",
-          "voice:rating", "voice:standing", "voice:standing_need"}
+          "voice:rating", "voice:standing", "voice:standing_need", "healthz"}
 
 
 class LinkVisit:

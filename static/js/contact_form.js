@@ -62,6 +62,36 @@
     params["recorded_on"] = dateInput ? dateInput.value : "";
   });
 
+  // The sticky save bar must not cover the field the keyboard moves to: a browser scrolls a field
+  // that is partly in view no further, so lift it above the bar (portal.css sets the margins).
+  var bar = form.querySelector(".submit-bar");
+  form.addEventListener("focusin", function (event) {
+    if (!bar || bar.contains(event.target)) return;
+    var target = event.target.matches(".btn-check") ? form.querySelector("label[for='" + event.target.id + "']") : event.target;
+    if (!target) return;
+    var covered = target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+    if (covered > 0) window.scrollBy(0, covered + 8);
+  });
+
+  // After a failed submit the keyboard starts at the first field in error, not at the top of the
+  // page; the alert above the form says what happened. A radio group's error (the platform, the
+  // kind, an issue's class) belongs to its fieldset: focus goes to the group's chosen or first radio.
+  var firstError = form.querySelector(".invalid-feedback");
+  if (firstError) {
+    var field = document.getElementById(firstError.id.replace(/_error$/, ""));
+    if (!field || field.type === "hidden") {
+      var group = firstError.closest("fieldset") || firstError.parentElement;
+      field = group && (group.querySelector("input:checked:not([type='hidden'])") ||
+                        group.querySelector("input:not([type='hidden']), select, textarea"));
+    }
+    if (field) {
+      field.focus();
+    } else {
+      var summary = document.getElementById("form-errors");
+      if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }
+    }
+  }
+
   // A second tap on "save" while the first request is on its way must not log the contact twice.
   form.addEventListener("submit", function () {
     var save = document.getElementById("save-contact");

@@ -60,7 +60,7 @@ def test_the_migration_put_every_schedule_in_beats_tables():
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("task", flat=True)) == {
         "issues.tasks.sweep_deadlines", "liaison.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
         "notices.tasks.deliver_pending_notifications", "achievements.tasks.sweep_stale_achievements",
-        "issues.tasks.sweep_supervisions", "issues.tasks.sweep_needs",
+        "issues.tasks.sweep_supervisions", "issues.tasks.sweep_needs", "notices.tasks.forget_idempotency_keys",
     }
 
 
