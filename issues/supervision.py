@@ -49,7 +49,7 @@ from notices.services import Notice, notices_send
 from . import access, notices
 from .calendar import load_calendar
 from .models import EscalationLevel, Issue, IssueEvent, Supervision
-from .services import _active_user_ids, _deny, _lock, _record
+from .services import _active_user_ids, _deny, _hold_calendar, _lock, _record
 from .workdays import WorkdayCalendar
 
 Kind = IssueEvent.Kind
@@ -132,6 +132,7 @@ def _notify_unit(supervision: Supervision, issue: Issue, *, by) -> None:
 @transaction.atomic
 def supervision_open(*, issue: Issue, by: User, instruction: str, reply_working_days: int) -> Supervision:
     """Open a supervision on ``issue`` (bureau staff): the unit replies within ``reply_working_days``."""
+    _hold_calendar()  # its reply-by date is counted on the calendar: not while it changes
     issue = _lock(issue)
     if not access.can_supervise(by, issue):
         raise _deny(_("Only bureau staff may open a supervision."))
@@ -231,6 +232,7 @@ def supervision_close(*, supervision: Supervision, by: User, note: str = "") -> 
 def supervision_renew(*, supervision: Supervision, by: User, instruction: str, reply_working_days: int) -> Supervision:
     """Send a live supervision back (bureau staff): a new instruction and a new reply-by date counted
     from today. The reply, if any, stays on the timeline; the unit is told again."""
+    _hold_calendar()  # the new reply-by date is counted on the calendar: not while it changes
     supervision = _lock_supervision(supervision)
     if not access.can_supervise(by):
         raise _deny(_("Only bureau staff may renew a supervision."))
