@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.access import roles_of, serves_platform_on
+from liaison.access import roles_of, served_now_by, serves_platform_on
 from liaison.models import Assignment, Unit
 from platforms.models import Platform
 
@@ -49,12 +49,9 @@ def achievements_stewarded_by(user, queryset: QuerySet | None = None) -> QuerySe
     roles = roles_of(user)
     if roles.supervises:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
-    condition = Q(pk__in=[])
+    condition = served_now_by(roles, OuterRef("platform_id"))
     if roles.cadre is not None:
-        condition |= Q(collected_by=roles.cadre) | Exists(active.filter(cadre=roles.cadre))
-    if roles.led_unit_ids:
-        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
+        condition |= Q(collected_by=roles.cadre)
     return queryset.filter(condition)
 
 

@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.access import roles_of, serves_platform_on
+from liaison.access import roles_of, served_now_by, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
@@ -203,13 +203,9 @@ def needs_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     roles = roles_of(user)
     if roles.supervises:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
-    condition = Q(pk__in=[])
-    if roles.is_cadre:
-        condition |= Exists(active.filter(cadre=roles.cadre))
-    if roles.is_unit_leader:
-        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
-    return queryset.filter(condition)
+    # Not platforms_visible_to: the office's leader sees every platform but classifies only the
+    # needs of the units they lead.
+    return queryset.filter(served_now_by(roles, OuterRef("platform_id")))
 
 
 def can_classify_need(user, need: PlatformNeed) -> bool:

@@ -94,19 +94,26 @@ def forget_roles(user) -> None:
 # --- scoped querysets ---------------------------------------------------------------------------
 
 
+def served_now_by(roles: Roles, platform) -> Q:
+    """Whether the platform ``platform`` (an ``OuterRef`` to the queried row's platform) is served now
+    by the user's own cadre role or by a cadre of a unit they lead: the rule every record of a
+    platform (the platform itself, its needs, its achievements) is seen by, short of seeing all."""
+    active = Assignment.objects.active().filter(platform=platform)
+    condition = Q(pk__in=[])
+    if roles.is_unit_leader:
+        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
+    if roles.is_cadre:
+        condition |= Exists(active.filter(cadre=roles.cadre))
+    return condition
+
+
 def platforms_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     """Platforms the user may see: all for bureau staff; a leader's units'; a cadre's own."""
     queryset = Platform.objects.all() if queryset is None else queryset
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("pk"))
-    condition = Q(pk__in=[])
-    if roles.is_unit_leader:
-        condition |= Exists(active.filter(cadre__unit_id__in=roles.led_unit_ids))
-    if roles.is_cadre:
-        condition |= Exists(active.filter(cadre=roles.cadre))
-    return queryset.filter(condition)
+    return queryset.filter(served_now_by(roles, OuterRef("pk")))
 
 
 def cadres_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
