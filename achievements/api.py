@@ -97,48 +97,48 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return serializer.validated_data
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         achievement = services.achievement_collect(by=request.user, **self._input(request))
         return self._fresh(achievement, status.HTTP_201_CREATED)
 
     @_action_schema(AchievementAssessSerializer, summary=_("Assess the achievement (collected -> assessed, or again)"))
     @action(detail=True, methods=["post"], serializer_class=AchievementAssessSerializer)
-    def assess(self, request, pk=None):
+    def assess(self, request, pk=None, format=None):
         achievement = services.achievement_assess(achievement=self.get_object(), by=request.user,
                                                   **self._input(request))
         return self._fresh(achievement)
 
     @_action_schema(AchievementAdvanceSerializer, summary=_("Move forward one stage: assessed -> matched -> negotiating"))
     @action(detail=True, methods=["post"], serializer_class=AchievementAdvanceSerializer)
-    def advance(self, request, pk=None):
+    def advance(self, request, pk=None, format=None):
         achievement = services.achievement_advance(achievement=self.get_object(), by=request.user,
                                                    **self._input(request))
         return self._fresh(achievement)
 
     @_action_schema(AchievementTransformSerializer, summary=_("Record the transformation (from matched or negotiating)"))
     @action(detail=True, methods=["post"], serializer_class=AchievementTransformSerializer)
-    def transform(self, request, pk=None):
+    def transform(self, request, pk=None, format=None):
         achievement = services.achievement_transform(achievement=self.get_object(), by=request.user,
                                                      **self._input(request))
         return self._fresh(achievement)
 
     @_action_schema(AchievementDropSerializer, summary=_("Drop the achievement, with the reason"))
     @action(detail=True, methods=["post"], serializer_class=AchievementDropSerializer)
-    def drop(self, request, pk=None):
+    def drop(self, request, pk=None, format=None):
         achievement = services.achievement_drop(achievement=self.get_object(), by=request.user,
                                                 **self._input(request))
         return self._fresh(achievement)
 
     @_action_schema(AchievementReasonSerializer, summary=_("Step back one stage, with the reason"))
     @action(detail=True, methods=["post"], url_path="step-back", serializer_class=AchievementReasonSerializer)
-    def step_back(self, request, pk=None):
+    def step_back(self, request, pk=None, format=None):
         achievement = services.achievement_step_back(achievement=self.get_object(), by=request.user,
                                                      **self._input(request))
         return self._fresh(achievement)
 
     @_action_schema(AchievementCommentSerializer, summary=_("Comment on the achievement's timeline"), responses_code=201)
     @action(detail=True, methods=["post"], serializer_class=AchievementCommentSerializer)
-    def comments(self, request, pk=None):
+    def comments(self, request, pk=None, format=None):
         achievement = self.get_object()
         services.achievement_comment(achievement=achievement, by=request.user, **self._input(request))
         return self._fresh(achievement, status.HTTP_201_CREATED)
@@ -148,7 +148,7 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={200: SuggestionSerializer(many=True), 404: _NOT_VISIBLE},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def suggestions(self, request, pk=None):
+    def suggestions(self, request, pk=None, format=None):
         return Response(_suggestions(selectors.suggested_demands(achievement=self.get_object())))
 
     @extend_schema(
@@ -156,7 +156,7 @@ class AchievementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         responses={200: AchievementEventSerializer(many=True), 404: _NOT_VISIBLE},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def timeline(self, request, pk=None):
+    def timeline(self, request, pk=None, format=None):
         return Response(AchievementEventSerializer(achievement_timeline(self.get_object()), many=True).data)
 
 
@@ -197,26 +197,26 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return serializer.validated_data
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         demand = services.demand_raise(by=request.user, **self._input(request, DemandInputSerializer))
         return self._fresh(demand, status.HTTP_201_CREATED)
 
     @_demand_schema(DemandUpdateSerializer, summary=_("Correct the demand's details"))
-    def update(self, request, pk=None):
+    def update(self, request, pk=None, format=None):
         demand = services.demand_update(demand=self.get_object(), by=request.user,
                                         **self._input(request, DemandUpdateSerializer))
         return self._fresh(demand)
 
     @_demand_schema(DemandCloseSerializer, summary=_("Close the demand, with the reason"))
     @action(detail=True, methods=["post"], serializer_class=DemandCloseSerializer)
-    def close(self, request, pk=None):
+    def close(self, request, pk=None, format=None):
         demand = services.demand_close(demand=self.get_object(), by=request.user,
                                        **self._input(request, DemandCloseSerializer))
         return self._fresh(demand)
 
     @_demand_schema(None, summary=_("Reopen a closed demand"))
     @action(detail=True, methods=["post"], serializer_class=DemandReopenSerializer)
-    def reopen(self, request, pk=None):
+    def reopen(self, request, pk=None, format=None):
         return self._fresh(services.demand_reopen(demand=self.get_object(), by=request.user))
 
     @extend_schema(
@@ -224,7 +224,7 @@ class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={200: SuggestionSerializer(many=True), 404: _DEMAND_NOT_VISIBLE},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def suggestions(self, request, pk=None):
+    def suggestions(self, request, pk=None, format=None):
         return Response(_suggestions(selectors.suggested_achievements(demand=self.get_object())))
 
 
@@ -250,7 +250,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(MatchSerializer(self.get_queryset().get(pk=match.pk)).data, status=status_code)
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         serializer = MatchConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         match = services.match_confirm(by=request.user, **serializer.validated_data)
@@ -260,7 +260,7 @@ class MatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    request=MatchStatusSerializer,
                    responses={200: MatchSerializer, 400: _INVALID, 403: _DENIED, 404: _NOT_VISIBLE})
     @action(detail=True, methods=["post"], serializer_class=MatchStatusSerializer)
-    def status(self, request, pk=None):
+    def status(self, request, pk=None, format=None):
         serializer = MatchStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         match = services.match_set_status(match=self.get_object(), by=request.user, **serializer.validated_data)
@@ -314,11 +314,11 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return Response(ServiceRecordSerializer(self.get_queryset().get(pk=record.pk)).data, status=status_code)
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         record = service_records.service_record_create(by=request.user, **self._input(request))
         return self._fresh(record, status.HTTP_201_CREATED)
 
-    def update(self, request, pk=None):
+    def update(self, request, pk=None, format=None):
         record = service_records.service_record_update(record=self.get_object(), by=request.user,
                                                        **self._input(request))
         return self._fresh(record)
@@ -328,7 +328,10 @@ class ServiceRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         request=ServiceRecordDeleteSerializer,
         responses={204: None, 400: _INVALID, 403: _DENIED, 404: _SERVICE_NOT_VISIBLE},
     )
-    @action(detail=True, methods=["post"], serializer_class=ServiceRecordDeleteSerializer)
-    def delete(self, request, pk=None):
+    # Not named ``delete``: a viewset method of that name would also answer the HTTP DELETE of the
+    # list and of each record, outside the schema (and with no record, a 500).
+    @action(detail=True, methods=["post"], url_path="delete", url_name="delete",
+            serializer_class=ServiceRecordDeleteSerializer)
+    def delete_with_reason(self, request, pk=None, format=None):
         service_records.service_record_delete(record=self.get_object(), by=request.user, **self._input(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

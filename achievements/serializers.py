@@ -74,6 +74,12 @@ class AchievementSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = fields
+        # "" until assessed, dropped or transformed: the schema's enums list "" too (a read-only
+        # model field loses ``allow_blank``, and the schema then refused what the API returns).
+        extra_kwargs = {
+            name: {"allow_blank": True}
+            for name in ["judgement", "recommended_mode", "dropped_from", "transformation_mode"]
+        }
 
     @extend_schema_field(AchievementNamedSerializer)
     def get_platform(self, a):

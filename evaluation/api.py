@@ -46,7 +46,10 @@ from .serializers import (
 def _figure_fields() -> dict:
     fields = {}
     for key, measure in attribution.MEASURES.items():
-        fields[key] = (serializers.DecimalField(max_digits=16, decimal_places=2, help_text=str(measure.label))
+        # An amount travels as a JSON number (the rows are rendered as they are, not through this
+        # serializer, and the renderer writes a Decimal as a number): the schema says so.
+        fields[key] = (serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=False,
+                                                help_text=str(measure.label))
                        if measure.amount_field else serializers.IntegerField(help_text=str(measure.label)))
     for key, _part, _whole in SHARES:
         fields[key] = serializers.FloatField(allow_null=True, help_text="0-1; null when there is nothing to share")
@@ -120,7 +123,7 @@ class CadreEvaluationViewSet(_ScoreboardViewSet):
     record_model = Cadre
     serializer_class = CadreFiguresSerializer
 
-    def list(self, request):
+    def list(self, request, format=None):
         scope, board = self._board(request)
         rows = sorted((row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)),
                       key=lambda row: (row.rank, row.name))
@@ -135,9 +138,10 @@ class UnitEvaluationViewSet(_ScoreboardViewSet):
 
     id_name = "unit"
     record_model = Unit
+    with_cadres = False
     serializer_class = UnitFiguresSerializer
 
-    def list(self, request):
+    def list(self, request, format=None):
         if not evaluation_scope(request.user).sees_units:
             raise PermissionDenied(_("Only bureau staff and unit leaders see the units' figures."))
         scope, board = self._board(request)
@@ -204,7 +208,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(summary=_("The stored report's Excel file, as it was e-mailed"),
                    responses={**_XLSX, 403: _REPORTS_DENIED, 404: _NO_REPORT})
     @action(detail=True, methods=["get"])
-    def xlsx(self, request, pk=None):
+    def xlsx(self, request, pk=None, format=None):
         report = self.get_object()
         return _xlsx(bytes(report.xlsx), report.filename)
 
@@ -212,7 +216,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    parameters=[ReportPeriodQuerySerializer],
                    responses={200: OnDemandReportSerializer, 400: _BAD_PERIOD, 403: _REPORTS_DENIED})
     @action(detail=False, methods=["get"], url_path="on-demand", pagination_class=None)
-    def on_demand(self, request):
+    def on_demand(self, request, format=None):
         report = reports.report_on_demand(_period(request))
         return Response(OnDemandReportSerializer(report, context={"request": request}).data)
 
@@ -221,6 +225,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                    responses={**_XLSX, 400: _BAD_PERIOD, 403: _REPORTS_DENIED})
     @action(detail=False, methods=["get"], url_path="on-demand/xlsx", url_name="on-demand-xlsx",
             pagination_class=None)
-    def on_demand_xlsx(self, request):
+    def on_demand_xlsx(self, request, format=None):
         report = reports.report_on_demand(_period(request))
         return _xlsx(report_xlsx(report.figures), report.filename)

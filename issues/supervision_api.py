@@ -77,13 +77,13 @@ class SupervisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         fresh = self.get_queryset().get(pk=supervision.pk)
         return Response(SupervisionSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
 
-    def create(self, request):
+    def create(self, request, format=None):
         supervision = services.supervision_open(by=request.user, **self._input(request))
         return self._fresh(supervision, status.HTTP_201_CREATED)
 
     @_action_schema(SupervisionReplySerializer, summary=_("Reply to the supervision (the responsible unit)"))
     @action(detail=True, methods=["post"], serializer_class=SupervisionReplySerializer)
-    def reply(self, request, pk=None):
+    def reply(self, request, pk=None, format=None):
         """The responsible unit's leader, the platform's cadre, or bureau staff for them."""
         supervision = services.supervision_reply(supervision=self.get_object(), by=request.user,
                                                  **self._input(request))
@@ -91,7 +91,7 @@ class SupervisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     @_action_schema(SupervisionCloseSerializer, summary=_("Close the supervision (bureau staff)"))
     @action(detail=True, methods=["post"], serializer_class=SupervisionCloseSerializer)
-    def close(self, request, pk=None):
+    def close(self, request, pk=None, format=None):
         """Replied to, or no longer needed; with an optional note."""
         supervision = services.supervision_close(supervision=self.get_object(), by=request.user,
                                                  **self._input(request))
@@ -99,7 +99,7 @@ class SupervisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     @_action_schema(SupervisionRenewSerializer, summary=_("Renew the supervision: a new instruction and reply-by date"))
     @action(detail=True, methods=["post"], serializer_class=SupervisionRenewSerializer)
-    def renew(self, request, pk=None):
+    def renew(self, request, pk=None, format=None):
         """Sent back to the unit, counted from today; the unit's leader and the cadre are told again."""
         supervision = services.supervision_renew(supervision=self.get_object(), by=request.user,
                                                  **self._input(request))

@@ -168,7 +168,7 @@ class CadreViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=CadreSetPlatformsSerializer, responses=CadreSerializer)
     @action(detail=True, methods=["post"], url_path="set-platforms", serializer_class=CadreSetPlatformsSerializer)
-    def set_platforms(self, request, pk=None):
+    def set_platforms(self, request, pk=None, format=None):
         """Set the cadre's platforms as one set of 2 to 4; removed ones end with ``end_reason``."""
         cadre = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -183,7 +183,7 @@ class CadreViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=None, responses=CadreSerializer)
     @action(detail=True, methods=["post"])
-    def deactivate(self, request, pk=None):
+    def deactivate(self, request, pk=None, format=None):
         """End the cadre's service; refused while they still serve platforms."""
         cadre = services.cadre_deactivate(cadre=self.get_object())
         return self._fresh(cadre)
@@ -202,7 +202,7 @@ class CadreViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="hand-over", serializer_class=CadreHandOverSerializer,
             permission_classes=[HandsOverCadres])
     @idempotent
-    def hand_over(self, request, pk=None):
+    def hand_over(self, request, pk=None, format=None):
         cadre = get_visible_or_404(cadres_handed_over_by(request.user, Cadre.objects.select_related("user", "unit")),
                                    pk=pk)
         serializer = self.get_serializer(data=request.data)
@@ -250,7 +250,7 @@ class AssignmentViewSet(
         return super().get_serializer_class()
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.assignment_create(**serializer.validated_data, by=request.user)
@@ -258,7 +258,7 @@ class AssignmentViewSet(
 
     @extend_schema(request=AssignmentEndSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"], serializer_class=AssignmentEndSerializer)
-    def end(self, request, pk=None):
+    def end(self, request, pk=None, format=None):
         """End the assignment, keeping it as history."""
         assignment = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -297,7 +297,7 @@ class ContactViewSet(
         return super().get_serializer_class()
 
     @idempotent
-    def create(self, request):
+    def create(self, request, format=None):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contact = services.contact_create(

@@ -4,9 +4,11 @@
 and the new and changed rows; 400 with every bad row as ``{row, column, message}`` (nothing changed).
 """
 
+import functools
+
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -68,6 +70,21 @@ class ImportResultSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)
 
 
+class UploadRefusedSerializer(serializers.Serializer):
+    """The upload itself refused, before any row is read (no file, too large, a bad ``dry_run``):
+    the messages per field."""
+
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+    dry_run = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+#: A 400 is the bad rows (nothing imported) or the upload refused.
+IMPORT_REFUSED = PolymorphicProxySerializer(
+    component_name="ImportRefused", serializers=[ImportResultSerializer, UploadRefusedSerializer],
+    resource_type_field_name=None,
+)
+
+
 class ListImportView(APIView):
     permission_classes = [permissions.IsAuthenticated, IsPortalAdmin]
     parser_classes = [MultiPartParser, FormParser]
@@ -95,13 +112,14 @@ def _view(kind: str):
         summary=f"Import {kind}",
         description=_("Preview (dry_run, the default) or import a list, all or nothing. 400 names every bad row."),
         request={"multipart/form-data": ListUploadSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={200: ImportResultSerializer, 400: IMPORT_REFUSED},
         examples=[OpenApiExample(
             "A bad row", status_codes=["400"], response_only=True,
             value={"kind": kind, "dry_run": True, "applied": False, "counts": {"new": 1, "changed": 0, "unchanged": 0},
                    "rows": [], "errors": [{"row": 3, "column": "级别", "message": "Unknown value “县级”"}]},
         )],
     )
+    @functools.wraps(ListImportView.post)  # keeps its openapi_parameters: the Idempotency-Key header
     def post(self, request):
         return ListImportView.post(self, request)
 

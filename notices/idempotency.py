@@ -29,6 +29,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status as http_status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -43,6 +45,19 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 #: Set on a response replayed from a key: "true".
 REPLAYED_HEADER = "Idempotent-Replayed"
+#: The header as the OpenAPI schema declares it, on the operations ``@idempotent`` decorates
+#: (through ``openapi_parameters``, which ``config.api_schema.PortalAutoSchema`` reads).
+SCHEMA_PARAMETER = OpenApiParameter(
+    HEADER,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    OpenApiParameter.HEADER,
+    required=False,
+    description=gettext_lazy(
+        "A key of the client's choosing (a UUID, say) that makes a retry safe: the same key from the same "
+        "user with the same request answers the first response again (with Idempotent-Replayed: true) and "
+        "creates nothing; the same key with another request answers 422. Kept for a day."
+    ),
+)
 
 
 class KeyReused(Exception):
@@ -201,4 +216,5 @@ def idempotent(method):
             headers["Location"] = outcome.location
         return Response(outcome.body, status=outcome.status, headers=headers)
 
+    wrapper.openapi_parameters = [*getattr(method, "openapi_parameters", []), SCHEMA_PARAMETER]
     return wrapper

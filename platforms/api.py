@@ -57,7 +57,7 @@ class PlatformViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=PlatformDeactivateSerializer, responses=PlatformSerializer)
     @action(detail=True, methods=["post"], serializer_class=PlatformDeactivateSerializer)
-    def deactivate(self, request, pk=None):
+    def deactivate(self, request, pk=None, format=None):
         """Take the platform out of the scheme; its active assignment ends with ``end_reason``."""
         platform = self.get_object()
         serializer = self.get_serializer(data=request.data)
@@ -67,7 +67,7 @@ class PlatformViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=PlatformTransferSerializer, responses=PlatformSerializer)
     @action(detail=True, methods=["post"], serializer_class=PlatformTransferSerializer)
-    def transfer(self, request, pk=None):
+    def transfer(self, request, pk=None, format=None):
         """Hand the platform over to ``cadre`` on ``date`` (today if empty), in one step."""
         platform = self.get_object()
         serializer = self.get_serializer(data=request.data)

@@ -61,3 +61,40 @@ def test_the_docs_page_loads_only_local_assets(client):
     assert own_script in assets and "<script>" not in html
     script = client.get(own_script).content.decode()
     assert 'url: "/api/v1/schema/"' in script and "http://" not in script and "https://" not in script
+
+
+#: The operations that honour an ``Idempotency-Key`` header (README, "No duplicate from a retry"):
+#: the API's creating endpoints, the imports of the scheme's lists and a cadre's hand-over.
+IDEMPOTENT_OPERATIONS = {
+    ("post", "/api/v1/contacts/"),
+    ("post", "/api/v1/assignments/"),
+    ("post", "/api/v1/issues/"),
+    ("post", "/api/v1/achievements/"),
+    ("post", "/api/v1/demands/"),
+    ("post", "/api/v1/matches/"),
+    ("post", "/api/v1/services/"),
+    ("post", "/api/v1/import/units/"),
+    ("post", "/api/v1/import/cadres/"),
+    ("post", "/api/v1/import/platforms/"),
+    ("post", "/api/v1/import/assignments/"),
+    ("post", "/api/v1/cadres/{id}/hand-over/"),
+}
+
+
+@pytest.mark.django_db
+def test_the_schema_declares_the_idempotency_key_header_on_exactly_the_operations_that_honour_it(client):
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+
+    declared = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"].lower() == "idempotency-key":
+                    declared[(method, path)] = parameter
+
+    assert set(declared) == IDEMPOTENT_OPERATIONS
+    for parameter in declared.values():
+        assert parameter["in"] == "header"
+        assert not parameter.get("required", False)
+        assert parameter["schema"] == {"type": "string", "maxLength": 255}
+        assert parameter["description"]

@@ -104,6 +104,16 @@ def test_the_token_endpoint_is_throttled_per_address(cadre, settings):
     assert api.post("/api/v1/auth/token/", {"username": "cadre1", "password": PASSWORD}).status_code == 429
 
 
+def test_the_token_endpoint_refuses_an_overlong_username_as_a_field_error(db):
+    # Found by .ci/schemathesis.sh: a username longer than axes' column (255) was a 500 on
+    # PostgreSQL when axes logged the failed attempt. Now no sign-in is tried and nothing is logged.
+    response = APIClient().post("/api/v1/auth/token/", {"username": "x" * 256, "password": WRONG})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+    assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()
+
+
 # --- the browsable API's filter forms ---------------------------------------------------------------
 
 LISTS = [

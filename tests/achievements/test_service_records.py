@@ -378,6 +378,17 @@ def test_the_api_corrects_and_deletes(client_for, english_api, cadre, record):
     assert not ServiceRecord.objects.exists()
 
 
+def test_the_http_delete_method_is_not_allowed_on_the_list_or_a_record(client_for, cadre, record):
+    # Found by .ci/schemathesis.sh: the action ``delete`` also answered HTTP DELETE, outside the
+    # schema: 500 on the list, and a record deleted without going through POST .../delete/.
+    r = record()
+    api = client_for(cadre.user)
+
+    assert api.delete("/api/v1/services/", {"reason": "重复"}, format="json").status_code == 405
+    assert api.delete(f"/api/v1/services/{r.pk}/", {"reason": "重复"}, format="json").status_code == 405
+    assert ServiceRecord.objects.filter(pk=r.pk).exists()
+
+
 # --- the admin -------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from evaluation.models import ScoreWeights
 from liaison.models import Contact
+from tests.api_conformance import assert_conforms
 from tests.liaison.factories import AssignmentFactory, CadreFactory, ContactFactory, UnitFactory, UserFactory
 
 from .test_attribution import at
@@ -173,6 +174,18 @@ def test_the_api_gives_the_pages_figures_scoped_and_refuses_a_bad_period(client,
         assert [r["cadre"] for r in client.get(f"/api/v1/evaluation/cadres/?{RANGE}").json()["results"]] == [
             cadres[0].pk]
         assert client.get(f"/api/v1/evaluation/units/?{RANGE}").status_code == 403
+
+
+@pytest.mark.parametrize("board", ["cadres", "units"])
+def test_the_apis_figures_conform_to_the_schema(client, scheme, bureau_user, board):
+    # Found by .ci/schemathesis.sh: the transformed amount travels as a JSON number, and the schema
+    # said a decimal string.
+    client.force_login(bureau_user)
+    with at(DAY):
+        response = client.get(f"/api/v1/evaluation/{board}/?{RANGE}")
+
+    assert response.status_code == 200 and response.json()["results"]
+    assert_conforms(client, response, method="GET", path=f"/api/v1/evaluation/{board}/")
 
 
 def _queries(client, url) -> int:
