@@ -264,16 +264,40 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Short socket timeouts: a broker that is down must not hang whoever publishes (beat, or a
     # service's after-commit enqueue); what was not published is picked up by the next sweep.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 5}
+    #
+    # The visibility timeout is how long a message taken by a worker that then dies whole (the
+    # main process, the machine) stays invisible before Redis hands it out again; every running
+    # worker checks for such messages every few seconds (the restore interval, scanned on every
+    # check). Minutes, not kombu's hour: the morning's reminders must not wait that long. It must
+    # be longer than any task runs and any retry waits (notices.tasks.RETRY_OPTIONS), or Redis
+    # hands a message out a second time while it is still being worked on: harmless, since every
+    # task is idempotent, but wasted. A pool child killed alone is not this case: its message is
+    # requeued at once (CELERY_TASK_REJECT_ON_WORKER_LOST below).
+    BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 2)),
+        "unacked_restore_throttle": 1,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is delivered again
+# Acknowledged only once done: a message whose worker died is delivered again, not lost.
+CELERY_TASK_ACKS_LATE = True
+# A prefork child killed mid-task (SIGKILL, the out-of-memory killer) has its message requeued by
+# the worker's main process at once, to run again in a fresh child within seconds. A task that
+# itself kills its child every time would loop; none of the portal's does (they are short
+# database work and SMTP with timeouts).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers and beat wait out a broker outage of any length (Celery gives up after 100 attempts, about
+# 45 minutes, and exits: under honcho that stops every process).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 # ---------------------------------------------------------------------------------------------
 # REST framework and the API schema

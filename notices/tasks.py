@@ -18,7 +18,9 @@ RETRY_ON = (DatabaseError, ConnectionError, TimeoutError)
 RETRY_OPTIONS = {
     "autoretry_for": RETRY_ON,
     "retry_backoff": 5,
-    "retry_backoff_max": 600,
+    # Below the broker's visibility timeout (300 s, config/settings.py): Redis would hand a retry
+    # that waits longer out a second time.
+    "retry_backoff_max": 240,
     "retry_jitter": True,
     "max_retries": 8,
     "acks_late": True,
