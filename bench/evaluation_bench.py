@@ -13,8 +13,10 @@ times each after a warm-up run:
 - ``scoreboard``: ``evaluation.figures.scoreboard(quarter(day), today=day)``, the units' and
   cadres' scoreboard for the quarter with the quarter before (for the change);
 - each page of ``--pages`` (default: the units' scoreboard for this quarter and the bureau's home),
-  fetched with Django's test Client signed in as bureau staff. A path that answers 404 (the page
-  is not built yet) is skipped with a note.
+  fetched with Django's test Client signed in as bureau staff, twice: "counted", its figures
+  counted afresh (``evaluation.kept.forget_all()`` before, outside the timing), as after a change
+  of the records, and "kept", as the next request finds them (``evaluation.kept``). A path that
+  answers 404 (the page is not built yet) is skipped with a note.
 
 For each it prints the median, min and max at both scales, the ratio of the medians, and the number
 of SQL queries at each scale, which must be equal (exit status 1 if not). ``--explain`` then runs
@@ -71,7 +73,7 @@ def worker(db_url: str, end: datetime.date) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import Resolver404, resolve
 
-    from evaluation import figures
+    from evaluation import figures, kept
     from evaluation.periods import quarter
 
     if "testserver" not in settings.ALLOWED_HOSTS:
@@ -123,6 +125,8 @@ def worker(db_url: str, end: datetime.date) -> None:
             except Resolver404:
                 answer = {"missing": True}
             else:
+                if command.get("recount"):
+                    kept.forget_all()  # outside the timing: the page counts its figures afresh
                 seconds, queries, outcome = counted(lambda: run_page(command["path"]))
                 answer = {"seconds": seconds, "queries": queries, **outcome}
         elif op == "explain":
@@ -220,7 +224,8 @@ def main() -> int:
             if any(a.get("missing") or a.get("status") == 404 for a in answers.values()):
                 skipped.append(path)
                 continue
-            items.append((path, {"op": "page", "path": path}, f"GET {path}"))
+            items.append((f"{path} counted", {"op": "page", "path": path, "recount": True}, f"GET {path}, counted"))
+            items.append((path, {"op": "page", "path": path}, f"GET {path}, kept"))
         for _name, command, _label in items[:1]:
             for w in workers.values():
                 w.ask(**command)  # warm-up: imports, caches, the server's buffers
@@ -244,7 +249,7 @@ def main() -> int:
                   f"{c.get('liaison_unit', 0):,} units, {c.get('liaison_contact', 0):,} contacts, "
                   f"{c.get('issues_issue', 0):,} issues, {c.get('issues_issueevent', 0):,} issue events, "
                   f"{c.get('issues_notification', 0):,} notifications")
-        header = (f"{'what':<48} {'1x median':>10} {'(min-max)':>19} {'100x median':>12} {'(min-max)':>21} "
+        header = (f"{'what':<56} {'1x median':>10} {'(min-max)':>19} {'100x median':>12} {'(min-max)':>21} "
                   f"{'ratio':>6} {'queries 1x/100x':>16} {'in the db 1x/100x':>18}")
         print("\n" + header + "\n" + "-" * len(header))
         for name, _command, label in items:
@@ -260,7 +265,7 @@ def main() -> int:
             spread_1 = f"({fmt_ms(one[0])}-{fmt_ms(one[-1])})"
             spread_100 = f"({fmt_ms(hundred[0])}-{fmt_ms(hundred[-1])})"
             in_db = f"{fmt_ms(statistics.median(db_times[name, 1]))} / {fmt_ms(statistics.median(db_times[name, 100]))}"
-            print(f"{label[:48]:<48} {fmt_ms(statistics.median(one)):>10} {spread_1:>19} "
+            print(f"{label[:56]:<56} {fmt_ms(statistics.median(one)):>10} {spread_1:>19} "
                   f"{fmt_ms(statistics.median(hundred)):>12} {spread_100:>21} "
                   f"{ratio:>5.1f}x {f'{q1} / {q100}':>16} {in_db:>18}{flag}{extra}")
         print("(milliseconds; \"in the db\": the median time its queries took, sent, run and their rows received)")

@@ -27,6 +27,9 @@ _DEFAULTS = {
     "RATING_LINK_DAYS": 30,
     "LINK_RATE_PER_LINK": "30/m",
     "LINK_RATE_PER_ADDRESS": "60/m",
+    # How long a kept scoreboard, headline or dashboard (evaluation.kept) is still served, with the
+    # time it was counted, after the records it counts have changed: 0 counts again at once.
+    "EVALUATION_STALE_SECONDS": 0,
     "MAP_DISTRICT_OF_AREA": {
         "湘江新区": "岳麓区",
         "长沙高新区": "岳麓区",

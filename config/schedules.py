@@ -165,6 +165,17 @@ SCHEDULES: tuple[Schedule, ...] = (
         former_tasks=("issues.tasks.deliver_pending_notifications",),
     ),
     Schedule(
+        label=_("Keep the evaluation's boards current"),
+        task="evaluation.tasks.keep_boards_current",
+        minute="*/5",
+        description=_(
+            "Counts this quarter's scoreboards and the bureau's dashboard again when their records have "
+            "changed, so that no reader waits for the count. Does something only where kept boards are "
+            "served for a while after a change (PORTAL_EVALUATION_STALE_SECONDS above 0)."
+        ),
+        expire_seconds=240,
+    ),
+    Schedule(
         label=_("Forget old idempotency keys"),
         task="notices.tasks.forget_idempotency_keys",
         minute="30",

@@ -142,9 +142,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # RedisCache); without it each process counts alone in memory, which is fine for development.
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL},
+              "evaluation": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    # The evaluation's kept boards (evaluation.kept) must be shared by the web processes and the
+    # Celery worker, whose writes change the records too: on disk when there is no shared cache.
+    CACHES["evaluation"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                            "LOCATION": str(VAR_DIR / "cache" / "evaluation")}
     if not PRODUCTION:
         # django-ratelimit refuses a per-process cache (E003); in development that is what we want.
         # In production the error stands: `manage.py check` fails until CACHE_URL is set.
@@ -384,6 +389,11 @@ PORTAL = {
     # A need a platform raises (issues.needs): working days its responsible cadre has to classify
     # it (day 1 is the next working day); reminded on that day, escalated to the leader the next.
     "NEED_CLASSIFY_WORKING_DAYS": env.int("PORTAL_NEED_CLASSIFY_WORKING_DAYS", default=1),
+    # The evaluation's boards are kept until a record they count changes (evaluation.kept); after a
+    # change, a board counted less than this many seconds ago is still served, with the time it was
+    # counted. 0 (a city: a board counts in a tenth of a second) counts again at once; a province's
+    # or a country's portal, whose records change every second, sets a few minutes.
+    "EVALUATION_STALE_SECONDS": env.int("PORTAL_EVALUATION_STALE_SECONDS", default=0),
 }
 
 # ---------------------------------------------------------------------------------------------

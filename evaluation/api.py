@@ -31,7 +31,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, periods, reports
 from .access import evaluation_scope, reports_visible_to, sees_reports
-from .figures import SHARES, scoreboard
+from .figures import SHARES, kept_scoreboard
 from .forms import PeriodForm
 from .serializers import (
     DispatchReportDetailSerializer,
@@ -94,6 +94,8 @@ class _ScoreboardViewSet(viewsets.GenericViewSet):
     id_name = ""
     filter_backends = []
 
+    with_cadres = True
+
     def _board(self, request):
         scope = evaluation_scope(request.user)
         form = PeriodForm(request.query_params, today=timezone.localdate())
@@ -102,7 +104,7 @@ class _ScoreboardViewSet(viewsets.GenericViewSet):
                 ("non_field_errors" if field == "__all__" else field): list(messages)
                 for field, messages in form.errors.items()
             })
-        return scope, scoreboard(form.chosen, today=timezone.localdate())
+        return scope, kept_scoreboard(form.chosen, today=timezone.localdate(), with_cadres=self.with_cadres)
 
     def get_queryset(self):
         # The rows are figures, not records: there is nothing to filter (the browsable API asks).

@@ -16,7 +16,7 @@ from config.portal import portal_setting
 from issues.models import Issue
 from liaison.unit_order import unit_sort_key
 
-from . import dashboard, periods
+from . import dashboard, kept, periods
 from .periods import Period
 
 NOTHING = "—"
@@ -122,9 +122,28 @@ def trend_chart(period: Period, months: list[dashboard.MonthFigures]) -> Chart:
 # --- coverage ---------------------------------------------------------------------------------------
 
 
+#: Units drawn on the coverage heat map and listed under it: a city's all fit; of more, those with
+#: the lowest share in the latest quarter (each unit's share is on the units' scoreboard).
+COVERAGE_UNITS = 20
+
+
+def _least_covered(rows: list) -> list:
+    def latest_share(row):
+        share = row.cells[-1].share
+        return (share is None, share or 0.0)
+
+    return sorted(rows, key=latest_share)[:COVERAGE_UNITS]
+
+
 def coverage_chart(period: Period, coverage: dashboard.Coverage) -> Chart:
     quarters = [_quarter_label(q) for q in coverage.quarters]
     rows = coverage.rows
+    summary = ""
+    if coverage.by_unit and len(rows) > COVERAGE_UNITS:
+        summary = _("The %(shown)s units with the lowest share in %(quarter)s, of %(total)s; every unit's share "
+                    "is on the units' scoreboard.") % {"shown": COVERAGE_UNITS, "quarter": quarters[-1],
+                                                      "total": len(rows)}
+        rows = _least_covered(rows)
     data = [
         [x, y, _percent_value(cell.share)]
         for y, row in enumerate(rows)
@@ -163,7 +182,7 @@ def coverage_chart(period: Period, coverage: dashboard.Coverage) -> Chart:
     return Chart(
         key="coverage", title=_("Contact coverage"),
         period_note=note % {"days": _days(period)},
-        spec=spec, table=table, has_data=bool(rows),
+        spec=spec, table=table, has_data=bool(rows), summary=summary,
     )
 
 
@@ -313,6 +332,15 @@ def map_chart(period: Period, areas: list[dashboard.AreaFigures], *, today: date
 
 
 # --- a dashboard ------------------------------------------------------------------------------------
+
+
+def kept_dashboard_charts(period: Period, scope: dashboard.Scope, *, today: datetime.date,
+                          recount: bool = False) -> tuple[list[Chart], float | None]:
+    """``dashboard_charts``, counted once and kept until the records change (``evaluation.kept``):
+    the charts and, when they are served although records changed since, when they were counted."""
+    units = None if scope.unit_ids is None else tuple(sorted(scope.unit_ids))
+    return kept.keep("charts", (period.start, period.end, today, units),
+                     lambda: dashboard_charts(period, scope, today=today), recount=recount)
 
 
 def dashboard_charts(period: Period, scope: dashboard.Scope, *, today: datetime.date) -> list[Chart]:

@@ -7,6 +7,7 @@ or records. A unit's figures are its cadres' summed; its shares, mean and median
 from the sums, never averaged.
 """
 
+import dataclasses
 import datetime
 import statistics
 from collections import defaultdict
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from issues.calendar import load_calendar
 from liaison.models import Cadre, Unit, display_name
 
-from . import attribution
+from . import attribution, kept
 from .periods import Period
 from .scoring import Weights, current_weights, score_rows
 
@@ -89,6 +90,9 @@ class Scoreboard:
     total: Row
     #: The period before's board (without its own before), for the changes.
     previous: "Scoreboard | None" = None
+    #: None when the figures are the records' now; else when they were counted (a kept board
+    #: served although records changed since: ``kept``).
+    as_of: datetime.datetime | None = None
 
 
 def _aggregates(measures: list, today: datetime.date, *, with_ratings_total: bool) -> dict:
@@ -243,6 +247,49 @@ def scoreboard(period: Period, *, today: datetime.date, weights: Weights | None 
                     row.previous_score, row.previous_rank = before[row.id].score, before[row.id].rank
     return Scoreboard(period=period, today=today, weights=weights, cadres=cadres, units=units, total=total,
                       previous=previous)
+
+
+def counted_moment(counted_at: float | None) -> datetime.datetime | None:
+    return None if counted_at is None else datetime.datetime.fromtimestamp(counted_at, tz=datetime.UTC)
+
+
+def _weights_key(weights: Weights) -> tuple:
+    return weights.source_id, tuple(weights.items())
+
+
+def kept_scoreboard(period: Period, *, today: datetime.date, with_cadres: bool = True,
+                    recount: bool = False) -> Scoreboard:
+    """``scoreboard(period)`` with the weights in force, counted once and kept until the records
+    change (``kept``): what the pages and the API show. ``with_cadres=False`` gives the board
+    without its cadres' rows (``cadres`` empty, here and in ``previous``), which at national scale
+    is a tenth of the board to read back: for the pages that show units only. ``recount``: never
+    a board counted before the records' last change."""
+    weights = current_weights()
+    parts = (period.start, period.end, today, _weights_key(weights))
+    if with_cadres:
+        board, counted_at = kept.keep("scoreboard", parts, lambda: scoreboard(period, today=today, weights=weights),
+                                      recount=recount)
+    else:
+        board, counted_at = kept.keep("unit-scoreboard", parts,
+                                      lambda: _without_cadres(kept_scoreboard(period, today=today, recount=True)),
+                                      recount=recount)
+    board.as_of = counted_moment(counted_at)
+    return board
+
+
+def _without_cadres(board: Scoreboard) -> Scoreboard:
+    previous = board.previous and dataclasses.replace(board.previous, cadres=[])
+    return dataclasses.replace(board, cadres=[], previous=previous, as_of=None)
+
+
+def kept_totals(period: Period, *, today: datetime.date,
+                recount: bool = False) -> tuple[Row, Row, datetime.datetime | None]:
+    """``totals`` of the period and of the one before, kept as ``kept_scoreboard``; with the time
+    they were counted when the records have changed since."""
+    (now, before), counted_at = kept.keep(
+        "totals", (period.start, period.end, today),
+        lambda: (totals(period, today=today), totals(period.previous(), today=today)), recount=recount)
+    return now, before, counted_moment(counted_at)
 
 
 def combined(rows: list[Row], *, name: str) -> Row:

@@ -23,7 +23,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, exports, tables
 from .access import can_set_weights, evaluation_scope
-from .figures import scoreboard
+from .figures import kept_scoreboard
 from .forms import PeriodForm, WeightsForm
 from .models import ScoreWeights
 from .scoring import LABELS as WEIGHT_LABELS
@@ -32,8 +32,9 @@ from .services import score_weights_set
 
 #: Rows per page of a drill-down list.
 RECORDS_PAGE_SIZE = 50
-#: Cadres or units per page of a scoreboard: a city's units fit on one; a province's page through.
-BOARD_PAGE_SIZE = 100
+#: Cadres or units per page of a scoreboard, as every list of the portal: a city's units fit on one;
+#: a province's page through.
+BOARD_PAGE_SIZE = 50
 
 SORTABLE = {column.key for column in tables.COLUMNS} | {"score", "name"}
 
@@ -53,10 +54,10 @@ def _sorted(rows, sort: str):
     return sorted(rows, key=lambda row: (row.rank, row.name))
 
 
-def _board(request):
+def _board(request, *, with_cadres: bool = True):
     scope = evaluation_scope(request.user)
     form = _period_form(request)
-    board = scoreboard(form.chosen, today=timezone.localdate())
+    board = kept_scoreboard(form.chosen, today=timezone.localdate(), with_cadres=with_cadres)
     return scope, form, board
 
 
@@ -83,7 +84,7 @@ def cadre_scoreboard(request):
 def unit_scoreboard(request):
     if not evaluation_scope(request.user).sees_units:
         raise PermissionDenied
-    scope, form, board = _board(request)
+    scope, form, board = _board(request, with_cadres=False)
     period = board.period
     rows = _sorted([row for row in board.units if scope.sees_unit(row.id)], request.GET.get("sort", ""))
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -213,7 +214,7 @@ def cadre_scoreboard_export(request):
 def unit_scoreboard_export(request):
     if not evaluation_scope(request.user).sees_units:
         raise PermissionDenied
-    scope, form, board = _board(request)
+    scope, form, board = _board(request, with_cadres=False)
     rows = [row for row in board.units if scope.sees_unit(row.id)]
     header, data, widths = exports.scoreboard_rows(_sorted(rows, ""), with_unit=False)
     return xlsx_response([header, *data], title=_("Units") + " " + board.period.label, widths=widths,

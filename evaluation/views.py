@@ -15,35 +15,41 @@ from liaison import selectors as liaison_selectors
 from liaison.access import role_required, roles_of
 from liaison.models import Unit
 
-from . import tables
-from .charts import dashboard_charts
+from . import kept, tables
+from .charts import kept_dashboard_charts
 from .dashboard import EVERYTHING, Scope
-from .figures import combined, scoreboard, totals
+from .figures import counted_moment, combined, kept_scoreboard, kept_totals
 from .forms import PeriodForm, UnitDashboardForm
 
 
-def _headline(period, scope, today) -> list:
+def _headline(period, scope, today) -> tuple[list, object]:
     """The period's headline figures for the scope, with their change against the period before
-    (the evaluation's figures: every unit's, or the scope's units' summed)."""
+    (the evaluation's figures: every unit's, or the scope's units' summed), and when they were
+    counted if the records have changed since (``evaluation.kept``)."""
     if scope.is_everything:
-        return tables.headline(totals(period, today=today), totals(period.previous(), today=today), period)
-    board = scoreboard(period, today=today)
+        now, before, as_of = kept_totals(period, today=today)
+        return tables.headline(now, before, period), as_of
+    board = kept_scoreboard(period, today=today, with_cadres=False)
     units = sorted(scope.unit_ids)
 
     def summed(rows):
         return combined([row for row in rows if row.id in scope.unit_ids], name="")
 
-    return tables.headline(summed(board.units), summed(board.previous.units), period, units=units)
+    return tables.headline(summed(board.units), summed(board.previous.units), period, units=units), board.as_of
 
 
 def _dashboard_context(*, form, period, scope, today) -> dict:
+    headline, headline_as_of = _headline(period, scope, today)
+    charts, charts_counted_at = kept_dashboard_charts(period, scope, today=today)
+    counted = [moment for moment in (headline_as_of, counted_moment(charts_counted_at)) if moment is not None]
     return {
         "form": form,
         "period": period,
         "scope": scope,
         "today": today,
-        "headline": _headline(period, scope, today),
-        "charts": dashboard_charts(period, scope, today=today),
+        "headline": headline,
+        "charts": charts,
+        "as_of": min(counted, default=None),
         "map_geometry": portal_setting("MAP_GEOMETRY"),
     }
 
@@ -54,7 +60,11 @@ def bureau_dashboard(request):
     form = PeriodForm(request.GET or None, today=today)
     period = form.chosen
     context = _dashboard_context(form=form, period=period, scope=EVERYTHING, today=today)
-    context.update(action=reverse("bureau_home"), overview=liaison_selectors.deadline_overview(user=request.user, today=today))
+    # Kept as the charts are: at national scale it groups every open issue by its unit.
+    overview, counted_at = kept.keep("deadline-overview", (today, request.user.pk),
+                                     lambda: liaison_selectors.deadline_overview(user=request.user, today=today))
+    moments = [moment for moment in (context["as_of"], counted_moment(counted_at)) if moment is not None]
+    context.update(action=reverse("bureau_home"), overview=overview, as_of=min(moments, default=None))
     return render(request, "evaluation/bureau_dashboard.html", context)
 
 

@@ -392,10 +392,20 @@ class DeadlineOverview:
     open_count: int
     overdue_count: int
     due_soon_count: int
+    #: The units with the most overdue (then due soon, then open) issues, at most ``UNIT_ROWS``.
     by_unit: list[UnitDeadlineRow]
     platforms_total: int
     platforms_covered: int
     quarter: tuple[datetime.date, datetime.date]
+    #: How many units have open issues (``by_unit`` shows the first ``UNIT_ROWS``).
+    units_with_open: int = 0
+
+
+#: Units listed on the deadline overview: the city's all fit; a province's shows those most behind.
+UNIT_ROWS = 20
+#: Overdue and due-soon issues listed on the deadline overview (all units'): the most urgent, each
+#: list with its count and a link to the issue list, which pages through the rest.
+OVERVIEW_ISSUES = 20
 
 
 def due_soon_until(today: datetime.date, calendar=None) -> datetime.date:
@@ -417,23 +427,21 @@ def deadline_overview(*, user, today: datetime.date | None = None) -> DeadlineOv
     counts = open_issues.order_by().aggregate(
         open=Count("pk"), overdue=Count("pk", filter=overdue_q), due_soon=Count("pk", filter=soon_q)
     )
-    per_unit = (
+    per_unit = list(
         open_issues.order_by()
         .values("responsible_unit_id")
         .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue_q), due_soon=Count("pk", filter=soon_q))
     )
-    per_unit = list(per_unit)
-    units = Unit.objects.in_bulk([row["responsible_unit_id"] for row in per_unit if row["responsible_unit_id"]])
-    by_unit = sorted(
-        (
-            UnitDeadlineRow(
-                unit=units.get(row["responsible_unit_id"]), open=row["open"], overdue=row["overdue"],
-                due_soon=row["due_soon"],
-            )
-            for row in per_unit
-        ),
-        key=lambda r: (-r.overdue, -r.due_soon, -r.open, r.unit.sort_key if r.unit else ""),
-    )
+    sort_keys = dict(Unit.objects.filter(pk__in=[row["responsible_unit_id"] for row in per_unit])
+                     .values_list("pk", "sort_key"))
+    per_unit.sort(key=lambda r: (-r["overdue"], -r["due_soon"], -r["open"], sort_keys.get(r["responsible_unit_id"], "")))
+    shown = per_unit[:UNIT_ROWS]
+    units = Unit.objects.in_bulk([row["responsible_unit_id"] for row in shown if row["responsible_unit_id"]])
+    by_unit = [
+        UnitDeadlineRow(unit=units.get(row["responsible_unit_id"]), open=row["open"], overdue=row["overdue"],
+                        due_soon=row["due_soon"])
+        for row in shown
+    ]
     quarter_start, quarter_end = quarter_bounds(today)
     covered = Contact.objects.filter(platform_id=OuterRef("platform_id"), date__gte=quarter_start, date__lte=quarter_end)
     coverage = assignments_visible_to(user, Assignment.objects.active()).aggregate(
@@ -443,10 +451,10 @@ def deadline_overview(*, user, today: datetime.date | None = None) -> DeadlineOv
         today=today,
         due_soon_until=until,
         overdue=with_deadline_status(
-            open_issues.filter(overdue_q).order_by("due_date", "pk")[:DASHBOARD_ROWS], today=today, calendar=calendar
+            open_issues.filter(overdue_q).order_by("due_date", "pk")[:OVERVIEW_ISSUES], today=today, calendar=calendar
         ),
         due_soon=with_deadline_status(
-            open_issues.filter(soon_q).order_by("due_date", "pk")[:DASHBOARD_ROWS], today=today, calendar=calendar
+            open_issues.filter(soon_q).order_by("due_date", "pk")[:OVERVIEW_ISSUES], today=today, calendar=calendar
         ),
         open_count=counts["open"],
         overdue_count=counts["overdue"],
@@ -455,6 +463,7 @@ def deadline_overview(*, user, today: datetime.date | None = None) -> DeadlineOv
         platforms_total=coverage["total"],
         platforms_covered=coverage["covered"],
         quarter=(quarter_start, quarter_end),
+        units_with_open=len(per_unit),
     )
 
 

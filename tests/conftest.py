@@ -65,6 +65,17 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def kept_boards_of_this_test(settings):
+    """The evaluation's kept boards (evaluation.kept) in this process's memory, empty at each test:
+    the file cache of development would be shared by the workers and outlive each test's rollback."""
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "evaluation": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "evaluation-tests"}}
+    caches["evaluation"].clear()
+
+
+@pytest.fixture(autouse=True)
 def sessions_outlast_the_clock(settings):
     """Tests move the clock by days with one signed-in client, and count a page's queries: a session
     lasts for the test and is not re-saved on every request. The production values (a working day,

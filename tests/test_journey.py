@@ -67,8 +67,8 @@ from achievements.models import (
     TransformationMode,
 )
 from config.celery import app as celery_app
-from evaluation.figures import scoreboard
-from evaluation.periods import Period
+from evaluation.figures import kept_scoreboard, scoreboard
+from evaluation.periods import Period, quarter
 from issues.access import issues_visible_to
 from issues.calendar import load_calendar
 from issues.models import ExtensionRequest, Issue, IssueClass, IssueEvent, PlatformNeed, Supervision
@@ -854,6 +854,14 @@ def check_invariants(people: People, today: datetime.date, last_sweep_day: datet
     assert not keys.exists()
     # no due date before the day the issue was recorded
     assert not Issue.objects.filter(due_date__lt=F("recorded_on")).exists()
+    # the board the pages serve (kept since the pages last read it: evaluation.kept) is what a count
+    # of the records gives now: no write of the day went unseen
+    this_quarter = quarter(today)
+    counted = [(row.id, row.counts) for row in scoreboard(this_quarter, today=today).units]
+    for served in (kept_scoreboard(this_quarter, today=today, with_cadres=False),
+                   kept_scoreboard(this_quarter, today=today)):
+        assert [(row.id, row.counts) for row in served.units] == counted
+        assert served.as_of is None
     # every overdue open issue escalated as the rules say, as of the last sweep
     if last_sweep_day is not None:
         from issues.enforcement import portal_setting  # the setting's value, not its logic

@@ -230,6 +230,17 @@ def test_the_bureau_dashboard_counts_every_chart_right(scheme, units, bureau):
     assert charts["map"].spec["map"] == "长沙" and charts["map"].spec["name_map"] == {"宁乡县": "宁乡市"}
 
 
+def test_with_more_units_than_fit_the_coverage_shows_the_least_covered(scheme, units, bureau, monkeypatch):
+    """A province's 1,900 units make no heat map: the units lowest in the latest quarter, with
+    the totals still of every unit and a sentence saying so."""
+    monkeypatch.setattr("evaluation.charts.COVERAGE_UNITS", 1)
+    coverage = charts_of(client_for(bureau).get(reverse("bureau_home"), HALF_YEAR))["coverage"]
+    unit_a, unit_b = units
+    assert table(coverage) == {unit_b.name: ["50% (1/2)", "0% (0/1)"], "<foot>": ["50% (2/4)", "50% (2/4)"]}
+    assert coverage.spec["y"] == [unit_b.name]
+    assert "2" in coverage.summary and "2026Q2" in coverage.summary
+
+
 def test_the_period_decides_what_counts(scheme, bureau):
     charts = charts_of(client_for(bureau).get(reverse("bureau_home"), {"period": "last_quarter"}))
     assert list(table(charts["trend"])) == ["2026-01", "2026-02", "2026-03", "<foot>"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from evaluation import attribution, periods
 from evaluation.figures import scoreboard, totals
+from evaluation.scoreboard_views import BOARD_PAGE_SIZE
 from evaluation.tables import drill_records
 from issues.reports import Period as ReportPeriod
 from issues.reports import report_figures
@@ -81,7 +82,9 @@ def test_every_figure_of_every_cadre_and_unit_equals_its_records(client, bureau_
             assert re.search(r'data-count="(\d+)"', page).group(1) == value, (figure, url)
     # ... and every link of the cadres' page names its cadre, figure and period, with the figure.
     by_id = {row.id: row for row in board.cadres}
-    links = _links(client.get(f"/evaluation/cadres/?{query}").content.decode())
+    pages = -(-len(board.cadres) // BOARD_PAGE_SIZE)
+    links = [link for number in range(1, pages + 1)
+             for link in _links(client.get(f"/evaluation/cadres/?{query}&page={number}").content.decode())]
     assert len(links) >= len(board.cadres) * 10
     for url, figure, value in links:
         parsed = urlparse(url)

@@ -13,6 +13,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTas
 
 from config.celery import app as celery_app
 from achievements import tasks as achievement_tasks
+from evaluation import tasks as evaluation_tasks  # noqa: F401 (registers the task, as a worker does)
 from issues import tasks
 from liaison import tasks as liaison_tasks
 from notices import tasks as notice_tasks
@@ -61,6 +62,7 @@ def test_the_migration_put_every_schedule_in_beats_tables():
         "issues.tasks.sweep_deadlines", "liaison.tasks.sweep_contact_duties", "issues.tasks.send_dispatch_report",
         "notices.tasks.deliver_pending_notifications", "achievements.tasks.sweep_stale_achievements",
         "issues.tasks.sweep_supervisions", "issues.tasks.sweep_needs", "notices.tasks.forget_idempotency_keys",
+        "evaluation.tasks.keep_boards_current",
     }
 
 

@@ -461,6 +461,24 @@ def test_the_bureau_home_shows_overdue_and_due_soon_issues_across_units(bureau_u
     assert later.title not in response.content.decode()
 
 
+def test_the_bureau_home_lists_the_units_and_issues_most_behind_when_more_than_fit(
+        bureau_user, cadre, platform, other_cadre, monkeypatch):
+    monkeypatch.setattr("liaison.selectors.UNIT_ROWS", 1)
+    monkeypatch.setattr("liaison.selectors.OVERVIEW_ISSUES", 1)
+    theirs = AssignmentFactory(cadre=other_cadre).platform
+    first = _open_issue(theirs, other_cadre, due=datetime.date(2026, 4, 28), title="最早到期")
+    _open_issue(theirs, other_cadre, due=datetime.date(2026, 5, 5), title="其次到期")
+    _open_issue(platform, cadre, due=datetime.date(2026, 5, 4), title="本单位逾期")
+
+    response = client_for(bureau_user).get(reverse("bureau_home"))
+
+    overview = response.context["overview"]
+    assert [row.unit for row in overview.by_unit] == [other_cadre.unit]  # two overdue against one
+    assert overview.units_with_open == 2
+    assert [i.pk for i in overview.overdue] == [first.pk] and overview.overdue_count == 3
+    assert 'id="units-shown"' in response.content.decode()
+
+
 def test_the_bureau_home_query_count_does_not_grow_with_the_data(bureau_user):
     client = client_for(bureau_user)
     _platform_with_history(CadreFactory(), contacts=1, issues=1)
