@@ -29,6 +29,7 @@ translated into.
 """
 
 import hashlib
+import logging
 import re
 import time
 import uuid
@@ -42,6 +43,8 @@ from django.db import transaction
 from django.utils import translation
 
 from config.portal import portal_setting
+
+logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "evaluation"
 #: A kept board is for one day at most (its key holds the day): the cache may forget it after that.
@@ -88,7 +91,12 @@ def records_version() -> str:
 
 
 def records_changed() -> None:
-    _cache().set(_version_key(), uuid.uuid4().hex, timeout=None)
+    """Give the records a new version. Never raises: a write must not fail because the cache is
+    down (a kept board then lasts until the next write that reaches it, or its day's end)."""
+    try:
+        _cache().set(_version_key(), uuid.uuid4().hex, timeout=None)
+    except Exception:  # noqa: BLE001 - any cache backend's error; the write itself stands
+        logger.exception("The evaluation's kept boards could not be told that records changed")
 
 
 def _changed_after_commit() -> None:
@@ -106,7 +114,7 @@ def watch_writes(execute, sql, params, many, context):
         if connection.in_atomic_block and not any(
             hook is _changed_after_commit for _savepoints, hook, _robust in connection.run_on_commit
         ):
-            transaction.on_commit(_changed_after_commit, using=connection.alias)
+            transaction.on_commit(_changed_after_commit, using=connection.alias, robust=True)
     return result
 
 
@@ -127,8 +135,12 @@ def keep(kind: str, parts: tuple, count: Callable[[], object], *, recount: bool 
     changed since it was counted (within the stale seconds). ``recount`` counts again unless the
     kept value is current."""
     key = _key(kind, parts)
-    version = records_version()
-    kept = _cache().get(key)
+    try:
+        version = records_version()
+        kept = _cache().get(key)
+    except Exception:  # noqa: BLE001 - the cache down: count, as if nothing were kept
+        logger.exception("The evaluation's kept boards could not be read")
+        return count(), None
     now = time.time()
     if kept is not None:
         kept_version, counted_at, value = kept
@@ -138,7 +150,10 @@ def keep(kind: str, parts: tuple, count: Callable[[], object], *, recount: bool 
         if not recount and 0 <= now - counted_at < int(portal_setting("EVALUATION_STALE_SECONDS")):
             return value, counted_at
     value = count()
-    _cache().set(key, (version, now, value), timeout=KEEP_SECONDS)
+    try:
+        _cache().set(key, (version, now, value), timeout=KEEP_SECONDS)
+    except Exception:  # noqa: BLE001 - not kept this time; counted again next time
+        logger.exception("A board of the evaluation could not be kept")
     return value, None
 
 

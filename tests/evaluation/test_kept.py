@@ -176,3 +176,17 @@ def test_beats_job_counts_the_default_boards_again_ahead_of_their_readers(
     counted_by_the_job, page = _queries(client, default_board)
     assert _total_contacts(page) == before + 1 and 'id="figures-as-of"' not in page
     assert counted_by_the_job < 15  # the page read the board the job counted
+
+
+def test_a_cache_that_is_down_never_fails_a_write_or_a_page(client, scheme, bureau_user, settings):
+    """The records are the truth: with the cache unreachable, writes stand and pages count."""
+    units, cadres = scheme
+    settings.CACHES = {**settings.CACHES, "evaluation": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    client.force_login(bureau_user)
+    with at(DAY):
+        assert _total_contacts(_queries(client, UNITS)[1]) == 8
+        contact_create(cadre=cadres[0], platform=cadres[0].assignments.get().platform, kind=Contact.Kind.CALL,
+                       date=datetime.date(2026, 5, 19), summary="回访", by=cadres[0].user)
+        assert _total_contacts(_queries(client, UNITS)[1]) == 9
