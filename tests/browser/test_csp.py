@@ -44,3 +44,33 @@ def test_the_api_docs_draw_under_the_policy(desktop, live_server, sign_in, cadre
     desktop.goto(f"{live_server.url}/api/v1/schema/docs/")
     expect(desktop.locator(".swagger-ui .information-container")).to_be_visible()
     assert violations == []
+
+
+def test_the_django_admin_works_under_the_policy(browser, live_server, cadre):
+    """The admins' pages: their scripts are Django's own files, and nothing the policy refuses is
+    asked for (a violation is reported on the console). Django's admin is its own, so axe-core's
+    checks, which the portal's pages pass, are not run here."""
+    from tests.conftest import PASSWORD
+
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "root")
+        page.fill("#id_password", PASSWORD)
+        page.locator("input[type=submit]").click()
+        page.wait_for_load_state()
+        page.goto(f"{live_server.url}/admin/liaison/assignment/")
+        page.locator("#action-toggle").check()  # actions.js: select every row, count them
+        expect(page.locator(".action-counter")).to_contain_text("1")
+        page.goto(f"{live_server.url}/admin/liaison/assignment/add/")
+        expect(page.locator(".datetimeshortcuts").first).to_be_visible()  # DateTimeShortcuts.js
+        page.goto(f"{live_server.url}/admin/liaison/unit/")
+        expect(page.locator("#changelist")).to_be_visible()
+    finally:
+        context.close()
+    assert violations == []
