@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -193,11 +193,13 @@ def choices_for_request(visible_to, queryset: QuerySet | None = None):
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup):
-    """The one object from an already scoped queryset, or 404 (never 403: do not leak existence)."""
+    """The one object from an already scoped queryset, or 404 (never 403: do not leak existence).
+    An id that is no id (``/cadres/null,null/``, which the URL's pattern lets through) is no object:
+    404 too, as DRF's own ``get_object_or_404`` answers."""
     try:
         return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise Http404
+    except (queryset.model.DoesNotExist, TypeError, ValueError, ValidationError):
+        raise Http404 from None
 
 
 def serves_platform_on(user, *, platform: Platform, on) -> bool:
