@@ -111,11 +111,22 @@ def watch_writes(execute, sql, params, many, context):
     if match and match.group(1) in counted_tables():
         records_changed()
         connection = context["connection"]
-        if connection.in_atomic_block and not any(
-            hook is _changed_after_commit for _savepoints, hook, _robust in connection.run_on_commit
-        ):
-            transaction.on_commit(_changed_after_commit, using=connection.alias, robust=True)
+        if connection.in_atomic_block:
+            _renew_at_commit(connection)
     return result
+
+
+def _renew_at_commit(connection) -> None:
+    """One hook per transaction, however many writes. Django starts a new list of hooks at each
+    commit, rollback and savepoint rollback, and only appends to it otherwise: while the list is
+    the one the hook was added to, the hook is in it (a look through the list each time would cost
+    as many steps as the transaction has hooks, for every write)."""
+    hooks = connection.run_on_commit
+    if getattr(connection, "_evaluation_hooks_with_renewal", None) is hooks:
+        return
+    if not any(hook is _changed_after_commit for _savepoints, hook, _robust in hooks):
+        transaction.on_commit(_changed_after_commit, using=connection.alias, robust=True)
+    connection._evaluation_hooks_with_renewal = connection.run_on_commit
 
 
 def install(sender=None, connection=None, **kwargs) -> None:
