@@ -14,6 +14,16 @@ from django.utils import timezone
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def worksheet_value(value):
+    """``value`` as a worksheet cell may hold it: text loses the control characters a workbook
+    cannot store (openpyxl refuses them), which a name or title typed or pasted may carry."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def xlsx_response(rows: Iterable[Sequence], *, title: str, widths: Sequence[int], name: str) -> HttpResponse:
     """``rows`` (the header first) as a one-sheet workbook titled ``title``, downloaded as
     ``<name>-<today>.xlsx``."""
@@ -24,7 +34,7 @@ def xlsx_response(rows: Iterable[Sequence], *, title: str, widths: Sequence[int]
     sheet = workbook.active
     sheet.title = title[:31]  # Excel's limit
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([worksheet_value(value) for value in row])
     sheet.freeze_panes = "B2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -41,6 +41,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from config.exports import worksheet_value
 from config.portal import portal_setting
 from config.schedules import DISPATCH_REPORT_TIME, DISPATCH_REPORT_WEEKDAY
 from liaison.duties import Quarter, quarter_of
@@ -392,11 +393,11 @@ def report_xlsx(figures: dict) -> bytes:
         for index, table in enumerate(report_sheet.tables):
             if index:
                 ws.append([])
-            ws.append(table.header)
+            ws.append([worksheet_value(value) for value in table.header])
             for cell in ws[ws.max_row]:
                 cell.font = bold
             for row in table.rows:
-                ws.append([float(value) if isinstance(value, Rate) else value for value in row])
+                ws.append([float(value) if isinstance(value, Rate) else worksheet_value(value) for value in row])
                 for cell, value in zip(ws[ws.max_row], row):
                     if isinstance(value, Decimal):  # amounts: always two decimals
                         cell.number_format = "0.00"

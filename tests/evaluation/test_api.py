@@ -174,3 +174,20 @@ def test_the_queries_do_not_grow_with_the_reports(client_for, bureau_user, time_
     UnitFactory()
 
     assert counts(last.pk) == few
+
+
+def test_a_name_with_a_control_character_does_not_break_the_workbook(client_for, bureau_user, week_of_data,
+                                                                     time_machine):
+    """Found by .ci/schemathesis.sh: a unit named with a control character (typed or pasted through
+    the API) made every Excel file of the report answer 500, and beat's report with it."""
+    from liaison.models import Unit
+
+    Unit.objects.filter(name="市发改委").update(name="市发\x07改委\x1b")
+    download = client_for(bureau_user).get(f"{REPORTS}on-demand/xlsx/", {"start": "2026-05-11", "end": "2026-05-17"})
+
+    assert download.status_code == 200
+    cells = [cell for sheet in load_workbook(io.BytesIO(download.content)).worksheets
+             for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "市发改委" in cells
+    stored = make_report(time_machine)  # as beat makes it
+    assert stored.xlsx
