@@ -12,6 +12,7 @@ The sweeps render thousands of rows: each template is translated once per langua
 (cached), and each row only fills it in.
 """
 
+import logging
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -28,6 +29,8 @@ from notices.registry import Text
 from . import reports
 from .access import issues_visible_to
 from .models import DispatchReport, EscalationLevel, Issue, PlatformNeed
+
+logger = logging.getLogger(__name__)
 
 
 class Kind:
@@ -523,9 +526,18 @@ def event_message_text(message: str, params: dict) -> str | None:
 
 def event_note(event) -> str:
     """What an ``IssueEvent``'s note says, in the active language: rendered from its message key
-    when the system wrote it, else the note as stored (typed by a person, or an older entry)."""
+    when the system wrote it, else the note as stored (typed by a person, or an older entry).
+
+    An entry whose parameters do not fit its message (written before the message took a new
+    parameter, or by a loader that left them out) shows its stored note: one old entry must not
+    make an issue's whole timeline answer 500."""
     if event.message:
-        rendered = event_message_text(event.message, event.message_params)
+        try:
+            rendered = event_message_text(event.message, event.message_params or {})
+        except (KeyError, TypeError, ValueError):
+            logger.warning("issue event %s: its parameters do not fit the message %r; showing its stored note",
+                           event.pk, event.message)
+            rendered = None
         if rendered is not None:
             return rendered
     return event.note

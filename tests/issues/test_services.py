@@ -624,6 +624,17 @@ def test_a_calendar_change_note_is_kept_as_a_message_each_reader_sees_in_their_l
         assert event_note(event) == event.note and "2026-05-06" in event.note and "Working-day" not in event.note
 
 
+def test_an_entry_whose_parameters_do_not_fit_its_message_shows_its_stored_note(make_issue, db, client):
+    issue = make_issue("B", D(2026, 4, 29))
+    event = issue.events.create(kind="reminded", message="reminder_sent", message_params={},
+                                note="已提醒联络员。")
+    assert event_note(event) == "已提醒联络员。"
+    client.force_login(UserFactory(username="timeline-admin", is_superuser=True, is_staff=True))
+    for url in (f"/issues/{issue.pk}/", f"/api/v1/issues/{issue.pk}/timeline/"):
+        response = client.get(url)
+        assert response.status_code == 200 and "已提醒联络员。" in response.content.decode(), url
+
+
 @pytest.mark.parametrize(
     "act, field, limit",
     [
