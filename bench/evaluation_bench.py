@@ -26,12 +26,9 @@ five slowest. The databases are dropped at the end unless ``--keep`` (or ``--reu
 
 import argparse
 import datetime
-import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,6 +36,7 @@ sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import national_data  # noqa: E402  (bench/ is not a package)
+from side_by_side import Worker, claim_stdout, ensure_database, fmt_ms, measured, serve  # noqa: E402
 
 SCALES = (1, 100)
 DEFAULT_PAGES = ["/evaluation/units/?period=this_quarter", "/bureau/"]
@@ -47,10 +45,8 @@ DEFAULT_PAGES = ["/evaluation/units/?period=this_quarter", "/bureau/"]
 
 
 def worker(db_url: str, end: datetime.date) -> None:
-    """Answer the parent's commands, one JSON line in, one JSON line out, on the real stdout;
-    anything else printed goes to stderr."""
-    protocol = sys.stdout
-    sys.stdout = sys.stderr
+    """Answer the parent's commands (``side_by_side.serve``)."""
+    protocol = claim_stdout()
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DJANGO_DEBUG"] = "false"
@@ -83,25 +79,7 @@ def worker(db_url: str, end: datetime.date) -> None:
     period = quarter(end)
 
     def counted(fn):
-        """Run ``fn``: its time, its number of queries, the time they took (sent, run, rows
-        received: psycopg2 fetches a result whole), and what it returned."""
-        queries, in_db = 0, 0.0
-
-        def count(execute, sql, params, many, context):
-            nonlocal queries, in_db
-            queries += 1
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                in_db += time.perf_counter() - started
-
-        connection.ensure_connection()
-        with connection.execute_wrapper(count):
-            started = time.perf_counter()
-            outcome = fn()
-            seconds = time.perf_counter() - started
-        return seconds, queries, {"db_seconds": in_db, **outcome}
+        return measured(connection, fn)
 
     def run_scoreboard():
         board = figures.scoreboard(period, today=end)
@@ -111,25 +89,21 @@ def worker(db_url: str, end: datetime.date) -> None:
         response = client.get(path)
         return {"status": response.status_code, "bytes": len(response.content)}
 
-    for line in sys.stdin:
-        command = json.loads(line)
+    def handle(command):
         op = command["op"]
-        if op == "quit":
-            break
         if op == "scoreboard":
             seconds, queries, outcome = counted(run_scoreboard)
-            answer = {"seconds": seconds, "queries": queries, **outcome}
-        elif op == "page":
+            return {"seconds": seconds, "queries": queries, **outcome}
+        if op == "page":
             try:
                 resolve(command["path"].split("?")[0])
             except Resolver404:
-                answer = {"missing": True}
-            else:
-                if command.get("recount"):
-                    kept.forget_all()  # outside the timing: the page counts its figures afresh
-                seconds, queries, outcome = counted(lambda: run_page(command["path"]))
-                answer = {"seconds": seconds, "queries": queries, **outcome}
-        elif op == "explain":
+                return {"missing": True}
+            if command.get("recount"):
+                kept.forget_all()  # outside the timing: the page counts its figures afresh
+            seconds, queries, outcome = counted(lambda: run_page(command["path"]))
+            return {"seconds": seconds, "queries": queries, **outcome}
+        if op == "explain":
             with CaptureQueriesContext(connection) as captured:
                 figures.scoreboard(period, today=end)
             slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[: command["top"]]
@@ -139,58 +113,15 @@ def worker(db_url: str, end: datetime.date) -> None:
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                     plans.append({"time": float(query["time"]), "sql": query["sql"],
                                   "plan": "\n".join(row[0] for row in cursor.fetchall())})
-            answer = {"plans": plans, "queries": len(captured.captured_queries),
-                      "total": sum(float(q["time"]) for q in captured.captured_queries)}
-        else:
-            answer = {"error": f"unknown op {op}"}
-        protocol.write(json.dumps(answer) + "\n")
-        protocol.flush()
+            return {"plans": plans, "queries": len(captured.captured_queries),
+                    "total": sum(float(q["time"]) for q in captured.captured_queries)}
+        return {"error": f"unknown op {op}"}
+
+    serve(protocol, handle)
     traveller.stop()
 
 
-class Worker:
-    def __init__(self, scale: int, db_url: str, end: datetime.date):
-        self.scale = scale
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", db_url, "--end", end.isoformat()],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(BASE_DIR),
-        )
-
-    def ask(self, **command) -> dict:
-        self.process.stdin.write(json.dumps(command) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the {self.scale}x worker stopped (see its stderr above)")
-        return json.loads(line)
-
-    def close(self) -> None:
-        try:
-            self.ask(op="quit")
-        except (BrokenPipeError, RuntimeError, json.JSONDecodeError):
-            pass
-        self.process.wait(timeout=30)
-
-
 # --- the parent ------------------------------------------------------------------------------------------
-
-
-def ensure_database(server_url: str, name: str, scale: int, end: datetime.date, reuse: bool) -> dict:
-    meta = national_data.read_meta(server_url, name) if reuse else None
-    if meta and meta["scale"] == scale and meta["end"] == end:
-        missing = national_data.missing_migrations(server_url, name)
-        if not missing:
-            print(f"reusing {name} (scale {scale}, the year ending {end})", flush=True)
-            return meta["counts"]
-        print(f"{name} lacks migrations ({', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}): "
-              "building it again", flush=True)
-    elif reuse:
-        print(f"{name} is missing or of another scale or end day: building it", flush=True)
-    return national_data.make_database(scale, name, end=end, server_url=server_url)
-
-
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.1f}"
 
 
 def main() -> int:
@@ -214,7 +145,7 @@ def main() -> int:
     names = {scale: f"{args.prefix}_{scale}x" for scale in SCALES}
     counts = {scale: ensure_database(server_url, names[scale], scale, args.end, args.reuse) for scale in SCALES}
     urls = {scale: national_data.server_and_db(server_url, names[scale])[1] for scale in SCALES}
-    workers = {scale: Worker(scale, urls[scale], args.end) for scale in SCALES}
+    workers = {scale: Worker(__file__, scale, urls[scale], args.end) for scale in SCALES}
     status = 0
     try:
         items = [("scoreboard", {"op": "scoreboard"}, "scoreboard(quarter(today), today=today)")]

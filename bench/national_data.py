@@ -128,7 +128,13 @@ def missing_migrations(server_url: str, name: str) -> list[str]:
     applied: a database built before them is out of date."""
     import psycopg2
 
-    on_disk = {(path.parent.parent.name, path.stem) for path in BASE_DIR.glob("*/migrations/[0-9]*.py")}
+    def app_label(app_dir: Path) -> str:  # the AppConfig's ``label`` where it sets one (config's is "portal")
+        import re
+
+        found = re.search(r'^\s*label\s*=\s*"(\w+)"', (app_dir / "apps.py").read_text(), re.MULTILINE)
+        return found[1] if found else app_dir.name
+
+    on_disk = {(app_label(path.parent.parent), path.stem) for path in BASE_DIR.glob("*/migrations/[0-9]*.py")}
     conn = psycopg2.connect(urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")))
     try:
         with conn.cursor() as cur:
@@ -137,6 +143,24 @@ def missing_migrations(server_url: str, name: str) -> list[str]:
     finally:
         conn.close()
     return sorted(f"{app}.{migration}" for app, migration in on_disk - applied)
+
+
+def migrate_database(server_url: str, name: str) -> None:
+    """Apply the project's migrations that database ``name`` lacks (``manage.py migrate``, in a
+    child process), then ANALYZE, so that a database built before a new index is brought up to date
+    rather than built again."""
+    env = dict(os.environ, DATABASE_URL=server_and_db(server_url, name)[1])
+    subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], env=env, cwd=str(BASE_DIR),
+                   check=True)
+    import psycopg2
+
+    conn = psycopg2.connect(server_and_db(server_url, name)[1])
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("ANALYZE")
+    finally:
+        conn.close()
 
 
 def make_database(scale: int, db_name: str, *, end: datetime.date = END_DAY, server_url: str | None = None,
@@ -386,10 +410,12 @@ class National:
         unusable = make_password(None)
         users, units, cadres = [], [], []
         self.user_name = {}
+        self.unit_name = {}
 
         def user(username, last, first):
             uid = self.ids(User)
             users.append((uid, unusable, username, first, last, f"{username}@example.com", True, False, False, joined))
+            self.user_name[uid] = f"{last}{first}"  # as the portal names a person (full_name)
             return uid
 
         def suffix(group):
@@ -418,6 +444,7 @@ class National:
                 unit_id = self.ids(Unit)
                 leader_user = user(f"{prefix}_leader{tag}", leader.last_name, leader.first_name)
                 unit_name = name + suffix(group)
+                self.unit_name[unit_id] = unit_name
                 units.append((unit_id, unit_name, kind, leader_user, False,
                               unit_sort_key(name=unit_name, kind=kind, is_office=False)))
                 self.unit_leader[unit_id] = leader_user
@@ -569,9 +596,9 @@ class National:
         #: The sweep escalates to the office once an issue is this many working days overdue.
         late_days = int(portal_setting("OFFICE_ESCALATION_WORKING_DAYS")) + 1
 
-        def event(issue_id, kind, when, actor, before=None, after=None, note="", message=""):
+        def event(issue_id, kind, when, actor, before=None, after=None, note="", message="", params=None):
             eid = self.ids(IssueEvent)
-            events.append((eid, issue_id, kind, actor, when, before or {}, after or {}, note, message, {}))
+            events.append((eid, issue_id, kind, actor, when, before or {}, after or {}, note, message, params or {}))
             return eid
 
         def notify(kind, key, recipient, subject, topic, when):
@@ -651,7 +678,7 @@ class National:
                     if reminder <= stop and reminder <= end and reminder > recorded:
                         who = self.cadre_on(pid, reminder)
                         event(iid, "reminded", at(reminder, 9), None, after={"reminder": 3, "due_date": str(due)},
-                              message="reminder_sent")
+                              message="reminder_sent", params={"name": self.user_name[self.cadre_user[who]]})
                         notify("issue_reminder", f"reminder:3:issue:{iid}:due:{due}:user:{self.cadre_user[who]}",
                                self.cadre_user[who], f"Due in 3 working days ({due}): issue #{iid} {title}",
                                f"issue:{iid}", at(reminder, 9))
@@ -661,7 +688,8 @@ class National:
                         who = self.cadre_on(pid, first_late)
                         leader = self.unit_leader[self.cadre_unit[who]]
                         event(iid, "escalated", at(first_late, 9), None, before={"escalation_level": 0},
-                              after={"escalation_level": 1, "recipients": [leader]}, message="escalated_to_leader")
+                              after={"escalation_level": 1, "recipients": [leader]}, message="escalated_to_leader",
+                              params={"unit": self.unit_name[self.cadre_unit[who]], "names": [self.user_name[leader]]})
                         notify("issue_escalation", f"escalation:1:issue:{iid}:due:{due}:user:{leader}", leader,
                                f"Overdue, escalated to you as unit leader: issue #{iid} {title}", f"issue:{iid}",
                                at(first_late, 9))
@@ -670,7 +698,8 @@ class National:
                         if to_office <= stop:
                             event(iid, "escalated", at(to_office, 9), None, before={"escalation_level": 1},
                                   after={"escalation_level": 2, "recipients": office_people},
-                                  message="escalated_to_office")
+                                  message="escalated_to_office",
+                                  params={"names": [self.user_name[person] for person in office_people]})
                             for person in office_people:
                                 notify("issue_escalation", f"escalation:2:issue:{iid}:due:{due}:user:{person}",
                                        person, f"Overdue, escalated to the office: issue #{iid} {title}",
