@@ -6,9 +6,10 @@ e-mail itself is at least once (a resend after a crash carries the same Message-
   it is logged and dropped, and the every-minute ``deliver_pending_notifications`` job sends the
   rows once the broker and a worker are back. Nothing is lost, because the queue is the table,
   not the broker.
-- ``deliver_pending`` claims one row at a time with ``select_for_update(skip_locked=True)``
-  (concurrent workers never take the same row), sends it through Django's e-mail backend and
-  stamps ``emailed_at`` in the same transaction. Failures back off 1, 2, 4 ... minutes.
+- ``deliver_pending`` claims a batch of rows with ``select_for_update(skip_locked=True)``
+  (concurrent workers never take the same row), sends them through Django's e-mail backend over
+  one connection and stamps ``emailed_at`` in the same transaction. Failures back off 1, 2, 4 ...
+  minutes.
 
 An e-mail is rendered at delivery in its recipient's language (``NotificationPreference``, else
 the portal's default), and links to the page of what it is about (its topic), else the inbox.
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -33,7 +34,7 @@ from config.celery import app as celery_app
 
 from . import registry
 from .models import Notification
-from .selectors import notification_text, recipient_language
+from .selectors import notification_text, recipient_languages
 
 logger = logging.getLogger(__name__)
 
@@ -113,54 +114,35 @@ class DeliveryResult:
     server_down: bool = False
 
 
+#: Rows claimed, sent and marked per transaction. A batch costs its claim, one language look-up
+#: and two updates, where a row at a time cost them for every message (bench/delivery_bench.py:
+#: 72 messages a second, against 559 for one SMTP batch). It is also the most a crash can send twice.
+DELIVERY_BATCH = 50
+
+
 def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int = 1000) -> DeliveryResult:
     """E-mail pending notifications (all that are due, or only ``notification_ids``), up to ``limit``.
 
-    One row per transaction: claim it (``select_for_update(skip_locked=True)``, so concurrent
-    workers share the queue without taking the same row), send, stamp ``emailed_at``, commit.
-    SMTP is at-least-once: a crash after the server accepted a message and before the commit
-    sends that one message again on the next run, with the same Message-ID (``message_id``), so the
-    receiving side can tell it is the same message. Stamping each row in its own short transaction
-    keeps that window to one message and the milliseconds between the server's reply and the
-    commit. Users without an e-mail address are marked skipped (the inbox still has it).
+    A batch of rows per transaction: claim them (``select_for_update(skip_locked=True)``, so
+    concurrent workers share the queue without taking the same row), send each over one SMTP
+    connection, mark the sent and the skipped ones in one update each, commit. Each row is marked
+    sent once. SMTP is at-least-once: a crash after the server accepted messages and before the
+    commit sends those messages again on the next run, with the same Message-ID (``message_id``),
+    so the receiving side can tell they are the same; ``DELIVERY_BATCH`` bounds how many. Users
+    without an e-mail address are marked skipped (the inbox still has it).
     """
     result = DeliveryResult()
     connection = None
     try:
-        for _ in range(limit):
+        while not result.server_down:
+            room = limit - len(result.sent) - len(result.skipped) - len(result.failed)
+            if room <= 0:
+                break
             with transaction.atomic():
-                notification = _claim_next(notification_ids)
-                if notification is None:
+                batch = _claim_batch(notification_ids, min(room, DELIVERY_BATCH))
+                if not batch:
                     break
-                now = timezone.now()
-                address = (
-                    notification.address if notification.recipient is None else notification.recipient.email or ""
-                ).strip()
-                if not address:
-                    notification.email_status = EmailStatus.SKIPPED
-                    notification.last_error = "The recipient has no e-mail address."
-                    notification.save(update_fields=["email_status", "last_error"])
-                    result.skipped.append(notification.pk)
-                    continue
-                if connection is None:
-                    connection = get_connection()
-                try:
-                    _message(notification, address, connection).send()
-                except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
-                    _record_failure(notification, error, now)
-                    result.failed.append(notification.pk)
-                    if _is_server_error(error):
-                        result.server_down = True
-                        break
-                    _close_quietly(connection)
-                    connection = None
-                    continue
-                notification.email_status = EmailStatus.SENT
-                notification.emailed_at = now
-                notification.attempts += 1
-                notification.last_error = ""
-                notification.save(update_fields=["email_status", "emailed_at", "attempts", "last_error"])
-                result.sent.append(notification.pk)
+                connection = _send_batch(batch, connection, result)
     finally:
         if connection is not None:
             _close_quietly(connection)
@@ -169,7 +151,43 @@ def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int
     return result
 
 
-def _claim_next(notification_ids) -> Notification | None:
+def _send_batch(batch: list[Notification], connection, result: DeliveryResult):
+    """Send the claimed ``batch`` and mark it, inside the claiming transaction; the connection to
+    go on with (None after a failure closed it)."""
+    now = timezone.now()
+    languages = recipient_languages({n.recipient_id for n in batch if n.recipient_id is not None})
+    sent, skipped = [], []
+    for notification in batch:
+        address = (notification.address if notification.recipient is None else notification.recipient.email or "").strip()
+        if not address:
+            skipped.append(notification.pk)
+            continue
+        if connection is None:
+            connection = get_connection()
+        try:
+            _message(notification, address, connection, languages).send()
+        except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
+            _record_failure(notification, error, now)
+            result.failed.append(notification.pk)
+            _close_quietly(connection)
+            connection = None
+            if _is_server_error(error):
+                result.server_down = True  # the rest of the batch stays pending, for the next run
+                break
+            continue
+        sent.append(notification.pk)
+    if sent:
+        Notification.objects.filter(pk__in=sent).update(
+            email_status=EmailStatus.SENT, emailed_at=now, attempts=F("attempts") + 1, last_error="")
+    if skipped:
+        Notification.objects.filter(pk__in=skipped).update(
+            email_status=EmailStatus.SKIPPED, last_error="The recipient has no e-mail address.")
+    result.sent += sent
+    result.skipped += skipped
+    return connection
+
+
+def _claim_batch(notification_ids, size: int) -> list[Notification]:
     now = timezone.now()
     queryset = (
         Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -179,7 +197,7 @@ def _claim_next(notification_ids) -> Notification | None:
     )
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=list(notification_ids))
-    return queryset.order_by("pk").first()
+    return list(queryset.order_by("pk")[:size])
 
 
 def _link(notification: Notification) -> str:
@@ -211,7 +229,7 @@ def message_id(notification: Notification) -> str:
     return f"<notification.{digest}@{domain}>"
 
 
-def _message(notification: Notification, address: str, connection) -> EmailMessage:
+def _message(notification: Notification, address: str, connection, languages: dict[int, str]) -> EmailMessage:
     if notification.recipient_id is None:
         # Someone outside the portal: the portal's language, and no link to pages they cannot open
         # (the text carries what they need, e.g. a platform's rating link).
@@ -219,7 +237,7 @@ def _message(notification: Notification, address: str, connection) -> EmailMessa
             text = notification_text(notification)
         body = text.body
     else:
-        with translation.override(recipient_language(notification.recipient_id)):
+        with translation.override(languages[notification.recipient_id]):
             text = notification_text(notification)
         body = f"{text.body}\n\n{_link(notification)}"
     message = EmailMessage(

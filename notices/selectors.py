@@ -76,7 +76,9 @@ def saved_language(user) -> str:
     return NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
 
 
-def recipient_language(user_id: int) -> str:
-    """The language ``user_id`` reads their e-mail in: their choice, else the portal's default."""
-    chosen = NotificationPreference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
-    return chosen or settings.LANGUAGE_CODE
+def recipient_languages(user_ids) -> dict[int, str]:
+    """The language each of ``user_ids`` reads their e-mail in (their choice, else the portal's
+    default), in one query."""
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=user_ids).exclude(language="")
+                  .values_list("user_id", "language"))
+    return {user_id: chosen.get(user_id) or settings.LANGUAGE_CODE for user_id in user_ids}

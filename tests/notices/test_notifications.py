@@ -199,12 +199,47 @@ def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(ca
     assert len(mail.outbox) == 2
 
 
+def test_delivery_goes_in_batches_in_each_recipients_language_in_queries_that_do_not_grow(
+        cadre, other_cadre, django_assert_max_num_queries):
+    NotificationPreference.objects.create(user=other_cadre.user, language="en")
+    nobody = UserFactory(username="no-address", email="")
+    rows = 2 * delivery.DELIVERY_BATCH + 7
+    for user in (cadre.user, other_cadre.user, nobody):
+        Notification.objects.bulk_create(
+            Notification(key=f"batch:{i}:user:{user.pk}", kind="issue_reminder", recipient=user, subject=f"提醒 {i}",
+                         body="正文", params={"id": i + 1, "title": f"课题 {i}", "due": "2026-05-15",
+                                             "days": 3, "platform": "平台", "class": "B"})
+            for i in range(rows)
+        )
+    batches = -(-3 * rows // delivery.DELIVERY_BATCH)
+
+    # Per batch: its claim, its recipients' languages, the update of the sent and of the skipped
+    # (and the savepoint around it): not a query per message.
+    with django_assert_max_num_queries(6 * batches + 2):
+        result = delivery.deliver_pending()
+
+    assert len(result.sent) == 2 * rows and len(result.skipped) == rows and not result.failed
+    assert len(mail.outbox) == 2 * rows
+    assert len({m.extra_headers["X-Liaison-Notification"] for m in mail.outbox}) == 2 * rows
+    chinese = [m for m in mail.outbox if m.to == [cadre.user.email]]
+    english = [m for m in mail.outbox if m.to == [other_cadre.user.email]]
+    assert len(chinese) == len(english) == rows
+    assert all("Due in" in m.subject for m in english) and not any("Due in" in m.subject for m in chinese)
+    assert Notification.objects.filter(email_status="sent", attempts=1, emailed_at__isnull=False).count() == 2 * rows
+    assert Notification.objects.filter(recipient=nobody, email_status="skipped").count() == rows
+    assert delivery.deliver_pending().sent == []
+
+
 def _closed_port() -> int:
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: More rows than the four deliveries' batches, so that they claim batches side by side.
+ROWS_IN_RACE = 8 * delivery.DELIVERY_BATCH
 
 
 @pytest.mark.postgres
@@ -214,7 +249,7 @@ def test_concurrent_deliveries_send_each_email_once(cadre, other_cadre):
     Notification.objects.bulk_create(
         Notification(key=f"race:{i}:user:{user.pk}", kind="issue_reminder", recipient=user, subject=f"提醒 {i}",
                      body="正文")
-        for user in (cadre.user, other_cadre.user) for i in range(20)
+        for user in (cadre.user, other_cadre.user) for i in range(ROWS_IN_RACE // 2)
     )
     barrier = threading.Barrier(4)
     results = []
@@ -232,11 +267,11 @@ def test_concurrent_deliveries_send_each_email_once(cadre, other_cadre):
     for thread in threads:
         thread.join(timeout=60)
 
-    assert sum(len(r.sent) for r in results) == 40
-    assert len(mail.outbox) == 40
+    assert sum(len(r.sent) for r in results) == ROWS_IN_RACE
+    assert len(mail.outbox) == ROWS_IN_RACE
     headers = [m.extra_headers["X-Liaison-Notification"] for m in mail.outbox]
-    assert len(set(headers)) == 40
-    assert Notification.objects.filter(email_status="sent").count() == 40
+    assert len(set(headers)) == ROWS_IN_RACE
+    assert Notification.objects.filter(email_status="sent", attempts=1).count() == ROWS_IN_RACE
 
 
 def test_a_sweep_writes_the_notification_in_the_inbox_at_once(make_issue, cadre, on):
