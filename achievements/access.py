@@ -8,9 +8,9 @@ responsible cadre's unit, bureau staff and admins.
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 
-from liaison.access import roles_of, served_now_by, serves_platform_on
+from liaison.access import in_any_of, roles_of, served_now_by, serves_platform_on
 from liaison.models import Assignment, Unit
 from platforms.models import Platform
 
@@ -28,18 +28,16 @@ def achievements_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
-    condition = Q(pk__in=[])
+    keys = []
+    if roles.is_cadre or roles.is_unit_leader:
+        keys.append(Achievement.objects.filter(served_now_by(roles)).values("pk"))
     if roles.is_cadre:
-        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(collected_by=roles.cadre)
+        keys.append(Achievement.objects.filter(collected_by=roles.cadre).values("pk"))
     if roles.is_unit_leader:
         units = roles.led_unit_ids
-        condition |= (
-            Exists(active.filter(cadre__unit_id__in=units))
-            | Q(collected_by__unit_id__in=units)
-            | Q(landing_unit_id__in=units)
-        )
-    return queryset.filter(condition)
+        keys.append(Achievement.objects.filter(collected_by__unit_id__in=units).values("pk"))
+        keys.append(Achievement.objects.filter(landing_unit_id__in=units).values("pk"))
+    return in_any_of(queryset, keys)
 
 
 def achievements_stewarded_by(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -49,10 +47,10 @@ def achievements_stewarded_by(user, queryset: QuerySet | None = None) -> QuerySe
     roles = roles_of(user)
     if roles.supervises:
         return queryset
-    condition = served_now_by(roles, OuterRef("platform_id"))
+    keys = [Achievement.objects.filter(served_now_by(roles)).values("pk")]
     if roles.cadre is not None:
-        condition |= Q(collected_by=roles.cadre)
-    return queryset.filter(condition)
+        keys.append(Achievement.objects.filter(collected_by=roles.cadre).values("pk"))
+    return in_any_of(queryset, keys)
 
 
 def can_view_achievement(user, achievement: Achievement) -> bool:
@@ -139,8 +137,10 @@ def matches_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     if roles.primary is None:
         return queryset.none()
-    visible = achievements_visible_to(user).filter(pk=OuterRef("achievement_id"))
-    return queryset.filter(Exists(visible) | Q(demand__unit_id__in=demand_unit_ids(user)))
+    return in_any_of(queryset, [
+        Match.objects.filter(achievement_id__in=achievements_visible_to(user).values("pk")).values("pk"),
+        Match.objects.filter(demand__unit_id__in=demand_unit_ids(user)).values("pk"),
+    ])
 
 
 # --- service records ---------------------------------------------------------------------------------
@@ -154,14 +154,14 @@ def service_records_visible_to(user, queryset: QuerySet | None = None) -> QueryS
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
-    condition = Q(pk__in=[])
+    keys = []
+    if roles.is_cadre or roles.is_unit_leader:
+        keys.append(ServiceRecord.objects.filter(served_now_by(roles)).values("pk"))
     if roles.is_cadre:
-        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(given_by=roles.cadre)
+        keys.append(ServiceRecord.objects.filter(given_by=roles.cadre).values("pk"))
     if roles.is_unit_leader:
-        units = roles.led_unit_ids
-        condition |= Exists(active.filter(cadre__unit_id__in=units)) | Q(given_by__unit_id__in=units)
-    return queryset.filter(condition)
+        keys.append(ServiceRecord.objects.filter(given_by__unit_id__in=roles.led_unit_ids).values("pk"))
+    return in_any_of(queryset, keys)
 
 
 def can_record_service(user, *, platform: Platform, on: datetime.date) -> bool:

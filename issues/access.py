@@ -10,7 +10,7 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from liaison.access import roles_of, served_now_by, serves_platform_on
+from liaison.access import in_any_of, roles_of, served_now_by, serves_platform_on
 from liaison.models import Assignment, Cadre
 from platforms.models import Platform
 
@@ -28,18 +28,16 @@ def issues_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
-    active = Assignment.objects.active().filter(platform=OuterRef("platform_id"))
-    condition = Q(pk__in=[])
+    keys = []
+    if roles.is_cadre or roles.is_unit_leader:
+        keys.append(Issue.objects.filter(served_now_by(roles)).values("pk"))
     if roles.is_cadre:
-        condition |= Exists(active.filter(cadre=roles.cadre)) | Q(recorded_by=roles.cadre)
+        keys.append(Issue.objects.filter(recorded_by=roles.cadre).values("pk"))
     if roles.is_unit_leader:
         units = roles.led_unit_ids
-        condition |= (
-            Exists(active.filter(cadre__unit_id__in=units))
-            | Q(handed_to_unit_id__in=units)
-            | Exists(Issue.cooperating_units.through.objects.filter(issue_id=OuterRef("pk"), unit_id__in=units))
-        )
-    return queryset.filter(condition)
+        keys.append(Issue.objects.filter(handed_to_unit_id__in=units).values("pk"))
+        keys.append(Issue.cooperating_units.through.objects.filter(unit_id__in=units).values("issue_id"))
+    return in_any_of(queryset, keys)
 
 
 def responsible_cadre(issue: Issue) -> Cadre | None:
@@ -205,7 +203,7 @@ def needs_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset
     # Not platforms_visible_to: the office's leader sees every platform but classifies only the
     # needs of the units they lead.
-    return queryset.filter(served_now_by(roles, OuterRef("platform_id")))
+    return queryset.filter(served_now_by(roles))
 
 
 def can_classify_need(user, need: PlatformNeed) -> bool:

@@ -31,7 +31,14 @@ from issues.models import Issue
 from issues.selectors import issue_list, with_deadline_status
 from platforms.models import Platform
 
-from .access import assignments_visible_to, cadres_handed_over_by, cadres_visible_to, contacts_visible_to, roles_of
+from .access import (
+    assignments_visible_to,
+    cadres_handed_over_by,
+    cadres_visible_to,
+    contacts_visible_to,
+    in_any_of,
+    roles_of,
+)
 from .duties import first_visit_due
 from .models import Assignment, Cadre, Contact, Unit
 
@@ -352,11 +359,12 @@ def unit_overview(*, user, today: datetime.date | None = None) -> UnitOverview:
     issues = with_deadline_status(
         unit_issues.order_by("due_date", "pk")[:DASHBOARD_ROWS], today=today, calendar=calendar
     )
-    cooperating = Issue.cooperating_units.through.objects.filter(issue_id=OuterRef("pk"), unit_id__in=unit_ids)
+    handed_or_cooperating = [
+        Issue.objects.filter(handed_to_unit_id__in=unit_ids).values("pk"),
+        Issue.cooperating_units.through.objects.filter(unit_id__in=unit_ids).values("issue_id"),
+    ]
     handed = (
-        issue_list(user=user)
-        .open()
-        .filter(Q(handed_to_unit_id__in=unit_ids) | Exists(cooperating))
+        in_any_of(issue_list(user=user).open(), handed_or_cooperating)
         .exclude(responsible_unit_id__in=unit_ids)
         .order_by("due_date", "pk")
     )
