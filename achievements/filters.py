@@ -10,6 +10,7 @@ from django.forms import DateInput
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.filtersets import PortalFilterSet
 from liaison.access import choices_for_request, platforms_visible_to, units_visible_to
 from liaison.models import Assignment, Unit
 
@@ -35,7 +36,7 @@ def _platforms(request):
     return platforms_visible_to(request.user).order_by("name")
 
 
-class AchievementFilter(django_filters.FilterSet):
+class AchievementFilter(PortalFilterSet):
     technology_field = django_filters.ChoiceFilter(
         choices=TechnologyField.choices, label=_("Technology field"), empty_label=_("All fields")
     )
@@ -78,7 +79,7 @@ class AchievementFilter(django_filters.FilterSet):
         )
 
 
-class DemandFilter(django_filters.FilterSet):
+class DemandFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=DemandStatus.choices, label=_("Status"), empty_label=_("Any status"))
     technology_field = django_filters.ChoiceFilter(
         choices=TechnologyField.choices, label=_("Technology field"), empty_label=_("All fields")
@@ -110,7 +111,7 @@ class DemandFilter(django_filters.FilterSet):
         )
 
 
-class MatchFilter(django_filters.FilterSet):
+class MatchFilter(PortalFilterSet):
     status = django_filters.ChoiceFilter(choices=MatchStatus.choices, label=_("Status"), empty_label=_("Any status"))
     # By id, not a list of choices: a form must not list every title to whoever opens it.
     achievement = django_filters.NumberFilter(field_name="achievement_id", label=_("Achievement (id)"))
@@ -124,7 +125,7 @@ class MatchFilter(django_filters.FilterSet):
 # --- service records -------------------------------------------------------------------------------
 
 
-class ServiceRecordFilter(django_filters.FilterSet):
+class ServiceRecordFilter(PortalFilterSet):
     """The service list's filters. ``unit`` is the unit of the cadre credited with the service; the
     period is the day it was given, both ends included."""
 

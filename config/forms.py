@@ -5,6 +5,8 @@ and the few widgets the forms use alike."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .search_select import searchable
+
 _WIDGET_CLASS = {
     "select": "form-select",
     "selectmultiple": "form-select",
@@ -25,7 +27,8 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class PortalForm(forms.Form):
-    """Bootstrap classes on every widget, and ``is-invalid`` on a field once it has an error."""
+    """Bootstrap classes on every widget, ``is-invalid`` on a field once it has an error, and
+    record selects that become searches when their choices are many (``search_select``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +36,7 @@ class PortalForm(forms.Form):
             widget = field.widget
             css = _WIDGET_CLASS.get(type(widget).__name__.lower(), "form-control")
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        searchable(self)
 
     def add_error(self, field, error):
         super().add_error(field, error)

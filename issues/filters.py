@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.filtersets import PortalFilterSet
 from liaison.access import cadres_visible_to, choices_for_request, platforms_visible_to, units_visible_to
 from liaison.models import Assignment
 
@@ -13,7 +14,7 @@ from .models import ExtensionRequest, Issue, IssueClass, Supervision
 from .supervision import filter_supervisions
 
 
-class IssueFilter(django_filters.FilterSet):
+class IssueFilter(PortalFilterSet):
     """Issue filters. ``cadre`` and ``unit`` mean the platform's current responsible cadre and
     that cadre's unit (responsibility follows the platform); ``overdue`` is as of today in
     Asia/Shanghai; ``due_after`` and ``due_before`` bound the due date, both inclusive.
@@ -75,7 +76,7 @@ IssueFilter.base_filters["class"] = django_filters.MultipleChoiceFilter(
 )
 
 
-class SupervisionFilter(django_filters.FilterSet):
+class SupervisionFilter(PortalFilterSet):
     """Supervision filters: ``status`` (``overdue``: open past its reply-by date, as of today in
     Asia/Shanghai), ``unit`` (the unit responsible when it was opened) and ``issue`` (its id)."""
 

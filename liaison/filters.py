@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from config.filtersets import PortalFilterSet
 from platforms.models import Platform
 
 from . import lists
@@ -17,13 +18,13 @@ _cadres = choices_for_request(cadres_visible_to)
 _platforms = choices_for_request(platforms_visible_to)
 
 
-class UnitFilter(django_filters.FilterSet):
+class UnitFilter(PortalFilterSet):
     class Meta:
         model = Unit
         fields = ["kind", "is_office"]
 
 
-class CadreFilter(django_filters.FilterSet):
+class CadreFilter(PortalFilterSet):
     """``incomplete`` needs the queryset annotated with ``active_platform_count``."""
 
     unit = django_filters.ModelChoiceFilter(queryset=_units, label=_("unit"))
@@ -40,7 +41,7 @@ class CadreFilter(django_filters.FilterSet):
         return queryset.filter(incomplete) if value else queryset.exclude(incomplete)
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(PortalFilterSet):
     cadre = django_filters.ModelChoiceFilter(queryset=_cadres, label=_("cadre"))
     platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("platform"))
     unit = django_filters.ModelChoiceFilter(field_name="cadre__unit", queryset=_units, label=_("unit"))
@@ -51,7 +52,7 @@ class AssignmentFilter(django_filters.FilterSet):
         fields = ["cadre", "platform", "unit", "active"]
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(PortalFilterSet):
     """``date_after`` and ``date_before`` bound the date, both inclusive."""
 
     platform = django_filters.ModelChoiceFilter(queryset=_platforms, label=_("platform"))
@@ -83,7 +84,7 @@ def _scoped_units(request):
     return units_overseen_by(request.user)
 
 
-class _ListFilter(django_filters.FilterSet):
+class _ListFilter(PortalFilterSet):
     """``q`` searches with the list's ``search`` function."""
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"), max_length=100)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.search_select import searchable
 from config.text_limits import LONG_TEXT_MAX_LENGTH, LimitedFormField
 
 from .models import Assignment, Cadre, Contact
@@ -31,6 +32,7 @@ class PortalFormMixin:
             else:
                 css = "form-control form-control-lg"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        searchable(self)
 
 
 class PlatformChoiceField(forms.ModelChoiceField):

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from config import search_select
+
 from . import selectors, services
 from .access import cadres_handed_over_by, get_visible_or_404, role_required
 from .forms import HandOverForm
@@ -27,6 +29,15 @@ def _leaving_candidates(user):
     )
 
 
+def _pick_context(cadres) -> dict:
+    """The cadres to pick from, by unit; at national scale (an admin picks among thousands) none
+    listed, and a search instead (``config.search_select``)."""
+    count = cadres.count()
+    if count > search_select.FULL_LIST_MAX:
+        return {"any_cadre": True, "cadres": [], "search_url": search_select.search_url(Cadre)}
+    return {"any_cadre": count > 0, "cadres": list(cadres)}
+
+
 @role_required("admin", "leader")
 def hand_over(request):
     cadre_id = request.POST.get("cadre") if request.method == "POST" else request.GET.get("cadre")
@@ -34,7 +45,7 @@ def hand_over(request):
     if not cadre_id:
         if request.method == "POST":
             raise Http404
-        return render(request, "liaison/handover/pick.html", {"cadres": list(cadres)})
+        return render(request, "liaison/handover/pick.html", _pick_context(cadres))
     if not str(cadre_id).isdigit():
         raise Http404
     cadre = get_visible_or_404(cadres, pk=cadre_id)

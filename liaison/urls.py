@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("my/platforms/", views.my_platforms, name="my_platforms"),
+    path("choices/<slug:kind>/", views.choice_search, name="choice_search"),
     path("administration/", views.admin_home, name="admin_home"),
     # Import and export of the scheme's lists (admins): bulk_lists, bulk_import_<kind>, ... (liaison.bulk_views).
     path("administration/lists/", include("liaison.bulk_views")),

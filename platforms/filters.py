@@ -1,12 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from config.filtersets import PortalFilterSet
 from liaison.access import cadres_visible_to, choices_for_request, units_visible_to
 
 from .models import Platform
 
 
-class PlatformFilter(django_filters.FilterSet):
+class PlatformFilter(PortalFilterSet):
     """Platform filters; ``cadre`` and ``unit`` mean the one currently responsible.
 
     Searching by name or host institution is the ``search`` parameter (the search backend).

@@ -205,6 +205,8 @@ def fill(route: Route, viewer) -> list[tuple[str, object]]:
         return history_urls(route, model, viewer)
     if names == ["token"]:
         return link_urls(route)
+    if route.name == "choice_search":  # a record select's search, one kind of record each
+        return [(build(route, {"kind": kind}), None) for kind in ("platforms", "units", "cadres")]
     primary = next((name for name in ("pk", "object_id", "id") if name in names), None)
     fixed = {}
     for name in names:

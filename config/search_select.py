@@ -1,0 +1,88 @@
+"""A select of one record among thousands: the full list up to ``FULL_LIST_MAX`` choices (the
+launch's 290 platforms, 89 cadres and 20 units); beyond, only the chosen option, and a search box
+that asks the portal for the records matching what is typed (``static/js/search_select.js``).
+
+A select of 29,000 platforms made a page of 1.5 MB at national scale, most of its time spent
+rendering options nobody reads (bench/README.md, "Every page at national scale"). The field still
+validates against its whole queryset: only what is rendered changes.
+
+The rooms register, for each model, the URL that answers a search with ``<option>`` elements
+(``register``); a model without one keeps the full list.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+#: More choices than this and the select becomes a search.
+FULL_LIST_MAX = 500
+
+_SEARCH_URLS: dict[type, tuple[str, dict]] = {}
+
+
+def register(model, url_name: str, **kwargs) -> None:
+    """``url_name`` (with ``kwargs``) answers ``?q=<text>`` with the options of ``model`` the user
+    may choose that match ``text``."""
+    _SEARCH_URLS[model] = (url_name, kwargs)
+
+
+def search_url(model) -> str | None:
+    found = _SEARCH_URLS.get(model)
+    return reverse(found[0], kwargs=found[1]) if found else None
+
+
+class SearchSelect(forms.Select):
+    """A ``ModelChoiceField``'s select that becomes a search when its choices are many."""
+
+    def get_context(self, name, value, attrs):
+        self._search_url = self._long_list_search_url()
+        context = super().get_context(name, value, attrs)
+        if self._search_url:
+            context["widget"]["attrs"].update({
+                "data-search-url": self._search_url,
+                "data-search-placeholder": _("Type a few characters of the name to search"),
+                "data-search-none": _("Nothing matches"),
+            })
+        return context
+
+    def optgroups(self, name, value, attrs=None):
+        if not getattr(self, "_search_url", None):
+            return super().optgroups(name, value, attrs)
+        every_choice = self.choices
+        try:
+            self.choices = self._chosen_only(value)
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = every_choice
+
+    def _long_list_search_url(self) -> str | None:
+        queryset = getattr(self.choices, "queryset", None)
+        if queryset is None:
+            return None
+        url = search_url(queryset.model)
+        return url if url and queryset.count() > FULL_LIST_MAX else None
+
+    def _chosen_only(self, value) -> list:
+        """The empty choice and the chosen record (when it is one of the choices)."""
+        iterator = self.choices
+        field = iterator.field
+        options = [("", field.empty_label)] if field.empty_label is not None else []
+        chosen = [v for v in value if v not in (None, "")]
+        try:
+            records = list(iterator.queryset.filter(pk__in=chosen)) if chosen else []
+        except (ValueError, TypeError, ValidationError):
+            records = []  # not an id: the field's own validation says so
+        return options + [iterator.choice(record) for record in records]
+
+
+def searchable(form: forms.BaseForm) -> None:
+    """Give every single-record select of ``form`` a ``SearchSelect`` (which stays a plain select
+    until its choices are many)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(field, forms.ModelChoiceField) and type(widget) is forms.Select:
+            search = SearchSelect(attrs=widget.attrs)
+            search.choices = widget.choices
+            search.is_required = widget.is_required
+            field.widget = search
