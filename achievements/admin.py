@@ -99,10 +99,12 @@ class AchievementEventAdmin(admin.ModelAdmin):
     """The timelines, read-only: entries are written by the services."""
 
     list_display = ("at", "achievement", "kind", "actor")
-    list_filter = ("kind",)
+    # A date filter rather than a date hierarchy, whose years and months are counted over every
+    # entry of every timeline on each page (130 ms at national scale).
+    list_filter = ("kind", ("at", admin.DateFieldListFilter))
     search_fields = ("achievement__title", "note")
     list_select_related = ("achievement", "actor")
-    date_hierarchy = "at"
+    ordering = ("-at", "-id")
 
     def has_add_permission(self, request):
         return False

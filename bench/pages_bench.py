@@ -131,7 +131,8 @@ def worker(db_url: str, end: datetime.date) -> None:
         if op == "explain":
             with CaptureQueriesContext(connection) as captured:
                 clients[command["role"]].get(command["path"])
-            slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[: command["top"]]
+            reads = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))]
+            slowest = sorted(reads, key=lambda q: -float(q["time"]))[: command["top"]]
             plans = []
             with connection.cursor() as cursor:
                 for query in slowest:

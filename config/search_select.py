@@ -33,10 +33,19 @@ def search_url(model) -> str | None:
 
 
 class SearchSelect(forms.Select):
-    """A ``ModelChoiceField``'s select that becomes a search when its choices are many."""
+    """A ``ModelChoiceField``'s select that becomes a search when its choices are many. One query
+    either way (the first ``FULL_LIST_MAX + 1`` choices), and one more for a chosen record beyond."""
 
     def get_context(self, name, value, attrs):
-        self._search_url = self._long_list_search_url()
+        self._listed, self._search_url = None, None
+        queryset = getattr(self.choices, "queryset", None)
+        url = search_url(queryset.model) if queryset is not None else None
+        if url:
+            first = list(queryset[:FULL_LIST_MAX + 1])
+            if len(first) > FULL_LIST_MAX:
+                self._search_url = url
+            else:
+                self._listed = first
         context = super().get_context(name, value, attrs)
         if self._search_url:
             context["widget"]["attrs"].update({
@@ -47,33 +56,29 @@ class SearchSelect(forms.Select):
         return context
 
     def optgroups(self, name, value, attrs=None):
-        if not getattr(self, "_search_url", None):
+        if self._listed is None and self._search_url is None:
             return super().optgroups(name, value, attrs)
         every_choice = self.choices
         try:
-            self.choices = self._chosen_only(value)
+            records = self._listed if self._listed is not None else self._chosen(value)
+            self.choices = self._empty_choice() + [every_choice.choice(record) for record in records]
             return super().optgroups(name, value, attrs)
         finally:
             self.choices = every_choice
 
-    def _long_list_search_url(self) -> str | None:
-        queryset = getattr(self.choices, "queryset", None)
-        if queryset is None:
-            return None
-        url = search_url(queryset.model)
-        return url if url and queryset.count() > FULL_LIST_MAX else None
+    def _empty_choice(self) -> list:
+        empty_label = self.choices.field.empty_label
+        return [("", empty_label)] if empty_label is not None else []
 
-    def _chosen_only(self, value) -> list:
-        """The empty choice and the chosen record (when it is one of the choices)."""
-        iterator = self.choices
-        field = iterator.field
-        options = [("", field.empty_label)] if field.empty_label is not None else []
+    def _chosen(self, value) -> list:
+        """The chosen record, when it is one of the choices."""
         chosen = [v for v in value if v not in (None, "")]
+        if not chosen:
+            return []
         try:
-            records = list(iterator.queryset.filter(pk__in=chosen)) if chosen else []
+            return list(self.choices.queryset.filter(pk__in=chosen))
         except (ValueError, TypeError, ValidationError):
-            records = []  # not an id: the field's own validation says so
-        return options + [iterator.choice(record) for record in records]
+            return []  # not an id: the field's own validation says so
 
 
 def searchable(form: forms.BaseForm) -> None:

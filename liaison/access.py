@@ -108,8 +108,9 @@ def platforms_served_now(roles: Roles) -> QuerySet:
 
 def served_now_by(roles: Roles, platform_field: str = "platform_id") -> Q:
     """Whether the row's platform (``platform_field``) is served now by the user's roles
-    (``platforms_served_now``): a semi-join the planner serves from the field's index."""
-    return Q(**{f"{platform_field}__in": platforms_served_now(roles)})
+    (``platforms_served_now``): the few platforms' keys first, then the field's index
+    (``config.lookups``)."""
+    return Q(**{f"{platform_field}__in_array": platforms_served_now(roles)})
 
 
 def in_any_of(queryset: QuerySet, keys: list[QuerySet]) -> QuerySet:
@@ -119,14 +120,14 @@ def in_any_of(queryset: QuerySet, keys: list[QuerySet]) -> QuerySet:
     Why not an OR of the conditions: PostgreSQL cannot serve "served now, or recorded by me, or
     handed to my unit" from the conditions' indexes when they are OR-ed across tables, so it reads
     every row of the table to test each (150,000 issues to find 15 at national scale). Each part of
-    the union is read from its own index, and the few keys found are joined back by primary key
-    (bench/README.md, "Every page at national scale")."""
+    the union is read from its own index, and the few keys found are looked up by primary key
+    (``config.lookups``; bench/README.md, "Every page at national scale")."""
     if not keys:
         return queryset.none()
     union = keys[0].order_by()
     if len(keys) > 1:
         union = union.union(*(key.order_by() for key in keys[1:]))
-    return queryset.filter(pk__in=union)
+    return queryset.filter(pk__in_array=union)
 
 
 def platforms_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -172,8 +173,8 @@ def _scoped_by_cadre(user, queryset: QuerySet) -> QuerySet:
     roles = roles_of(user)
     if roles.sees_everything:
         return queryset
-    # One semi-join on the rows' cadre index (not an OR across the join to the cadre's unit).
-    return queryset.filter(cadre_id__in=cadres_visible_to(user).values("pk"))
+    # The cadres' keys first, then the rows' cadre index (not an OR across the join to the cadre's unit).
+    return queryset.filter(cadre_id__in_array=cadres_visible_to(user).values("pk"))
 
 
 def assignments_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -161,7 +161,8 @@ def contact_list(request):
 
 @role_required("bureau", "leader")
 def assignment_board(request):
-    return render(request, "liaison/lists/board.html", {"board": lists.assignment_board(user=request.user)})
+    board = lists.assignment_board(user=request.user, page_number=request.GET.get("page"))
+    return render(request, "liaison/lists/board.html", {"board": board, "page": board.page})
 
 
 @role_required("bureau", "leader")

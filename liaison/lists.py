@@ -10,6 +10,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -237,10 +239,29 @@ def sort_rows(queryset: QuerySet, *, sort: str, sorts: dict[str, Sort], default:
     if key not in sorts:
         sort, key = default, default.removeprefix("-")
     descending = sort.startswith("-")
-    order = [
-        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True) for name in sorts[key].fields
-    ]
+    order = []
+    for name in sorts[key].fields:
+        # NULLS LAST only where a value may be empty: on a column that is never empty it is no
+        # order an index can give, and the whole list would be sorted for one page.
+        nulls_last = True if _may_be_empty(queryset.model, name) else None
+        order.append(F(name).desc(nulls_last=nulls_last) if descending else F(name).asc(nulls_last=nulls_last))
     return queryset.order_by(*order, "-pk" if descending else "pk"), sort
+
+
+def _may_be_empty(model, path: str) -> bool:
+    """Whether ``path`` (a field, through relations) may be NULL on a row of ``model``; an
+    annotation's may."""
+    for part in path.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True
+        if field.null:
+            return True
+        model = field.related_model
+        if model is None:
+            return False
+    return False
 
 
 # --- the assignment board --------------------------------------------------------------------------
@@ -270,6 +291,8 @@ class BoardUnit:
 @dataclass
 class AssignmentBoard:
     units: list[BoardUnit]
+    #: The page of units shown (``units``' page of the user's units).
+    page: Page
     #: Active platforms without a responsible cadre (at most ``BOARD_PLATFORM_ROWS``), and how many in all.
     unassigned: list[Platform]
     unassigned_count: int
@@ -279,22 +302,30 @@ class AssignmentBoard:
 
 #: The board lists this many platforms without a cadre; the platform list has the rest.
 BOARD_PLATFORM_ROWS = 50
+#: Units per page of the board.
+BOARD_UNIT_ROWS = 50
 
 
-def assignment_board(*, user) -> AssignmentBoard:
-    """Per unit in the user's scope: its cadres below the minimum and at the maximum, and its
-    room; and the active platforms the user may see without a cadre. Six queries."""
+def assignment_board(*, user, page_number=None) -> AssignmentBoard:
+    """Per unit in the user's scope, those with cadres below the minimum first, a page of
+    ``BOARD_UNIT_ROWS``: its cadres below the minimum and at the maximum, and its room; and the
+    active platforms the user may see without a cadre. Seven queries."""
     minimum = settings.PORTAL["MIN_PLATFORMS_PER_CADRE"]
     maximum = settings.PORTAL["MAX_PLATFORMS_PER_CADRE"]
+    below = with_active_platform_count(Cadre.objects.filter(unit_id=OuterRef("pk"), is_active=True)).filter(
+        active_platform_count__lt=minimum)
     units = units_overseen_by(user).annotate(
         cadre_count=_count(Cadre.objects.filter(unit_id=OuterRef("pk"), is_active=True), "unit_id"),
         platform_count=_count(
             Assignment.objects.active().filter(cadre__unit_id=OuterRef("pk"), cadre__is_active=True), "cadre__unit_id"
         ),
-    )
+        needs_attention=Exists(below),
+    ).order_by("-needs_attention", "sort_key", "name", "pk")
+    # The units needing attention first, a page at a time: a province's 1,900 units are no board.
+    page = Paginator(units, BOARD_UNIT_ROWS).get_page(page_number)
     rows = {
         unit.pk: BoardUnit(unit=unit, cadre_count=unit.cadre_count, platform_count=unit.platform_count)
-        for unit in units
+        for unit in page
     }
     in_scope = cadres_visible_to(user, Cadre.objects.filter(unit_id__in=list(rows), is_active=True))
     cadres = list(
@@ -314,11 +345,14 @@ def assignment_board(*, user) -> AssignmentBoard:
     unassigned = (
         platforms_visible_to(user)
         .filter(is_active=True)
-        .exclude(Exists(_active_assignments_of_platform()))
+        # NOT IN a hashed list of the served platforms: NOT EXISTS made PostgreSQL walk the names'
+        # index, probing each platform's assignment, to find the few (or none) without one.
+        .exclude(pk__in=Assignment.objects.active().values("platform_id"))
         .order_by("name", "pk")
     )
     return AssignmentBoard(
         units=list(rows.values()),
+        page=page,
         unassigned=list(unassigned[:BOARD_PLATFORM_ROWS]),
         unassigned_count=unassigned.count(),
         minimum=minimum,

@@ -31,10 +31,12 @@ class SweepKindFilter(KindFilter):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "recipient", "kind_label", "subject", "read_at", "email_status", "emailed_at",
                     "attempts")
-    list_filter = (KindFilter, "email_status", ("read_at", admin.EmptyFieldListFilter))
+    # A date filter rather than a date hierarchy, whose years and months are counted over every
+    # notification on each page (130 ms at national scale).
+    list_filter = (KindFilter, "email_status", ("read_at", admin.EmptyFieldListFilter),
+                   ("created_at", admin.DateFieldListFilter))
     search_fields = ("key", "subject", "address", "recipient__username", "recipient__last_name", "recipient__first_name",
                      "recipient_full_name")
-    date_hierarchy = "created_at"
     list_select_related = ("recipient",)
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["requeue_email"]

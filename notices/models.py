@@ -87,6 +87,8 @@ class Notification(models.Model):
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
             # The delivery queue stays small however many notifications have been sent.
             models.Index(fields=["id"], condition=Q(email_status="pending"), name="notification_email_pending"),
+            # The admin's list, newest first: a page read in order, not every notification sorted.
+            models.Index(fields=["-created_at", "-id"], name="notification_newest"),
         ]
         constraints = [
             models.CheckConstraint(

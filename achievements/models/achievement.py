@@ -295,7 +295,11 @@ class AchievementEvent(models.Model):
         verbose_name = _("achievement event")
         verbose_name_plural = _("achievement events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["achievement", "at"], name="achievementevent_at")]
+        indexes = [
+            models.Index(fields=["achievement", "at"], name="achievementevent_at"),
+            # The admin's list of every timeline's entries, newest first.
+            models.Index(fields=["-at", "-id"], name="achievementevent_newest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=[

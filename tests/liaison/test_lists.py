@@ -295,6 +295,22 @@ def test_the_board_shows_what_to_act_on(scheme):
     assert 'data-testid="hand-over"' not in bureau_board.content.decode()
 
 
+def test_the_board_pages_through_many_units_those_needing_attention_first(scheme, monkeypatch):
+    from liaison import lists
+
+    monkeypatch.setattr(lists, "BOARD_UNIT_ROWS", 1)
+    UnitFactory(name="阿区科技局")  # first by name, nothing to act on
+    admin = client_for(UserFactory(username="root", is_superuser=True, is_staff=True))
+    first = admin.get(reverse("assignment_board"))
+    # The east has a cadre below the minimum (wang): it comes first, whatever the units' order.
+    assert _board_ids(first, "board-unit") == {scheme.east.pk}
+    assert 'rel="next"' in first.content.decode()
+    others = set()
+    for number in (2, 3, 4):
+        others |= _board_ids(admin.get(reverse("assignment_board"), {"page": number}), "board-unit")
+    assert scheme.west.pk in others and scheme.east.pk not in others
+
+
 # --- query counts ----------------------------------------------------------------------------------
 
 
