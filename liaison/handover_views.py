@@ -32,10 +32,10 @@ def _leaving_candidates(user):
 def _pick_context(cadres) -> dict:
     """The cadres to pick from, by unit; at national scale (an admin picks among thousands) none
     listed, and a search instead (``config.search_select``)."""
-    count = cadres.count()
-    if count > search_select.FULL_LIST_MAX:
+    first = list(cadres[:search_select.FULL_LIST_MAX + 1])  # one query at any scale
+    if len(first) > search_select.FULL_LIST_MAX:
         return {"any_cadre": True, "cadres": [], "search_url": search_select.search_url(Cadre)}
-    return {"any_cadre": count > 0, "cadres": list(cadres)}
+    return {"any_cadre": bool(first), "cadres": first}
 
 
 @role_required("admin", "leader")
