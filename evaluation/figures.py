@@ -260,14 +260,16 @@ def _weights_key(weights: Weights) -> tuple:
 def kept_scoreboard(period: Period, *, today: datetime.date, with_cadres: bool = True,
                     recount: bool = False) -> Scoreboard:
     """``scoreboard(period)`` with the weights in force, counted once and kept until the records
-    change (``kept``): what the pages and the API show. ``with_cadres=False`` gives the board
+    change (``kept``): what the pages and the API show (``previous`` without its cadres' rows:
+    ``_without_previous_cadres``). ``with_cadres=False`` gives the board
     without its cadres' rows (``cadres`` empty, here and in ``previous``), which at national scale
     is a tenth of the board to read back: for the pages that show units only. ``recount``: never
     a board counted before the records' last change."""
     weights = current_weights()
     parts = (period.start, period.end, today, _weights_key(weights))
     if with_cadres:
-        board, counted_at = kept.keep("scoreboard", parts, lambda: scoreboard(period, today=today, weights=weights),
+        board, counted_at = kept.keep("scoreboard", parts,
+                                      lambda: _without_previous_cadres(scoreboard(period, today=today, weights=weights)),
                                       recount=recount)
     else:
         board, counted_at = kept.keep("unit-scoreboard", parts,
@@ -275,6 +277,15 @@ def kept_scoreboard(period: Period, *, today: datetime.date, with_cadres: bool =
                                       recount=recount)
     board.as_of = counted_moment(counted_at)
     return board
+
+
+def _without_previous_cadres(board: Scoreboard) -> Scoreboard:
+    """The board without the period before's cadres' rows: each row of this period carries its
+    score and rank then (``previous_score``, ``previous_rank``), and the pages read the period
+    before's units only. At national scale they were 8,900 more rows to read back on every page
+    (460 ms of unpickling, 110 ms without them)."""
+    previous = board.previous and dataclasses.replace(board.previous, cadres=[])
+    return dataclasses.replace(board, previous=previous)
 
 
 def _without_cadres(board: Scoreboard) -> Scoreboard:
