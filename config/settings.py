@@ -148,8 +148,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
     # The evaluation's kept boards (evaluation.kept) must be shared by the web processes and the
     # Celery worker, whose writes change the records too: on disk when there is no shared cache.
+    # A board is kept in a few hundred parts at national scale (evaluation.figures): room for
+    # several periods' and languages' (the file cache's default, 300 files, would cull them).
     CACHES["evaluation"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                            "LOCATION": str(VAR_DIR / "cache" / "evaluation")}
+                            "LOCATION": str(VAR_DIR / "cache" / "evaluation"), "OPTIONS": {"MAX_ENTRIES": 5000}}
     if not PRODUCTION:
         # django-ratelimit refuses a per-process cache (E003); in development that is what we want.
         # In production the error stands: `manage.py check` fails until CACHE_URL is set.

@@ -16,12 +16,19 @@ class Scope:
     everything: bool
     unit_ids: frozenset
     cadre_id: int | None
+    #: The unit of the user's own cadre role, if any.
+    cadre_unit_id: int | None = None
 
     def sees_cadre(self, cadre_id: int, unit_id: int | None) -> bool:
         return self.everything or unit_id in self.unit_ids or cadre_id == self.cadre_id
 
     def sees_unit(self, unit_id: int) -> bool:
         return self.everything or unit_id in self.unit_ids
+
+    def cadre_unit_ids(self, all_unit_ids) -> list[int]:
+        """The units among ``all_unit_ids`` whose cadres' rows the user may see some of: the units
+        they see, and their own cadre's."""
+        return [unit_id for unit_id in all_unit_ids if self.sees_unit(unit_id) or unit_id == self.cadre_unit_id]
 
     @property
     def sees_units(self) -> bool:
@@ -37,7 +44,8 @@ def evaluation_scope(user) -> Scope:
     if not (roles.is_unit_leader or roles.is_cadre):
         raise PermissionDenied
     return Scope(everything=False, unit_ids=frozenset(roles.led_unit_ids),
-                 cadre_id=roles.cadre.pk if roles.cadre else None)
+                 cadre_id=roles.cadre.pk if roles.cadre else None,
+                 cadre_unit_id=roles.cadre.unit_id if roles.cadre else None)
 
 
 def can_set_weights(user) -> bool:

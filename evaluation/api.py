@@ -31,7 +31,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, periods, reports
 from .access import evaluation_scope, reports_visible_to, sees_reports
-from .figures import SHARES, kept_scoreboard
+from .figures import SHARES, RankedCadres, cadre_rows_of_units, kept_scoreboard
 from .forms import PeriodForm
 from .serializers import (
     DispatchReportDetailSerializer,
@@ -94,7 +94,6 @@ class _ScoreboardViewSet(viewsets.GenericViewSet):
     id_name = ""
     filter_backends = []
 
-    with_cadres = True
 
     def _board(self, request):
         scope = evaluation_scope(request.user)
@@ -104,7 +103,8 @@ class _ScoreboardViewSet(viewsets.GenericViewSet):
                 ("non_field_errors" if field == "__all__" else field): list(messages)
                 for field, messages in form.errors.items()
             })
-        return scope, kept_scoreboard(form.chosen, today=timezone.localdate(), with_cadres=self.with_cadres)
+        # The board without its cadres' rows: a cadres' page reads those of its units (kept per unit).
+        return scope, kept_scoreboard(form.chosen, today=timezone.localdate(), with_cadres=False)
 
     def get_queryset(self):
         # The rows are figures, not records: there is nothing to filter (the browsable API asks).
@@ -127,9 +127,11 @@ class CadreEvaluationViewSet(_ScoreboardViewSet):
 
     def list(self, request, format=None):
         scope, board = self._board(request)
-        rows = sorted((row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)),
-                      key=lambda row: (row.rank, row.name))
-        return self._respond(rows)
+        if scope.everything:
+            # Rank order over every cadre: the page's rows alone are read.
+            return self._respond(RankedCadres(board))
+        rows = cadre_rows_of_units(board, scope.cadre_unit_ids([row.id for row in board.units]), sees=scope.sees_cadre)
+        return self._respond(sorted(rows, key=lambda row: (row.rank, row.name)))
 
 
 @extend_schema(parameters=_PERIOD_PARAMETERS, responses={200: UnitFiguresSerializer(many=True),
@@ -140,7 +142,6 @@ class UnitEvaluationViewSet(_ScoreboardViewSet):
 
     id_name = "unit"
     record_model = Unit
-    with_cadres = False
     serializer_class = UnitFiguresSerializer
 
     def list(self, request, format=None):

@@ -168,6 +168,45 @@ def keep(kind: str, parts: tuple, count: Callable[[], object], *, recount: bool 
     return value, None
 
 
+def keep_many(kind: str, parts: tuple, names, count_all: Callable[[], dict], *,
+              recount: bool = False) -> tuple[dict, float | None]:
+    """``keep`` for a value split in parts kept apart (each unit's cadres' rows), so that a page
+    reads the parts it shows: ``{name: value}`` for each of ``names`` and, as ``keep``'s, the time
+    they were counted when the records changed since (the oldest part's). When any part is missing
+    or too old, ``count_all()`` counts every part (``{name: value}``; a name it does not give has
+    ``None``) and every part is kept again."""
+    keys = {name: _key(kind, (*parts, name)) for name in names}
+    try:
+        version = records_version()
+        found = _cache().get_many(list(keys.values())) if keys else {}
+    except Exception:  # noqa: BLE001 - the cache down: count, as if nothing were kept
+        logger.exception("The evaluation's kept boards could not be read")
+        every = count_all()
+        return {name: every.get(name) for name in keys}, None
+    now = time.time()
+    stale_seconds = int(portal_setting("EVALUATION_STALE_SECONDS"))
+    values, oldest = {}, None
+    for name, key in keys.items():
+        kept = found.get(key)
+        if kept is None:
+            break
+        kept_version, counted_at, value = kept
+        if kept_version != version:
+            if recount or not 0 <= now - counted_at < stale_seconds:
+                break
+            oldest = counted_at if oldest is None else min(oldest, counted_at)
+        values[name] = value
+    else:
+        return values, oldest
+    every = count_all()
+    try:
+        _cache().set_many({_key(kind, (*parts, name)): (version, now, value) for name, value in every.items()},
+                          timeout=KEEP_SECONDS)
+    except Exception:  # noqa: BLE001 - not kept this time; counted again next time
+        logger.exception("A board of the evaluation could not be kept")
+    return {name: every.get(name) for name in keys}, None
+
+
 def forget_all() -> None:
     """Every kept board is counted again on its next reading."""
     records_changed()

@@ -17,7 +17,7 @@ from config.portal import portal_setting
 
 from .charts import kept_dashboard_charts
 from .dashboard import EVERYTHING
-from .figures import kept_scoreboard, kept_totals
+from .figures import RankedCadres, kept_cadre_rows, kept_scoreboard, kept_totals
 from .periods import quarter
 
 
@@ -29,7 +29,9 @@ def recount_current_boards(*, today: datetime.date) -> dict:
     period = quarter(today)
     with translation.override(settings.LANGUAGE_CODE):
         kept_scoreboard(period, today=today, recount=True)
-        kept_scoreboard(period, today=today, with_cadres=False, recount=True)
+        board = kept_scoreboard(period, today=today, with_cadres=False, recount=True)
+        RankedCadres(board, recount=True)[:1]  # counts every part of the rank order when one is old
+        kept_cadre_rows(period, today=today, unit_ids=[unit.id for unit in board.units], recount=True)
         kept_totals(period, today=today, recount=True)
         kept_dashboard_charts(period, EVERYTHING, today=today, recount=True)
     return {"recounted": True, "period": [period.start.isoformat(), period.end.isoformat()]}

@@ -23,7 +23,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, exports, tables
 from .access import can_set_weights, evaluation_scope
-from .figures import kept_scoreboard
+from .figures import RankedCadres, cadre_rows_of_units, kept_cadre_rows, kept_scoreboard, older
 from .forms import PeriodForm, WeightsForm
 from .models import ScoreWeights
 from .scoring import LABELS as WEIGHT_LABELS
@@ -67,16 +67,24 @@ def cadre_scoreboard(request):
     if not scope.everything and not scope.unit_ids:
         # A cadre's scoreboard is their own figures.
         return redirect(f"{_cadre_url(scope.cadre_id)}?{request.GET.urlencode()}")
-    scope, form, board = _board(request)
-    rows = [row for row in board.cadres if scope.sees_cadre(row.id, row.unit_id)]
-    if request.GET.get("unit"):
-        rows = [row for row in rows if str(row.unit_id) == request.GET["unit"]]
-    page = Paginator(_sorted(rows, request.GET.get("sort", "")), BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    scope, form, board = _board(request, with_cadres=False)
+    sort, unit = request.GET.get("sort", ""), request.GET.get("unit", "")
+    units = scope.cadre_unit_ids([row.id for row in board.units])
+    if scope.everything and not unit and sort in ("", "score"):
+        # Rank order over every cadre: the page's rows alone are read.
+        page = Paginator(RankedCadres(board), BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = list(page)
+    else:
+        if unit:
+            units = [row_unit for row_unit in units if str(row_unit) == unit]
+        rows = cadre_rows_of_units(board, units, sees=scope.sees_cadre)
+        page = Paginator(_sorted(rows, sort), BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = list(page)
     period = board.period
     return render(request, "evaluation/cadres.html", {
-        "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
-        "page": page, "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in page],
-        "units": [unit for unit in board.units if scope.sees_unit(unit.id)],
+        "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": sort,
+        "page": page, "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in shown],
+        "units": [row for row in board.units if scope.sees_unit(row.id)],
     })
 
 
@@ -108,8 +116,10 @@ def cadre_figures(request, pk):
     cadre = Cadre.objects.filter(pk=pk).values("unit_id").first()
     if cadre is None or not evaluation_scope(request.user).sees_cadre(pk, cadre["unit_id"]):
         raise Http404
-    scope, form, board = _board(request)
-    row = next((r for r in board.cadres if r.id == pk), None)
+    scope, form, board = _board(request, with_cadres=False)
+    by_unit, as_of = kept_cadre_rows(board.period, today=board.today, unit_ids=[cadre["unit_id"]])
+    board.as_of = older(board.as_of, as_of)
+    row = next((r for r in by_unit[cadre["unit_id"]] if r.id == pk), None)
     if row is None:
         raise Http404
     return render(request, "evaluation/cadre.html", {
@@ -123,12 +133,12 @@ def cadre_figures(request, pk):
 def unit_figures(request, pk):
     if not evaluation_scope(request.user).sees_unit(pk):
         raise Http404
-    scope, form, board = _board(request)
+    scope, form, board = _board(request, with_cadres=False)
     row = next((r for r in board.units if r.id == pk), None)
     if row is None:
         raise Http404
     period = board.period
-    cadres = _sorted([r for r in board.cadres if r.unit_id == pk], request.GET.get("sort", ""))
+    cadres = _sorted(cadre_rows_of_units(board, [pk], sees=scope.sees_cadre), request.GET.get("sort", ""))
     return render(request, "evaluation/unit.html", {
         "form": form, "board": board, "period": period, "row": row, "columns": tables.COLUMNS,
         "sections": _sections(row, period, unit=row.id),

@@ -134,11 +134,17 @@ def test_a_board_is_kept_per_language(scheme):
     assert counts == ["zh-hans", "en"] and value == "All units"
 
 
-@pytest.mark.parametrize("url", ["/bureau/", f"/evaluation/cadres/?{RANGE}", f"/api/v1/evaluation/units/?{RANGE}"])
+@pytest.mark.parametrize("url", [
+    "/bureau/", f"/evaluation/cadres/?{RANGE}", f"/evaluation/cadres/?{RANGE}&sort=contacts",
+    f"/evaluation/cadres/?{RANGE}&unit={{unit}}", f"/evaluation/cadres/{{cadre}}/?{RANGE}",
+    f"/evaluation/units/{{unit}}/?{RANGE}", f"/api/v1/evaluation/units/?{RANGE}", f"/api/v1/evaluation/cadres/?{RANGE}",
+])
 def test_every_kept_page_shows_a_change_at_once(client, scheme, bureau_user, url):
-    """The dashboard, the cadres' scoreboard and the API: read, write, read: the second reading
-    differs from a third one only if something is kept that should not be."""
+    """The dashboard, the scoreboards, a cadre's and a unit's figures (their cadres' rows kept per
+    unit) and the API: read, write, read: the second reading differs from a third one only if
+    something is kept that should not be."""
     units, cadres = scheme
+    url = url.format(unit=cadres[0].unit_id, cadre=cadres[0].pk)
     client.force_login(bureau_user)
     with at(DAY):
         client.get(url)
@@ -148,6 +154,28 @@ def test_every_kept_page_shows_a_change_at_once(client, scheme, bureau_user, url
         counted_afresh = client.get(url).content
     assert re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", after_write) == \
         re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", counted_afresh)
+
+
+def test_a_cadres_page_reads_the_rows_of_its_units_alone_in_the_boards_rank_order(
+        client, scheme, bureau_user):
+    from evaluation.figures import kept_cadre_rows, scoreboard
+    from evaluation.periods import Period
+
+    units, cadres = scheme
+    client.force_login(bureau_user)
+    with at(DAY):
+        api = client.get(f"/api/v1/evaluation/cadres/?{RANGE}").json()["results"]
+        period = Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+        board = scoreboard(period, today=DAY)
+        assert [row["cadre"] for row in api] == [r.id for r in sorted(board.cadres, key=lambda r: (r.rank, r.name))]
+        # Kept per unit: a unit's rows are its cadres', and only they.
+        by_unit, as_of = kept_cadre_rows(period, today=DAY, unit_ids=[cadres[0].unit_id])
+        assert as_of is None and set(by_unit) == {cadres[0].unit_id}
+        assert {row.id for row in by_unit[cadres[0].unit_id]} == {c.pk for c in cadres if c.unit_id == cadres[0].unit_id}
+        # A unit leader sees their unit's cadres, ranked among all.
+        client.force_login(units[0].leader)
+        mine = client.get(f"/api/v1/evaluation/cadres/?{RANGE}").json()["results"]
+        assert {row["cadre"] for row in mine} == {c.pk for c in cadres if c.unit_id == units[0].pk}
 
 
 def test_clear_kept_boards_counts_every_board_again(scheme):
