@@ -56,11 +56,12 @@ class SearchSelect(forms.Select):
         return context
 
     def optgroups(self, name, value, attrs=None):
-        if self._listed is None and self._search_url is None:
+        listed, search = getattr(self, "_listed", None), getattr(self, "_search_url", None)
+        if listed is None and search is None:  # not through get_context, or no search for the model
             return super().optgroups(name, value, attrs)
         every_choice = self.choices
         try:
-            records = self._listed if self._listed is not None else self._chosen(value)
+            records = listed if listed is not None else self._chosen(value)
             self.choices = self._empty_choice() + [every_choice.choice(record) for record in records]
             return super().optgroups(name, value, attrs)
         finally:
