@@ -135,8 +135,13 @@ def install(sender=None, connection=None, **kwargs) -> None:
         connection.execute_wrappers.append(watch_writes)
 
 
+#: The shape of what is kept: a new one when a kept value's shape changes (a board kept without its
+#: cadres now says how many it ranks), so that a deploy never reads values kept by the code before.
+KEPT_SHAPE = 2
+
+
 def _key(kind: str, parts: tuple) -> str:
-    digest = hashlib.sha256(repr((kind, translation.get_language(), *parts)).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(repr((KEPT_SHAPE, kind, translation.get_language(), *parts)).encode()).hexdigest()[:32]
     return f"evaluation:{_database()}:kept:{kind}:{digest}"
 
 
