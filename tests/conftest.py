@@ -71,7 +71,8 @@ def kept_boards_of_this_test(settings):
     from django.core.cache import caches
 
     settings.CACHES = {**settings.CACHES, "evaluation": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "evaluation-tests"}}
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "evaluation-tests",
+        "OPTIONS": {"MAX_ENTRIES": 5000}}}  # as the file cache's: a board is kept in parts
     caches["evaluation"].clear()
 
 
