@@ -37,7 +37,7 @@ sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import national_data  # noqa: E402  (bench/ is not a package)
-from side_by_side import Worker, claim_stdout, ensure_database, fmt_ms, measured, serve  # noqa: E402
+from side_by_side import Worker, claim_stdout, ensure_database, fmt_ms, measured, serve, start_django  # noqa: E402
 
 SCALES = (1, 100)
 ROLES = ("admin", "bureau", "leader", "cadre")
@@ -55,23 +55,8 @@ LEFT_OUT = re.compile(r"export|template|xlsx|logout|login|set_language|healthz|s
 def worker(db_url: str, end: datetime.date) -> None:
     """Answer the parent's commands (``side_by_side.serve``)."""
     protocol = claim_stdout()
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ["CONN_MAX_AGE"] = "600"  # one connection for the worker's life, as a long-lived web process has
-
-    import time_machine
-    from zoneinfo import ZoneInfo
-
-    traveller = time_machine.travel(
-        datetime.datetime.combine(end, datetime.time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
-    traveller.start()
-
-    import django
-
-    django.setup()
+    traveller = start_django(db_url, end)
     import pytest
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -80,8 +65,6 @@ def worker(db_url: str, end: datetime.date) -> None:
     from liaison.models import Cadre, Unit
     from tests.urlconf import expected_hidden, fill, routes
 
-    if "testserver" not in settings.ALLOWED_HOSTS:
-        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     User = get_user_model()
     admin = User.objects.filter(username=ADMIN_USERNAME).first() or User.objects.create_superuser(
         ADMIN_USERNAME, f"{ADMIN_USERNAME}@example.com", None)

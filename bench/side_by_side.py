@@ -7,6 +7,7 @@ between the scales so that drift in the machine's load hits both alike.
 
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
@@ -79,6 +80,31 @@ def measured(connection, fn) -> tuple[float, int, dict]:
         outcome = fn()
         seconds = time.perf_counter() - started
     return seconds, queries, {"db_seconds": in_db, **outcome}
+
+
+def start_django(db_url: str, end: datetime.date):
+    """Set Django up in a worker on ``db_url``, "today" frozen to ``end`` at 10:00 Asia/Shanghai
+    with the clock ticking, the test client's host allowed; the time traveller, to stop at the end."""
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["CONN_MAX_AGE"] = "600"  # one connection for the worker's life, as a long-lived web process has
+
+    import time_machine
+    from zoneinfo import ZoneInfo
+
+    traveller = time_machine.travel(
+        datetime.datetime.combine(end, datetime.time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")), tick=True)
+    traveller.start()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    return traveller
 
 
 def ensure_database(server_url: str, name: str, scale: int, end: datetime.date, reuse: bool) -> dict:
