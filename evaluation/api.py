@@ -130,7 +130,7 @@ class CadreEvaluationViewSet(_ScoreboardViewSet):
         if scope.everything:
             # Rank order over every cadre: the page's rows alone are read.
             return self._respond(RankedCadres(board))
-        rows = cadre_rows_of_units(board, scope.cadre_unit_ids([row.id for row in board.units]), sees=scope.sees_cadre)
+        rows = cadre_rows_of_units(board, scope.cadre_unit_ids(board.units.ids), sees=scope.sees_cadre)
         return self._respond(sorted(rows, key=lambda row: (row.rank, row.name)))
 
 
@@ -148,8 +148,7 @@ class UnitEvaluationViewSet(_ScoreboardViewSet):
         if not evaluation_scope(request.user).sees_units:
             raise PermissionDenied(_("Only bureau staff and unit leaders see the units' figures."))
         scope, board = self._board(request)
-        rows = sorted((row for row in board.units if scope.sees_unit(row.id)), key=lambda row: (row.rank, row.name))
-        return self._respond(rows)
+        return self._respond(board.units.ranked(where=scope.sees_unit))
 
 
 # --- dispatch reports

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.forms import PortalForm
+from liaison.models import Unit
 
 from . import periods
 from .scoring import LABELS as WEIGHT_LABELS
@@ -134,3 +135,19 @@ class UnitDashboardForm(PeriodForm):
             self.is_valid()
             chosen = self.cleaned_data.get("unit")
         return frozenset([chosen]) if chosen else frozenset(u.pk for u in self.units)
+
+
+# --- the cadres' scoreboard's unit filter ------------------------------------------------------------
+
+
+class CadreUnitFilterForm(PortalForm):
+    """Which unit's cadres the cadres' scoreboard shows (all by default), among ``units`` (those whose
+    cadres the user sees): a search beyond a few hundred units (``config.search_select``)."""
+
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none(), required=False,
+                                  empty_label=gettext_lazy("All"))
+
+    def __init__(self, data=None, *, units, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].widget.attrs.update({"class": "form-select form-select-sm w-auto", "id": "unit-choice"})

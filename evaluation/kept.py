@@ -136,8 +136,9 @@ def install(sender=None, connection=None, **kwargs) -> None:
 
 
 #: The shape of what is kept: a new one when a kept value's shape changes (a board kept without its
-#: cadres now says how many it ranks), so that a deploy never reads values kept by the code before.
-KEPT_SHAPE = 2
+#: cadres says how many it ranks; its units are a table of columns), so that a deploy never reads
+#: values kept by the code before.
+KEPT_SHAPE = 3
 
 
 def _key(kind: str, parts: tuple) -> str:

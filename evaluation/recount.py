@@ -31,7 +31,7 @@ def recount_current_boards(*, today: datetime.date) -> dict:
         kept_scoreboard(period, today=today, recount=True)
         board = kept_scoreboard(period, today=today, with_cadres=False, recount=True)
         RankedCadres(board, recount=True)[:1]  # counts every part of the rank order when one is old
-        kept_cadre_rows(period, today=today, unit_ids=[unit.id for unit in board.units], recount=True)
+        kept_cadre_rows(period, today=today, unit_ids=board.units.ids, recount=True)
         kept_totals(period, today=today, recount=True)
         kept_dashboard_charts(period, EVERYTHING, today=today, recount=True)
     return {"recounted": True, "period": [period.start.isoformat(), period.end.isoformat()]}

@@ -24,7 +24,7 @@ from liaison.models import Cadre, Unit
 from . import attribution, exports, tables
 from .access import can_set_weights, evaluation_scope
 from .figures import RankedCadres, cadre_rows_of_units, kept_cadre_rows, kept_scoreboard, older
-from .forms import PeriodForm, WeightsForm
+from .forms import CadreUnitFilterForm, PeriodForm, WeightsForm
 from .models import ScoreWeights
 from .scoring import LABELS as WEIGHT_LABELS
 from .scoring import current_weights
@@ -54,6 +54,15 @@ def _sorted(rows, sort: str):
     return sorted(rows, key=lambda row: (row.rank, row.name))
 
 
+def _sorted_units(board, sort: str, where):
+    """``_sorted`` for the units' table of a kept board (``RowTable``): only the rows a page takes are built."""
+    if sort == "name":
+        return board.units.in_order(where)
+    if sort in SORTABLE and sort != "score":
+        return board.units.sorted_by(sort, where)
+    return board.units.ranked(where)
+
+
 def _board(request, *, with_cadres: bool = True):
     scope = evaluation_scope(request.user)
     form = _period_form(request)
@@ -69,7 +78,7 @@ def cadre_scoreboard(request):
         return redirect(f"{_cadre_url(scope.cadre_id)}?{request.GET.urlencode()}")
     scope, form, board = _board(request, with_cadres=False)
     sort, unit = request.GET.get("sort", ""), request.GET.get("unit", "")
-    units = scope.cadre_unit_ids([row.id for row in board.units])
+    units = scope.cadre_unit_ids(board.units.ids)
     if scope.everything and not unit and sort in ("", "score"):
         # Rank order over every cadre: the page's rows alone are read.
         page = Paginator(RankedCadres(board), BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,8 +93,18 @@ def cadre_scoreboard(request):
     return render(request, "evaluation/cadres.html", {
         "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": sort,
         "page": page, "rows": [(row, tables.cells(row, tables.COLUMNS, period, cadre=row.id)) for row in shown],
-        "units": [row for row in board.units if scope.sees_unit(row.id)],
+        "unit_filter": _unit_filter(request, scope, board),
     })
+
+
+def _unit_filter(request, scope, board) -> CadreUnitFilterForm | None:
+    """The units whose cadres the page may show, as a filter: none when there is only one."""
+    seen = [unit_id for unit_id in board.units.ids if scope.sees_unit(unit_id)]
+    if len(seen) <= 1:
+        return None
+    units = Unit.objects.order_by("sort_key", "name")
+    units = units.filter(cadres__isnull=False).distinct() if scope.everything else units.filter(pk__in=seen)
+    return CadreUnitFilterForm(request.GET or None, units=units)
 
 
 @login_required
@@ -94,7 +113,7 @@ def unit_scoreboard(request):
         raise PermissionDenied
     scope, form, board = _board(request, with_cadres=False)
     period = board.period
-    rows = _sorted([row for row in board.units if scope.sees_unit(row.id)], request.GET.get("sort", ""))
+    rows = _sorted_units(board, request.GET.get("sort", ""), scope.sees_unit)
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "evaluation/units.html", {
         "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
@@ -134,7 +153,7 @@ def unit_figures(request, pk):
     if not evaluation_scope(request.user).sees_unit(pk):
         raise Http404
     scope, form, board = _board(request, with_cadres=False)
-    row = next((r for r in board.units if r.id == pk), None)
+    row = board.units.by_id(pk)
     if row is None:
         raise Http404
     period = board.period

@@ -32,8 +32,8 @@ def _headline(period, scope, today) -> tuple[list, object]:
     board = kept_scoreboard(period, today=today, with_cadres=False)
     units = sorted(scope.unit_ids)
 
-    def summed(rows):
-        return combined([row for row in rows if row.id in scope.unit_ids], name="")
+    def summed(table):
+        return combined(table.of_ids(scope.unit_ids), name="")
 
     return tables.headline(summed(board.units), summed(board.previous.units), period, units=units), board.as_of
 

@@ -178,6 +178,31 @@ def test_a_cadres_page_reads_the_rows_of_its_units_alone_in_the_boards_rank_orde
         assert {row["cadre"] for row in mine} == {c.pk for c in cadres if c.unit_id == units[0].pk}
 
 
+def test_a_kept_boards_units_read_back_as_columns_and_are_built_only_when_a_page_takes_them(scheme):
+    import pickle
+
+    from evaluation.figures import RowTable, scoreboard
+    from evaluation.periods import Period
+
+    period = Period(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    with at(DAY):
+        counted = scoreboard(period, today=DAY)
+    table = pickle.loads(pickle.dumps(counted.units))
+    assert isinstance(table, RowTable) and len(table) == len(counted.units)
+    assert table.ids == tuple(row.id for row in counted.units)
+    assert table._rows.count(None) == len(table)  # nothing built yet
+    by_rank = sorted(counted.units, key=lambda row: (row.rank, row.name))
+    assert [row.id for row in table.ranked()[:2]] == [row.id for row in by_rank[:2]]
+    assert table._rows.count(None) == len(table) - 2  # the page's two rows, and only they
+    assert list(table) == list(counted.units)  # every field, figure and share as counted
+    by_contacts = sorted(counted.units, key=lambda row: (-row.counts["contacts"], row.rank))
+    assert [row.id for row in table.sorted_by("contacts")] == [row.id for row in by_contacts]
+    last = counted.units[-1]
+    assert table.by_id(last.id) == last and table.by_id(-1) is None
+    assert [row.id for row in table.ranked(where=lambda pk: pk == last.id)] == [last.id]
+    assert table.of_ids([last.id, counted.units[0].id]) == [counted.units[0], last]
+
+
 def test_clear_kept_boards_counts_every_board_again(scheme):
     counts = []
     kept.keep("test", (2,), lambda: counts.append(1))
