@@ -5,7 +5,7 @@ related rows joined and the platform's current cadre annotated, so a page's quer
 grow with its rows.
 """
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
 from liaison.models import Assignment
@@ -19,6 +19,7 @@ from .models import (
     AchievementEvent,
     Demand,
     DemandStatus,
+    Match,
     MatchStatus,
     ServiceRecord,
     Stage,
@@ -71,10 +72,14 @@ def stage_counts(queryset: QuerySet) -> dict[str, int]:
 def demand_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     """The demands ``user`` may see, with their unit and who entered them, and how many matches
     each has standing (not failed)."""
+    # A subquery, not a join and a GROUP BY: a page of 50 counts its own 50 demands' matches (a
+    # grouped join counted every demand's before the page was cut: 170 ms at national scale).
+    live = (Match.objects.filter(demand=OuterRef("pk")).exclude(status=MatchStatus.FAILED).order_by()
+            .values("demand").annotate(n=Count("pk")).values("n"))
     return (
         demands_visible_to(user, queryset)
         .select_related("unit", "raised_by")
-        .annotate(live_matches=Count("matches", filter=~Q(matches__status=MatchStatus.FAILED)))
+        .annotate(live_matches=Coalesce(Subquery(live, output_field=IntegerField()), 0))
     )
 
 

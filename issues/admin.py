@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
+from config.admin_filters import ManyRelatedFieldListFilter
 from liaison.admin import ReadOnlyInline
 from liaison.models import Unit
 
@@ -567,8 +568,8 @@ class DispatchReportAdmin(admin.ModelAdmin):
 class SupervisionAdmin(admin.ModelAdmin):
     list_display = ("id", "issue", "unit", "status", "reply_by", "renew_count", "escalated_at", "opened_by",
                     "opened_at")
-    list_filter = ("status", "unit", "reply_by_provisional")
-    search_fields = ("issue__title", "instruction", "reply")
+    list_filter = ("status", ("unit", ManyRelatedFieldListFilter), "reply_by_provisional")
+    search_fields = ("issue__title", "instruction", "reply", "unit__name")
     date_hierarchy = "opened_at"
     list_select_related = ("issue", "unit", "opened_by")
     readonly_fields = ("issue", "unit", "opened_by", "opened_at", "instruction", "reply_working_days", "counted_from",

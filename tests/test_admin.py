@@ -544,3 +544,26 @@ def test_an_admin_action_refuses_an_over_long_reason(admin_client, english_pages
     assert response.status_code == 200
     assert response.context["form"].errors["reason"] == ["At most 200 characters (this has 201): please shorten it."]
     assert Assignment.objects.active().filter(pk=assignment.pk).exists()
+
+
+def test_a_unit_filter_beyond_a_few_hundred_units_lists_only_the_chosen_one_and_search_finds_the_rest(
+        admin_client, monkeypatch):
+    from config import admin_filters
+
+    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)
+    units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
+    contacts = [ContactFactory(cadre=CadreFactory(unit=unit)) for unit in units]
+    changelist = url("liaison_contact_changelist")
+
+    page = admin_client.get(changelist).content.decode()
+    assert not any(f"cadre__unit__id__exact={unit.pk}" in page for unit in units)  # not all 3 listed
+    chosen = admin_client.get(changelist, {"cadre__unit__id__exact": units[1].pk})
+    listed = chosen.content.decode()
+    assert f"cadre__unit__id__exact={units[1].pk}" in listed and units[1].name in listed
+    assert list(chosen.context["cl"].result_list) == [contacts[1]]
+    found = admin_client.get(changelist, {"q": units[2].name})
+    assert list(found.context["cl"].result_list) == [contacts[2]]
+
+    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
+    page = admin_client.get(changelist).content.decode()
+    assert all(f"cadre__unit__id__exact={unit.pk}" in page for unit in units)

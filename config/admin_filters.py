@@ -1,0 +1,28 @@
+"""The admin's list filters at national scale.
+
+A filter by a related record (``cadre__unit``) lists every record of that model in the sidebar:
+1,900 units made the contacts' admin page 240 KB and most of its time (bench/README.md, "Every
+page at national scale"). ``ManyRelatedFieldListFilter`` lists them up to ``FULL_LIST_MAX``, as the
+search selects do (``config.search_select``), and beyond lists only the one chosen: the admin's
+search box finds a unit's records by its name (the list's ``search_fields``), and a filtered link
+(``?cadre__unit__id__exact=7``) still filters.
+"""
+
+from django.contrib import admin
+
+from .search_select import FULL_LIST_MAX
+
+
+class ManyRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin) or field.remote_field.model._meta.ordering
+        records = field.remote_field.model._default_manager.order_by(*ordering)
+        first = list(records[:FULL_LIST_MAX + 1])
+        if len(first) <= FULL_LIST_MAX:
+            return [(record.pk, str(record)) for record in first]
+        chosen = [value for value in (self.lookup_val or []) if str(value).isdigit()]
+        return [(record.pk, str(record)) for record in records.filter(pk__in=chosen)]
+
+    def has_output(self):
+        # One chosen unit among many is still worth showing, with "All" to go back.
+        return bool(self.lookup_choices) or super().has_output()
