@@ -350,11 +350,15 @@ def assignment_board(*, user, page_number=None) -> AssignmentBoard:
         .exclude(pk__in=Assignment.objects.active().values("platform_id"))
         .order_by("name", "pk")
     )
+    # One scan for both the count and the first rows (their ids, then the rows): a count and a
+    # page were two scans of every platform and every assignment at national scale.
+    unassigned_ids = list(unassigned.values_list("pk", flat=True))
+    first = Platform.objects.in_bulk(unassigned_ids[:BOARD_PLATFORM_ROWS])
     return AssignmentBoard(
         units=list(rows.values()),
         page=page,
-        unassigned=list(unassigned[:BOARD_PLATFORM_ROWS]),
-        unassigned_count=unassigned.count(),
+        unassigned=[first[pk] for pk in unassigned_ids[:BOARD_PLATFORM_ROWS]],
+        unassigned_count=len(unassigned_ids),
         minimum=minimum,
         maximum=maximum,
     )
