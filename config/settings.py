@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Right after the sessions: moves a session's end on when it is due (SESSION_COOKIE_AGE below).
+    "config.middleware.SlidingSessionMiddleware",
     "config.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,9 +175,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = ["config.auth.PortalAxesBackend", "django.contrib.auth.backends.ModelBackend"]
-# A session ends after a working day without a request (each request moves the end on).
+# A session ends after a working day without a request, give or take a twentieth of it: a request
+# moves the end on once a twentieth has passed since it was last moved (config.middleware.
+# SlidingSessionMiddleware), not on every request, which would write the session's row each time.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "config.sessions"
 #: API tokens (config.auth) are refused this many hours after they were issued; a password change ends them.
 PORTAL_API_TOKEN_HOURS = env.int("PORTAL_API_TOKEN_HOURS", default=24 * 30)
 #: Token requests (POST /api/v1/auth/token/) per client address (DRF's throttle; axes locks out on top).

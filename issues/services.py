@@ -92,7 +92,18 @@ def _record(
 ) -> IssueEvent:
     """One timeline entry. A note the portal writes itself also gives its ``message`` key and
     params, so that it reads in each reader's language (``notices.event_note``)."""
-    return IssueEvent.objects.create(
+    event = _event(issue, kind, by=by, before=before, after=after, note=note, message=message,
+                   message_params=message_params)
+    event.save(force_insert=True)
+    return event
+
+
+def _event(
+    issue: Issue, kind: str, *, by, before=None, after=None, note: str = "", message: str = "", message_params=None
+) -> IssueEvent:
+    """One timeline entry, not saved yet: ``_record`` saves one, ``IssueEvent.objects.bulk_create``
+    several in one statement."""
+    return IssueEvent(
         issue=issue, kind=kind, actor=by, before=before or {}, after=after or {}, note=note,
         message=message, message_params=message_params or {},
     )
@@ -202,7 +213,6 @@ def _save(issue: Issue, *fields: str) -> None:
 # --- creating and classifying --------------------------------------------------------------------
 
 
-@transaction.atomic
 def issue_create(
     *,
     by: User,
@@ -220,8 +230,11 @@ def issue_create(
     ``recorded_on`` defaults to the contact's date, else today, and may not be in the future.
     Class A needs the ``answer`` given on the spot and is recorded as resolved; B, C and D get
     their deadline (10, 15 or 30 working days after ``recorded_on``).
+
+    The checks read; then the calendar is held, the issue written and its first timeline entries
+    with it (in one statement), in one transaction: the caller's without a savepoint of its own
+    (a contact's issues are saved all or nothing with it), else a new one.
     """
-    _hold_calendar()
     if recorded_on is None:
         recorded_on = contact.date if contact is not None else _today()
     if recorded_on > _today():
@@ -254,38 +267,41 @@ def issue_create(
         raise ValidationError(errors)
 
     cadre = roles_of(by).cadre
-    issue = Issue(
-        platform=platform,
-        recorded_by=cadre,
-        contact=contact,
-        title=title,
-        description=description,
-        service_area=service_area,
-        issue_class=issue_class,
-        recorded_on=recorded_on,
-        clock_started_on=recorded_on,
-    )
-    if issue_class == IssueClass.A:
-        issue.answer = answer
-        issue.status = Status.RESOLVED
-        issue.resolved_on = recorded_on
-        _stop_clock(issue, kind=Issue.ClosureKind.RESOLVED, on=recorded_on)
-    else:
-        issue.status = Status.OPEN
-        _apply_deadline(issue, load_calendar(), extensions=())
-    issue.save()
+    with transaction.atomic(savepoint=False):
+        _hold_calendar()
+        issue = Issue(
+            platform=platform,
+            recorded_by=cadre,
+            contact=contact,
+            title=title,
+            description=description,
+            service_area=service_area,
+            issue_class=issue_class,
+            recorded_on=recorded_on,
+            clock_started_on=recorded_on,
+        )
+        if issue_class == IssueClass.A:
+            issue.answer = answer
+            issue.status = Status.RESOLVED
+            issue.resolved_on = recorded_on
+            _stop_clock(issue, kind=Issue.ClosureKind.RESOLVED, on=recorded_on)
+        else:
+            issue.status = Status.OPEN
+            _apply_deadline(issue, load_calendar(), extensions=())
+        issue.save()
 
-    _record(
-        issue,
-        Kind.CREATED,
-        by=by,
-        after={"title": title, "platform": _json(platform), "recorded_on": recorded_on.isoformat(),
-               "service_area": service_area, "contact": contact.pk if contact else None},
-    )
-    _record(issue, Kind.CLASSIFIED, by=by, after=_snapshot(issue, "issue_class", *_DEADLINE_FIELDS))
-    if issue_class == IssueClass.A:
-        _record(issue, Kind.RESOLVED, by=by, after=_snapshot(issue, "status", "closed_on", "on_time"), note=answer)
-        _announce_closure(issue, kind=Kind.RESOLVED, by=by)
+        events = [
+            _event(issue, Kind.CREATED, by=by, after={
+                "title": title, "platform": _json(platform), "recorded_on": recorded_on.isoformat(),
+                "service_area": service_area, "contact": contact.pk if contact else None}),
+            _event(issue, Kind.CLASSIFIED, by=by, after=_snapshot(issue, "issue_class", *_DEADLINE_FIELDS)),
+        ]
+        if issue_class == IssueClass.A:
+            events.append(_event(issue, Kind.RESOLVED, by=by, after=_snapshot(issue, "status", "closed_on", "on_time"),
+                                 note=answer))
+        IssueEvent.objects.bulk_create(events)
+        if issue_class == IssueClass.A:
+            _announce_closure(issue, kind=Kind.RESOLVED, by=by)
     return issue
 
 

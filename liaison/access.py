@@ -12,9 +12,11 @@ The role facts are read once per request and cached on the user object.
 from dataclasses import dataclass
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.http import Http404
 from django.utils import timezone
 
@@ -73,17 +75,34 @@ def roles_of(user) -> Roles:
     cached = getattr(user, "_portal_roles", None)
     if cached is not None:
         return cached
-    cadre = Cadre.objects.select_related("unit", "user").filter(user=user, is_active=True).first()
-    led = dict(Unit.objects.filter(leader=user).values_list("id", "is_office"))
-    roles = Roles(
+    roles = _read_roles(user)
+    user._portal_roles = roles
+    return roles
+
+
+def _read_roles(user) -> Roles:
+    """The user's roles from the database: one query for a cadre who leads no unit (the cadre
+    with whether the user is bureau staff and leads a unit), a second for a leader's units; three,
+    as before, for a user who is no cadre."""
+    member = get_user_model().groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=BUREAU_STAFF_GROUP)
+    found = list(
+        Cadre.objects.select_related("unit", "user").filter(user=user, is_active=True)
+        .annotate(in_bureau_group=Exists(member), leads_a_unit=Exists(Unit.objects.filter(leader=OuterRef("user_id"))))
+        .order_by()[:1]
+    )
+    cadre = found[0] if found else None
+    if cadre is not None:
+        is_bureau_staff, leads = cadre.__dict__.pop("in_bureau_group"), cadre.__dict__.pop("leads_a_unit")
+    else:
+        is_bureau_staff, leads = user.groups.filter(name=BUREAU_STAFF_GROUP).exists(), True
+    led = dict(Unit.objects.filter(leader=user).values_list("id", "is_office")) if leads else {}
+    return Roles(
         is_admin=user.is_superuser,
-        is_bureau_staff=user.groups.filter(name=BUREAU_STAFF_GROUP).exists(),
+        is_bureau_staff=is_bureau_staff,
         cadre=cadre,
         led_unit_ids=frozenset(led),
         leads_office=any(led.values()),
     )
-    user._portal_roles = roles
-    return roles
 
 
 def forget_roles(user) -> None:
@@ -234,13 +253,41 @@ def may_manage_platform_links(user, *, platform: Platform) -> bool:
     return roles_of(user).is_admin or serves_platform_on(user, platform=platform, on=timezone.localdate())
 
 
+class ReadWholeOnSlice(QuerySet):
+    """A queryset of a few rows (a cadre's 2 to 4 platforms) that a slice, an index or a ``get``
+    by primary key reads whole, once: the contact form finds the platform named in its address
+    (``get(pk=...)``) or asks "is there only one?" (``[:2]``), then checks the one chosen among
+    them (``liaison.forms.PlatformChoiceField``) and whether there are any (``exists()``), from
+    one read. Filtering or ordering it again makes a new queryset, read afresh."""
+
+    def _read_whole(self) -> bool:
+        if self._iterable_class is not ModelIterable or self.query.is_sliced:
+            return False
+        self._fetch_all()
+        return True
+
+    def __getitem__(self, k):
+        if self._result_cache is None:
+            self._read_whole()
+        return super().__getitem__(k)
+
+    def get(self, *args, **kwargs):
+        if args or set(kwargs) != {"pk"} or not isinstance(kwargs["pk"], int) or not self._read_whole():
+            return super().get(*args, **kwargs)
+        for row in self._result_cache:
+            if row.pk == kwargs["pk"]:
+                return row
+        raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+
+
 def platforms_loggable_by(user) -> QuerySet:
-    """The platforms the user may log a contact for: those they serve now, as a cadre."""
+    """The platforms the user may log a contact for: those they serve now, as a cadre (a
+    ``ReadWholeOnSlice``: they are few)."""
     roles = roles_of(user)
     if roles.cadre is None:
         return Platform.objects.none()
     serving = Assignment.objects.active().filter(platform=OuterRef("pk"), cadre=roles.cadre)
-    return Platform.objects.filter(Exists(serving)).order_by("name")
+    return ReadWholeOnSlice(Platform).filter(Exists(serving)).order_by("name")
 
 
 #: A role's key in ``Roles.primary`` -> whether the user holds it.

@@ -8,6 +8,7 @@ which adds a formset for each and puts every error back in place.
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +37,26 @@ class PortalFormMixin:
 
 
 class PlatformChoiceField(forms.ModelChoiceField):
+    #: The queryset the form was given, once it has been read (``liaison.access.ReadWholeOnSlice``):
+    #: the choice is looked up among its rows rather than read again.
+    read_choices = None
+
     def label_from_instance(self, obj):
         return obj.name
+
+    def to_python(self, value):
+        if self.read_choices is None or self.read_choices._result_cache is None or value in self.empty_values:
+            return super().to_python(value)
+        self.validate_no_null_characters(value)
+        model = self.queryset.model
+        try:
+            key = model._meta.pk.to_python(value.pk if isinstance(value, model) else value)
+        except ValidationError:
+            key = None  # not a key: no choice has it
+        chosen = next((platform for platform in self.read_choices if platform.pk == key), None)
+        if key is None or chosen is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return chosen
 
 
 class ContactForm(PortalFormMixin, forms.Form):
@@ -69,6 +88,7 @@ class ContactForm(PortalFormMixin, forms.Form):
     def __init__(self, *args, platforms, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = platforms
+        self.fields["platform"].read_choices = platforms
         today = timezone.localdate()
         self.fields["date"].widget.attrs["max"] = today.isoformat()
         if not self.is_bound:

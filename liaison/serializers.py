@@ -7,6 +7,7 @@ refusal lands on the field the request sent; where an action's name must differ,
 renames the errors (``liaison.api.errors_renamed``).
 """
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -192,7 +193,8 @@ class ContactCreateSerializer(serializers.Serializer):
         request = self.context.get("request")
         cadre = roles_of(request.user).cadre if request is not None else None
         if cadre is not None:
-            self.fields["platform"].queryset = Platform.objects.filter(assignments__cadre=cadre).distinct()
+            served = Assignment.objects.filter(platform=OuterRef("pk"), cadre=cadre)
+            self.fields["platform"].queryset = Platform.objects.filter(Exists(served))  # no join to make distinct
 
 
 # --- a cadre leaves: the hand-over ----------------------------------------------------------------

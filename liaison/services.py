@@ -557,7 +557,6 @@ def responsible_cadre(*, platform: Platform, on: datetime.date) -> Cadre | None:
     return assignment.cadre if assignment else None
 
 
-@transaction.atomic
 def contact_create(
     *,
     cadre: Cadre,
@@ -569,7 +568,12 @@ def contact_create(
     needs: str = "",
     by,
 ) -> Contact:
-    """Record a contact. Only the cadre responsible for the platform on that date may log it."""
+    """Record a contact. Only the cadre responsible for the platform on that date may log it.
+
+    The checks read, then the contact and its history row are written in one transaction: in the
+    caller's without a savepoint of their own (a contact logged with its issues, or an API request
+    with its idempotency key, is all or nothing already), else in a new one.
+    """
     errors = {}
     if date > _today():
         errors["date"] = _("The date of a contact cannot be in the future.")
@@ -590,16 +594,17 @@ def contact_create(
     )
     if errors:
         raise ValidationError(errors)
-    return Contact.objects.create(
-        cadre=cadre,
-        platform=platform,
-        date=date,
-        kind=kind,
-        people_met=people_met.strip(),
-        summary=summary.strip(),
-        needs=needs.strip(),
-        created_by=by,
-    )
+    with transaction.atomic(savepoint=False):
+        return Contact.objects.create(
+            cadre=cadre,
+            platform=platform,
+            date=date,
+            kind=kind,
+            people_met=people_met.strip(),
+            summary=summary.strip(),
+            needs=needs.strip(),
+            created_by=by,
+        )
 
 
 # --- units, cadres and their user accounts (the admin, the API and the bulk import) ---------------

@@ -9,9 +9,9 @@ and the same key again answers as the first request did, without creating again.
 
 How it holds under concurrency: the key's row (unique per user and key) is inserted in the same
 transaction as what the request creates, before it creates anything. A second request with the key
-either finds the row committed (and replays it) or, while the first is still running, waits on the
-unique index (PostgreSQL) or the write lock (SQLite) and then fails to insert, and replays the
-row the first committed. If the first request fails (a validation error, any non-2xx answer) its
+fails to insert it, at once when the first has committed or, while the first is still running,
+after waiting on the unique index (PostgreSQL) or the write lock (SQLite), and replays the row the
+first committed. If the first request fails (a validation error, any non-2xx answer) its
 row is rolled back with everything else, so the client may correct the request and send it again
 with the same key.
 
@@ -121,13 +121,14 @@ def idempotent_run(*, user, key: str, fingerprint: str, run: Callable[[], tuple[
     """
     if not key:
         return run()
-    if (first := idempotent_replay(user=user, key=key, fingerprint=fingerprint)) is not None:
-        return first, None
+    # No look for the key before claiming it: the claim finds it (its INSERT fails), and a first
+    # request's key is rare (a retry) where a new key is every request. A page that looks first
+    # (``idempotent_replay``, to answer a twice-sent form before checking it) reads the key once.
     try:
         with transaction.atomic():
-            # Claim the key first: a concurrent request with it waits here, then fails.
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status=0)
+            # Claim the key first: a concurrent request with it waits here, then fails. No savepoint
+            # of its own: a failed claim ends this block, which holds nothing else yet.
+            row = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status=0)
             outcome, result = run()
             if not 200 <= outcome.status < 400:
                 raise _NotKept((outcome, result))
@@ -136,7 +137,7 @@ def idempotent_run(*, user, key: str, fingerprint: str, run: Callable[[], tuple[
     except _NotKept as not_kept:
         return not_kept.result
     except IntegrityError:
-        # Another request with the key committed first: answer as it did.
+        # The key was used before, or another request with it committed first: answer as it did.
         row = _stored(user, key)
         if row is None:
             raise

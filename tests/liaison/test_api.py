@@ -343,6 +343,36 @@ def test_a_cadre_logs_a_contact_as_themselves(client_for, cadre, platform, other
 
 
 @pytest.mark.django_db
+def test_logging_a_contact_runs_a_fixed_number_of_statements(api_client, cadre, platform):
+    """A phone's POST with its token and an Idempotency-Key: the token with its user, the roles
+    once, the platform, the key claimed (not looked up first), the contact with its history, the
+    key's answer. bench/contact_bench.py measures it."""
+    import uuid
+
+    from rest_framework.authtoken.models import Token
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cadre.user).key}")
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.post("/api/v1/contacts/", {**CONTACT, "platform": platform.pk}, format="json",
+                                   HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert response.status_code == 201, response.content
+    statements = [query["sql"] for query in captured.captured_queries]
+    listing = "\n".join(statements)
+    assert [sql.split(None, 1)[0] for sql in statements] == [
+        "SELECT",  # the token and its user
+        "SELECT",  # the roles
+        "SAVEPOINT",  # the request's transaction (a savepoint in the test's)
+        "INSERT",  # the key, claimed
+        "SELECT",  # the platform, among the cadre's
+        "SELECT",  # the cadre's responsibility on the day
+        "INSERT",  # the contact
+        "INSERT",  # its history
+        "UPDATE",  # the key's answer
+        "RELEASE",
+    ], listing
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -350,6 +350,60 @@ def test_a_cadre_cannot_log_a_contact_for_another_cadres_platform(other_cadre, p
     assert not Contact.objects.exists() and not Issue.objects.exists()
 
 
+@pytest.mark.parametrize("posted", ["x", "1.5", "", "99999", "OTHER", "\x00", "OWN_SPACED"])
+def test_the_platform_posted_is_checked_among_the_cadres_own_read_once(as_cadre, cadre, platform, other_cadre, posted):
+    second = AssignmentFactory(cadre=cadre).platform  # two platforms: the form asks which
+    others = AssignmentFactory(cadre=other_cadre).platform
+    value = {"OTHER": str(others.pk), "OWN_SPACED": f" {second.pk} "}.get(posted, posted)
+    response = as_cadre.post(reverse("contact_new"), {**contact_post(platform, issues=[ISSUE_B]), "platform": value})
+    if posted == "OWN_SPACED":
+        assert response.status_code == 302
+        assert Contact.objects.get().platform == second
+        return
+    assert response.status_code == 200
+    expected = "Choose the platform." if posted == "" else "Choose one of the platforms you serve."
+    if posted == "\x00":
+        expected = "Null characters are not allowed."
+    assert response.context["form"].errors["platform"] == [expected]
+    assert not Contact.objects.exists() and not Issue.objects.exists()
+
+
+def _statements(captured) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _reading(statements: list[str], table: str) -> list[str]:
+    """The statements that read ``table`` (not in a subquery: those name it with an alias)."""
+    return [sql for sql in statements if sql.startswith("SELECT") and re.search(rf'FROM "{table}"(?! U\d)', sql)]
+
+
+@pytest.mark.parametrize("opened_for_the_platform", [False, True])
+def test_logging_a_contact_with_two_issues_runs_a_fixed_number_of_statements(as_cadre, platform,
+                                                                             opened_for_the_platform):
+    """The page's POST, as a cadre sends it (the form's idempotency key with it; to the form's own
+    address, which names the platform when the form was opened from its card): the session and
+    the user, the roles once, the cadre's platforms once, the key once, no session written; the
+    contact and each issue with their history and timeline. bench/contact_bench.py measures it."""
+    import uuid
+
+    as_cadre.get(reverse("my_platforms"))
+    data = {**contact_post(platform, issues=[ISSUE_A, ISSUE_B]), "idempotency_key": str(uuid.uuid4())}
+    url = f'{reverse("contact_new")}?platform={platform.pk}' if opened_for_the_platform else reverse("contact_new")
+    with CaptureQueriesContext(connection) as captured:
+        response = as_cadre.post(url, data)
+    assert response.status_code == 302
+    statements = _statements(captured)
+    listing = "\n".join(statements)
+    assert len(_reading(statements, "liaison_cadre")) == 1, listing  # the roles, one query
+    assert not _reading(statements, "liaison_unit") and not _reading(statements, "auth_group"), listing
+    assert len(_reading(statements, "platforms_platform")) == 1, listing
+    assert len(_reading(statements, "notices_idempotencykey")) == 1, listing
+    assert not [sql for sql in statements if "django_session" in sql and not sql.startswith("SELECT")], listing
+    assert len([sql for sql in statements if sql.startswith("INSERT INTO \"issues_issueevent\"")]) == 2, listing
+    # PostgreSQL holds the calendar for each issue's deadline (issues.services._hold_calendar).
+    assert len(statements) == (36 if connection.vendor == "postgresql" else 34), listing
+
+
 @pytest.mark.parametrize("raw", ["²", "٣", "-1", "1.0", " 1", "1e3", "99999999999999999999999"])
 def test_a_platform_parameter_that_is_not_a_plain_id_is_a_404(as_cadre, platform, raw):
     assert as_cadre.get(reverse("contact_new"), {"platform": raw}).status_code == 404
