@@ -1,22 +1,26 @@
 """Benchmark: the deadline sweep over 100,000 open issues, 3,000 of them due for something today,
 against the same selection and writes done by hand in raw SQL (the floor). PostgreSQL only.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/sweep_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/sweep_bench.py \
+        [--open 10000,100000,1000000] [--runs 7] [--keep]
 
 DATABASE_URL names the server (any database on it); the benchmark creates its own database
 (``liaison_bench``, or ``--db``), migrates it, bulk-loads the data (COPY for the issues), times
-both sides ``--runs`` times each, alternating, every run in a transaction that is rolled back so
-each run sees the same data, and drops the database at the end (``--keep`` keeps it).
+the three sides ``--runs`` times each, alternating, every run in a transaction that is rolled back
+so each run sees the same data, and drops the database at the end (``--keep`` keeps it). With
+several sizes (``--open``), it does all that for each, with the same 3,000 due each time, and
+prints a table by size: the sweep's cost follows the issues due, not the issues open.
+(``peer_bench.py`` puts the sweep beside django-helpdesk's ``escalate_tickets``.)
 
 The data, as of Friday 2026-05-15 09:00 Asia/Shanghai (a working day):
 - 20 units (one is the office), 300 cadres, 1,000 platforms each with an active assignment,
   3 bureau staff;
-- 100,000 open class B-D issues:
+- 100,000 open class B-D issues (``--open``):
   1,000 due within the reminder horizon (0 to 3 working days left),
   1,000 overdue at level 0 (due for the unit leader),
   1,000 at level 1 overdue by 6+ working days (due for the office),
   5,000 at level 2 (fully escalated: nothing to do),
-  92,000 due later (nothing to do).
+  92,000 due later (nothing to do; the rest, whatever ``--open`` is).
 So one run writes 1,000 reminders + 1,000 leader escalations + 1,000 x 4 office escalations
 (bureau staff and the office's leader) = 6,000 notifications, 3,000 events, 2,000 level updates.
 """
@@ -41,7 +45,11 @@ NOW = datetime.datetime(2026, 5, 15, 9, 0, tzinfo=SHANGHAI)
 TODAY = NOW.date()
 
 N_UNITS, N_CADRES, N_PLATFORMS, N_BUREAU = 20, 300, 1000, 3
-N_REMIND, N_LEADER, N_OFFICE, N_DONE, N_LATER = 1000, 1000, 1000, 5000, 92000
+N_REMIND, N_LEADER, N_OFFICE, N_DONE = 1000, 1000, 1000, 5000
+#: Open issues by default; the rest (beyond the 8,000 above) are due later. ``--open`` changes it.
+N_OPEN = 100_000
+#: Issues COPYed per chunk: a million issues are never all in memory.
+COPY_CHUNK = 50_000
 
 
 class Rollback(Exception):
@@ -102,7 +110,7 @@ def copy_models(model, objects) -> None:
         cursor.cursor.copy_expert(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN', buffer)
 
 
-def load_data() -> dict:
+def load_data(n_open: int = N_OPEN) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
     from django.db import connection, transaction
@@ -149,26 +157,41 @@ def load_data() -> dict:
         office_cutoff = latest_due_date_with(calendar, TODAY, 6)
         overdue_6 = [office_cutoff - datetime.timedelta(days=d) for d in range(30)]
         later = [TODAY + datetime.timedelta(days=d) for d in range(30, 240)]
+        n_later = n_open - (N_REMIND + N_LEADER + N_OFFICE + N_DONE)
+        if n_later < 0:
+            raise SystemExit(f"--open must be at least {N_REMIND + N_LEADER + N_OFFICE + N_DONE:,}")
         groups = [(N_REMIND, soon, 0), (N_LEADER, overdue_1, 0), (N_OFFICE, overdue_6, 1), (N_DONE, overdue_6, 2),
-                  (N_LATER, later, 0)]
+                  (n_later, later, 0)]
         now = datetime.datetime(2026, 4, 1, 10, tzinfo=SHANGHAI)
-        issues = []
-        for count, dues, level in groups:
-            for _ in range(count):
-                platform = platforms[rng.randrange(N_PLATFORMS)]
-                due = rng.choice(dues)
-                issues.append(Issue(
-                    platform_id=platform.pk, recorded_by_id=cadre_of[platform.pk].pk, title=f"问题{len(issues)}",
-                    service_area=Issue.ServiceArea.CONDITION_BUILDING, issue_class=rng.choice("BCD"),
-                    recorded_on=datetime.date(2026, 3, 2), clock_started_on=datetime.date(2026, 3, 2),
-                    status=rng.choice([Issue.Status.OPEN, Issue.Status.HANDED_OVER]) if level == 0 else Issue.Status.OPEN,
-                    original_due_date=due, due_date=due, escalation_level=level, created_at=now, updated_at=now,
-                ))
-        # Handed-over issues need a unit; the bench gives them their cadre's.
-        for issue in issues:
-            if issue.status == Issue.Status.HANDED_OVER:
-                issue.handed_to_unit_id = cadre_of[issue.platform_id].unit_id
-        copy_models(Issue, issues)
+
+        def issues():
+            number = 0
+            for count, dues, level in groups:
+                for _ in range(count):
+                    platform = platforms[rng.randrange(N_PLATFORMS)]
+                    due = rng.choice(dues)
+                    klass = rng.choice("BCD")  # drawn in the order the data always was
+                    status = Issue.Status.OPEN
+                    if level == 0:
+                        status = rng.choice([Issue.Status.OPEN, Issue.Status.HANDED_OVER])
+                    yield Issue(
+                        platform_id=platform.pk, recorded_by_id=cadre_of[platform.pk].pk, title=f"问题{number}",
+                        service_area=Issue.ServiceArea.CONDITION_BUILDING, issue_class=klass,
+                        recorded_on=datetime.date(2026, 3, 2), clock_started_on=datetime.date(2026, 3, 2),
+                        status=status, original_due_date=due, due_date=due, escalation_level=level,
+                        # Handed-over issues need a unit; the bench gives them their cadre's.
+                        handed_to_unit_id=cadre_of[platform.pk].unit_id if status == Issue.Status.HANDED_OVER else None,
+                        created_at=now, updated_at=now,
+                    )
+                    number += 1
+
+        chunk = []
+        for issue in issues():
+            chunk.append(issue)
+            if len(chunk) == COPY_CHUNK:
+                copy_models(Issue, chunk)
+                chunk = []
+        copy_models(Issue, chunk)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"horizon": horizon, "office_cutoff": office_cutoff, "calendar": calendar}
@@ -332,18 +355,20 @@ ORDER BY i.id {lock}
 """
 
 HAND_INSERT_NOTIFICATIONS = """
-INSERT INTO issues_notification (key, kind, recipient_id, subject, body, topic, created_at,
+INSERT INTO issues_notification (key, kind, recipient_id, subject, body, params, topic, created_at,
                                  email_status, attempts, last_error)
-SELECT k, kind, r, s, b, 'issue:' || i, now(), 'pending', 0, ''
-FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], %s::text[], %s::bigint[], %s::bigint[])
+SELECT k, kind, r, s, b, p, 'issue:' || i, now(), 'pending', 0, ''
+FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], %s::text[], %s::bigint[], %s::jsonb[])
      AS t(k, kind, r, s, b, i, p)
 ON CONFLICT (key) DO NOTHING
 RETURNING id, key
 """
 
 HAND_INSERT_EVENTS = """
-INSERT INTO issues_issueevent (issue_id, kind, at, before, after, note)
-SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::jsonb[], %s::jsonb[], %s::text[])
+INSERT INTO issues_issueevent (issue_id, kind, at, before, after, note, message, message_params)
+SELECT i, k, now(), b, a, n, m, mp
+FROM unnest(%s::bigint[], %s::varchar[], %s::jsonb[], %s::jsonb[], %s::text[], %s::varchar[], %s::jsonb[])
+     AS t(i, k, b, a, n, m, mp)
 """
 
 
@@ -352,13 +377,12 @@ def run_by_hand(params: dict):
 
     from django.conf import settings
     from django.db import connection
-    from django.utils import timezone, translation
+    from django.utils import translation
 
     from issues import enforcement, notices
 
     calendar = params["calendar"]
     today, horizon, cutoff = params["today"], params["horizon"], params["office_cutoff"]
-    now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE), connection.cursor() as cur:
         cur.execute("INSERT INTO issues_sweeprun (kind, day, runs, notifications_created) "
                     "VALUES ('deadlines', %s, 0, 0) ON CONFLICT (kind, day) DO NOTHING", [today])
@@ -388,9 +412,9 @@ def run_by_hand(params: dict):
                 distance[due] = abs(calendar.working_days_between(today, due))
             return distance[due]
 
-        rows = []  # (key, kind, recipient, subject, body, issue, platform, event index)
-        events = []  # [issue, kind, before, after, note]
-        reminded, to_leader, to_office, _nobody = notices.event_note_templates(translation.get_language())
+        rows = []  # (key, kind, recipient, subject, body, issue, text params, event index)
+        events = []  # [issue, kind, before, after, note, message, message params]
+        reminded, to_leader, to_office, nobody = notices.event_note_templates(translation.get_language())
         for (iid, title, klass, due, pid, platform, _level, uid, person, _unit, _leader) in due_soon:
             left = days_from_today(due)
             offset = min(o for o in (0, 1, 3) if o >= left)
@@ -398,9 +422,9 @@ def run_by_hand(params: dict):
             subject, body = enforcement._reminder_text(issue, left)
             events.append([iid, "reminded", {}, {"reminder": offset, "due_date": due.isoformat(),
                            "working_days_left": left, "recipients": [uid], "notifications": []},
-                           reminded % {"name": person}])
+                           reminded % {"name": person}, "reminder_sent", {"name": person}])
             rows.append((f"reminder:{offset}:issue:{iid}:due:{due.isoformat()}:user:{uid}", "issue_reminder", uid,
-                         subject, body, iid, pid, len(events) - 1))
+                         subject, body, iid, json.dumps(enforcement._reminder_params(issue, left)), len(events) - 1))
         raise_to = {1: [], 2: []}
         for (iid, title, klass, due, pid, platform, level, _uid, cadre, unit, leader_id) in overdue:
             late = days_from_today(due)
@@ -413,23 +437,27 @@ def run_by_hand(params: dict):
                 else:
                     recipients = office
                 subject, body = enforcement._escalation_text(issue, step, late, cadre, unit)
-                names = ", ".join(name for _id, name in recipients)
+                text_params = json.dumps(enforcement._escalation_params(issue, step, late, cadre, unit))
+                names = notices._names([name for _id, name in recipients]) or nobody  # as the note joins them
                 events.append([iid, "escalated", {"escalation_level": step - 1},
                                {"escalation_level": step, "due_date": due.isoformat(), "working_days_overdue": late,
                                 "recipients": [r for r, _name in recipients], "notifications": []},
-                               (to_leader if step == 1 else to_office) % {"unit": unit, "names": names}])
+                               (to_leader if step == 1 else to_office) % {"unit": unit, "names": names},
+                               "escalated_to_leader" if step == 1 else "escalated_to_office",
+                               {"unit": unit, "names": [name for _id, name in recipients]}])
                 for rid, _name in recipients:
                     rows.append((f"escalation:{step}:issue:{iid}:due:{due.isoformat()}:user:{rid}", "issue_escalation",
-                                 rid, subject, body, iid, pid, len(events) - 1))
+                                 rid, subject, body, iid, text_params, len(events) - 1))
         columns = list(zip(*[row[:7] for row in rows]))
         cur.execute(HAND_INSERT_NOTIFICATIONS, [list(c) for c in columns])
         inserted = {key: nid for nid, key in cur.fetchall()}
         for row in rows:
             if row[0] in inserted:
                 events[row[7]][3]["notifications"].append(inserted[row[0]])
-        cur.execute(HAND_INSERT_EVENTS, [[e[0] for e in events], [e[1] for e in events], [now] * len(events),
+        cur.execute(HAND_INSERT_EVENTS, [[e[0] for e in events], [e[1] for e in events],
                                          [json.dumps(e[2]) for e in events], [json.dumps(e[3]) for e in events],
-                                         [e[4] for e in events]])
+                                         [e[4] for e in events], [e[5] for e in events],
+                                         [json.dumps(e[6]) for e in events]])
         for level, ids in raise_to.items():
             cur.execute("UPDATE issues_issue SET escalation_level = %s, updated_at = now() "
                         "WHERE id = ANY(%s) AND escalation_level < %s", [level, ids, level])
@@ -468,6 +496,17 @@ def floor_params(data: dict) -> dict:
             "due_dates": dues, "lefts": lefts, "offsets": offsets, "late_dates": late_dates, "late_days": late_days}
 
 
+#: What a side wrote, in two digests: the notifications (keys, texts, text parameters) and the
+#: timeline entries (notes, messages, before and after but the notification ids, which differ).
+ROWS_DIGEST = """
+SELECT (SELECT md5(string_agg(concat_ws('|', key, kind, recipient_id, subject, body, params::text, topic,
+                                        email_status), E'\n' ORDER BY key)) FROM issues_notification),
+       (SELECT md5(string_agg(concat_ws('|', issue_id, kind, note, message, message_params::text, before::text,
+                                        (after - 'notifications')::text), E'\n' ORDER BY issue_id, kind, note))
+        FROM issues_issueevent)
+"""
+
+
 def timed(fn) -> tuple[float, dict]:
     """Run ``fn`` in a transaction, count what it wrote, roll it all back and vacuum, so that
     every run of every side starts from the same data and the same clean tables."""
@@ -489,6 +528,9 @@ def timed(fn) -> tuple[float, dict]:
                 Issue.objects.filter(escalation_level__gt=0).values_list("escalation_level")
                 .annotate(n=Count("id")).order_by()
             )
+            with connection.cursor() as cursor:
+                cursor.execute(ROWS_DIGEST)
+                outcome["rows"] = cursor.fetchone()
             raise Rollback
     except Rollback:
         pass
@@ -502,68 +544,100 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="liaison_bench")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--open", default=str(N_OPEN),
+                        help="open issues, or several sizes separated by commas (e.g. 10000,100000,1000000), "
+                             "each with the same 3,000 due")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--floor-jit", action="store_true",
                         help="leave PostgreSQL's JIT on for floor 2 (the server's default), to see what it costs")
     args = parser.parse_args()
+    sizes = [int(n.replace("_", "")) for n in args.open.split(",")]
 
     server_url, bench_url = server_and_db(os.environ.get("DATABASE_URL", ""), args.db)
-    create_database(server_url, args.db)
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["CONN_MAX_AGE"] = "0"
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    status, summary = 0, []
     try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        print(f"database {args.db}: migrating and loading ...", flush=True)
-        call_command("migrate", verbosity=0)
-        started = time.perf_counter()
-        data = load_data()
-        print(f"loaded {N_REMIND + N_LEADER + N_OFFICE + N_DONE + N_LATER:,} open issues in "
-              f"{time.perf_counter() - started:.1f}s", flush=True)
-        params = floor_params(data)
-        if args.floor_jit:
-            params["jit"] = "on"
-
-        sides = {
-            "sweep (the ORM, issues.enforcement)": run_orm,
-            "floor 1: by hand (raw SQL, rows built in Python)": lambda: run_by_hand(params),
-            "floor 2: all in the database (one SQL script)": lambda: run_floor(params),
-        }
-        times = {name: [] for name in sides}
-        wrote = {}
-        for fn in sides.values():
-            timed(fn)  # warm-up: imports, the calendar, the server's caches
-        for _ in range(args.runs):
-            for name, fn in sides.items():  # alternating, so drift in the machine's load hits all sides alike
-                seconds, wrote[name] = timed(fn)
-                times[name].append(seconds)
-
-        print(f"as of {NOW.isoformat()}, {args.runs} runs each, every run rolled back:")
-        for name in sides:
-            t = sorted(times[name])
-            print(f"  {name:<52} median {statistics.median(t) * 1000:7.1f} ms   min {t[0] * 1000:7.1f} ms   "
-                  f"max {t[-1] * 1000:7.1f} ms")
-        print("  each wrote: " + str({k: v for k, v in next(iter(wrote.values())).items() if k != "seconds"}))
-        names = list(sides)
-        sweep = statistics.median(times[names[0]])
-        for floor in names[1:]:
-            print(f"  sweep / {floor.split(':')[0]}: {sweep / statistics.median(times[floor]):.2f}x")
-        same = {(w["notifications"], w["events"], tuple(sorted(w["levels"].items()))) for w in wrote.values()}
-        if len(same) != 1:
-            print("WARNING: the sides wrote different amounts:", wrote)
-            return 1
-        return 0
+        for n_open in sizes:
+            connections.close_all()
+            create_database(server_url, args.db)
+            print(f"\n{n_open:,} open issues, {N_REMIND + N_LEADER + N_OFFICE:,} due:", flush=True)
+            data = prepare(args.db, n_open)
+            times, status_here = measure(data, args.runs, floor_jit=args.floor_jit)
+            status = status or status_here
+            summary.append((n_open, times))
     finally:
-        from django.db import connections
-
         connections.close_all()
         if not args.keep:
             drop_database(server_url, args.db)
             print(f"database {args.db} dropped")
+    if len(summary) > 1:
+        print(f"\nby the number open ({N_REMIND + N_LEADER + N_OFFICE:,} due each time), medians:")
+        print(f"  {'open':>10} {'sweep':>10} {'floor 1':>10} {'floor 2':>10} {'sweep/floor 1':>14}")
+        for n_open, times in summary:
+            sweep, floor_1, floor_2 = (statistics.median(t) * 1000 for t in times.values())
+            print(f"  {n_open:>10,} {sweep:>8.1f}ms {floor_1:>8.1f}ms {floor_2:>8.1f}ms {sweep / floor_1:>13.2f}x")
+    return status
+
+
+def prepare(db: str, n_open: int = N_OPEN) -> dict:
+    """Migrate the (new, empty) database and load the data; return what the floors need."""
+    from django.core.management import call_command
+
+    print(f"database {db}: migrating and loading ...", flush=True)
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    data = load_data(n_open)
+    print(f"loaded {n_open:,} open issues in {time.perf_counter() - started:.1f}s", flush=True)
+    return data
+
+
+def measure(data: dict, runs: int, *, floor_jit: bool = False) -> tuple[dict[str, list[float]], int]:
+    """Time the three sides ``runs`` times each, alternating; print them; the times and an exit status."""
+    params = floor_params(data)
+    if floor_jit:
+        params["jit"] = "on"
+    sides = {
+        "sweep (the ORM, issues.enforcement)": run_orm,
+        "floor 1: by hand (raw SQL, rows built in Python)": lambda: run_by_hand(params),
+        "floor 2: all in the database (one SQL script)": lambda: run_floor(params),
+    }
+    times = {name: [] for name in sides}
+    wrote = {}
+    for fn in sides.values():
+        timed(fn)  # warm-up: imports, the calendar, the server's caches
+    for _ in range(runs):
+        for name, fn in sides.items():  # alternating, so drift in the machine's load hits all sides alike
+            seconds, wrote[name] = timed(fn)
+            times[name].append(seconds)
+
+    print(f"as of {NOW.isoformat()}, {runs} runs each, every run rolled back:")
+    for name in sides:
+        t = sorted(times[name])
+        print(f"  {name:<52} median {statistics.median(t) * 1000:7.1f} ms   min {t[0] * 1000:7.1f} ms   "
+              f"max {t[-1] * 1000:7.1f} ms")
+    print("  each wrote: " + str({k: v for k, v in next(iter(wrote.values())).items() if k not in ("seconds", "rows")}))
+    names = list(sides)
+    sweep = statistics.median(times[names[0]])
+    for floor in names[1:]:
+        print(f"  sweep / {floor.split(':')[0]}: {sweep / statistics.median(times[floor]):.2f}x")
+    same = {(w["notifications"], w["events"], tuple(sorted(w["levels"].items()))) for w in wrote.values()}
+    if len(same) != 1:
+        print("WARNING: the sides wrote different amounts:", wrote)
+        return times, 1
+    # Floor 2 writes English texts of its own; floor 1 must write the sweep's very rows.
+    if wrote[names[0]]["rows"] != wrote[names[1]]["rows"]:
+        print("WARNING: floor 1 did not write the same rows as the sweep:", wrote[names[0]]["rows"],
+              wrote[names[1]]["rows"])
+        return times, 1
+    print("  the sweep and floor 1 wrote the same rows (keys, texts, parameters, timeline entries)")
+    return times, 0
 
 
 if __name__ == "__main__":

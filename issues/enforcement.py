@@ -44,7 +44,7 @@ Cost. Selection is by date ranges computed from the calendar (``due_date`` betwe
 day after the last reminder offset; ``escalation_level``/``due_date`` cut-offs), served by the
 indexes on ``(status, due_date)`` and ``(status, escalation_level, due_date)``: the work grows with
 the number of issues due for something, not with the number open. Notifications and events are
-written with ``bulk_create``, levels with one ``UPDATE`` per level.
+written with one ``INSERT`` each (``notices.bulk.insert_rows``), levels with one ``UPDATE`` per level.
 
 Records are stamped with the real time; ``now`` only decides what is due (``enforce --at``).
 """
@@ -63,8 +63,9 @@ from django.utils.translation import gettext_lazy
 from config.portal import portal_setting
 from liaison.models import BUREAU_STAFF_GROUP, Assignment, Cadre, Unit
 from notices import registry
+from notices.bulk import insert_rows
 from notices.services import Notice, notices_send
-from notices.sweeps import Person, SweepResult, finish_run, lock_run
+from notices.sweeps import Person, SweepResult, collector_paused, finish_run, lock_run
 from notices.sweeps import people as _people
 
 from . import notices, reports
@@ -103,8 +104,9 @@ class Responsible:
     leader_id: int | None
 
 
-def _responsible(platform_ids, recorder_ids) -> tuple[dict[int, Responsible], dict[int, Responsible]]:
-    """The platforms' current cadres (first-inquiry responsibility), and the recorders as fallback."""
+def _responsible(rows: list[dict]) -> dict[int, Responsible]:
+    """Each issue row's responsible cadre, by issue id: the platform's current cadre (first-inquiry
+    responsibility), else the cadre who recorded it (looked up only for the platforms without one)."""
     fields = ("id", "user_id", "user__username", "user__last_name", "user__first_name", "unit_id", "unit__name",
               "unit__leader_id")
 
@@ -113,15 +115,19 @@ def _responsible(platform_ids, recorder_ids) -> tuple[dict[int, Responsible], di
         return Responsible(get("id"), get("user_id"), name, get("unit_id"), get("unit__name"), get("unit__leader_id"))
 
     by_platform, by_cadre = {}, {}
-    if platform_ids:
-        rows = Assignment.objects.active().filter(platform_id__in=set(platform_ids)).values(
+    if rows:
+        found = Assignment.objects.active().filter(platform_id__in={row["platform_id"] for row in rows}).values(
             "platform_id", *(f"cadre__{name}" for name in fields)
         )
-        by_platform = {row["platform_id"]: make(lambda name, row=row: row[f"cadre__{name}"]) for row in rows}
+        by_platform = {row["platform_id"]: make(lambda name, row=row: row[f"cadre__{name}"]) for row in found}
+    recorder_ids = {row["recorded_by_id"] for row in rows if row["platform_id"] not in by_platform}
     if recorder_ids:
-        rows = Cadre.objects.filter(pk__in=set(recorder_ids)).values(*fields)
-        by_cadre = {row["id"]: make(row.__getitem__) for row in rows}
-    return by_platform, by_cadre
+        found = Cadre.objects.filter(pk__in=recorder_ids).values(*fields)
+        by_cadre = {row["id"]: make(row.__getitem__) for row in found}
+    return {
+        row["id"]: who for row in rows
+        if (who := by_platform.get(row["platform_id"]) or by_cadre.get(row["recorded_by_id"])) is not None
+    }
 
 
 def bureau_staff_ids() -> list[int]:
@@ -233,10 +239,10 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
     overdue = list(overdue.order_by("pk").values(*_ISSUE_FIELDS))
 
     rows = due_soon + overdue
-    by_platform, by_recorder = _responsible([r["platform_id"] for r in rows], [r["recorded_by_id"] for r in rows])
+    responsible_for = _responsible(rows)
 
     def responsible(row) -> Responsible | None:
-        return by_platform.get(row["platform_id"]) or by_recorder.get(row["recorded_by_id"])
+        return responsible_for.get(row["id"])
 
     office_ids = office_recipient_ids() if overdue else []
     wanted = set(office_ids)
@@ -295,23 +301,27 @@ def _plan_deadlines(today: datetime.date, calendar: WorkdayCalendar, *, lock: bo
     return plan
 
 
+#: The timeline entries' columns, as the sweep writes them (``insert_rows``: thousands a run).
+_EVENT_FIELDS = ("issue_id", "kind", "before", "after", "message", "message_params", "note")
+
+
 def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
     stamp = timezone.now()
-    inserted = {n.key: n for n in notices_send(plan.outgoing, now=stamp)}
+    inserted = {n.key: n.pk for n in notices_send(plan.outgoing, now=stamp)}
     events = []
     for reminder in plan.reminders:
-        notification = inserted.get(reminder.outgoing.key)
-        if notification is None:
+        notification_id = inserted.get(reminder.outgoing.key)
+        if notification_id is None:
             continue  # sent before, or by a racing sweep of another day: it has its own event
         issue = reminder.issue
         message_params = {"name": reminder.person.name}
-        events.append(IssueEvent(
-            issue_id=issue["id"], kind=IssueEvent.Kind.REMINDED, actor=None, at=stamp,
-            after={"reminder": reminder.offset, "due_date": issue["due_date"].isoformat(),
-                   "working_days_left": reminder.working_days_left, "recipients": [reminder.person.user_id],
-                   "notifications": [notification.pk]},
-            message=notices.EventMessage.REMINDER_SENT, message_params=message_params,
-            note=notices.event_message_text(notices.EventMessage.REMINDER_SENT, message_params),
+        events.append((
+            issue["id"], IssueEvent.Kind.REMINDED, {},
+            {"reminder": reminder.offset, "due_date": issue["due_date"].isoformat(),
+             "working_days_left": reminder.working_days_left, "recipients": [reminder.person.user_id],
+             "notifications": [notification_id]},
+            notices.EventMessage.REMINDER_SENT, message_params,
+            notices.event_message_text(notices.EventMessage.REMINDER_SENT, message_params),
         ))
     final_level: dict[int, int] = {}
     for escalation in plan.escalations:
@@ -320,16 +330,15 @@ def _apply_deadline_plan(plan: _DeadlinePlan, result: SweepResult) -> int:
         message = (notices.EventMessage.ESCALATED_TO_LEADER if escalation.level == EscalationLevel.UNIT_LEADER
                    else notices.EventMessage.ESCALATED_TO_OFFICE)
         message_params = {"unit": escalation.unit_name, "names": [p.name for p in escalation.people]}
-        events.append(IssueEvent(
-            issue_id=issue["id"], kind=IssueEvent.Kind.ESCALATED, actor=None, at=stamp,
-            before={"escalation_level": escalation.level - 1},
-            after={"escalation_level": escalation.level, "due_date": issue["due_date"].isoformat(),
-                   "working_days_overdue": escalation.working_days_overdue,
-                   "recipients": [p.user_id for p in escalation.people],
-                   "notifications": [inserted[o.key].pk for o in escalation.outgoing if o.key in inserted]},
-            message=message, message_params=message_params, note=notices.event_message_text(message, message_params),
+        events.append((
+            issue["id"], IssueEvent.Kind.ESCALATED, {"escalation_level": escalation.level - 1},
+            {"escalation_level": escalation.level, "due_date": issue["due_date"].isoformat(),
+             "working_days_overdue": escalation.working_days_overdue,
+             "recipients": [p.user_id for p in escalation.people],
+             "notifications": [inserted[o.key] for o in escalation.outgoing if o.key in inserted]},
+            message, message_params, notices.event_message_text(message, message_params),
         ))
-    IssueEvent.objects.bulk_create(events)
+    insert_rows(IssueEvent, _EVENT_FIELDS, events, same={"at": stamp})
     for level in (EscalationLevel.UNIT_LEADER, EscalationLevel.OFFICE):
         ids = [issue_id for issue_id, final in final_level.items() if final == level]
         for start in range(0, len(ids), 2000):
@@ -372,7 +381,7 @@ def sweep_deadlines(*, now: datetime.datetime | None = None, dry_run: bool = Fal
             result.escalations = _plan_escalations_result(plan)
             result.de_escalated = _extended_past_today(today).count()
         else:
-            with transaction.atomic():
+            with collector_paused(), transaction.atomic():
                 run = lock_run(DEADLINES, today)
                 result.de_escalated = _extended_past_today(today).update(
                     escalation_level=EscalationLevel.NONE, updated_at=timezone.now()

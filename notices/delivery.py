@@ -162,10 +162,8 @@ def _send_batch(batch: list[Notification], connection, result: DeliveryResult):
         if not address:
             skipped.append(notification.pk)
             continue
-        if connection is None:
-            connection = get_connection()
         try:
-            _message(notification, address, connection, languages).send()
+            connection = _send_one(notification, address, connection, languages)
         except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
             _record_failure(notification, error, now)
             result.failed.append(notification.pk)
@@ -184,6 +182,39 @@ def _send_batch(batch: list[Notification], connection, result: DeliveryResult):
             email_status=EmailStatus.SKIPPED, last_error="The recipient has no e-mail address.")
     result.sent += sent
     result.skipped += skipped
+    return connection
+
+
+def _open_connection():
+    # Opened here, it stays open for the whole run: a connection that send() finds closed is opened
+    # and closed again for that one message (connect, EHLO and QUIT for every message).
+    connection = get_connection()
+    connection.open()
+    return connection
+
+
+def _send_one(notification: Notification, address: str, connection, languages: dict[int, str]):
+    """E-mail ``notification`` over ``connection`` (a new one if None); the connection to go on with.
+
+    A connection that has sent before and is found closed by the server (an idle timeout, a limit
+    of messages per connection: "421") is replaced once, and the message sent over the new one.
+    """
+    if connection is None:
+        connection = _open_connection()
+    else:
+        try:
+            _message(notification, address, connection, languages).send()
+            return connection
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as error:
+            if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code != 421:
+                raise
+            _close_quietly(connection)
+            connection = _open_connection()
+    try:
+        _message(notification, address, connection, languages).send()
+    except Exception:
+        _close_quietly(connection)
+        raise
     return connection
 
 
@@ -274,6 +305,8 @@ def _is_server_error(error: Exception) -> bool:
 
 
 def _close_quietly(connection) -> None:
+    if connection is None:
+        return
     try:
         connection.close()
     except Exception as error:  # noqa: BLE001 - a broken connection is being discarded anyway

@@ -14,6 +14,9 @@ them as beat would have, and the ``enforce`` command runs them now.
 """
 
 import datetime
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +91,27 @@ def people(user_ids) -> dict[int, Person]:
                           (row["email"] or "").strip())
         for row in rows
     }
+
+
+# --- the collector ------------------------------------------------------------------------------
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (reference counting frees as ever).
+
+    A sweep that sends thousands of notices makes about a hundred thousand objects (rows, notices,
+    texts, timeline entries) that all live until it ends. On the way they set off full collections,
+    which walk the whole process's heap (about 100 ms in a Django worker) and free none of them:
+    bench/sweep_bench.py saw one in most runs. Collections resume, and catch up, after the block.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- the lock --------------------------------------------------------------------------------------

@@ -114,6 +114,49 @@ def test_a_refused_address_fails_alone_and_is_retried_later(smtp_server, make_is
     assert len(smtp_server.messages) == 3
 
 
+class ConnectionsSeen(SMTPInbox):
+    """Also notes the connection (the client's address and port) each message came over."""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.__dict__.setdefault("connections", []).append(session.peer)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class TwoPerConnection(ConnectionsSeen):
+    """Answers "421" to a connection's third message, as a server that takes so many per connection does."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        session.messages = getattr(session, "messages", 0) + 1
+        if session.messages > 2:
+            return "421 4.7.0 Too many messages on this connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def test_one_connection_carries_the_run_and_a_server_that_closes_it_gets_a_new_one(
+        smtp_server, make_issue, cadre, unit, office, bureau_user, on):
+    for _ in range(3):
+        make_issue("B", D(2026, 4, 20))  # due 05-07: office escalation on 05-14
+    on(D(2026, 5, 14), 9)
+    enforcement.sweep_deadlines()  # the leader, bureau staff and the office's leader, for each
+    smtp_server.__class__ = ConnectionsSeen
+
+    assert len(delivery.deliver_pending().sent) == 9
+    assert len(smtp_server.messages) == 9 and len(set(smtp_server.connections)) == 1
+
+    Notification.objects.update(email_status="pending", emailed_at=None)
+    smtp_server.messages.clear()
+    smtp_server.connections.clear()
+    smtp_server.__class__ = TwoPerConnection
+    result = delivery.deliver_pending()
+
+    assert len(result.sent) == 9 and result.failed == [] and not result.server_down
+    assert len(set(smtp_server.connections)) == 5  # a new connection for every two messages
+    assert sorted(m["X-Liaison-Notification"] for m in smtp_server.messages) == sorted(
+        Notification.objects.values_list("key", flat=True))
+
+
 # --- a real worker on the real Redis broker ------------------------------------------------------
 
 
