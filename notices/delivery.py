@@ -17,7 +17,9 @@ the portal's default), and links to the page of what it is about (its topic), el
 
 import hashlib
 import logging
+import os
 import smtplib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -78,9 +80,11 @@ def enqueue_safely(task_name: str, **kwargs) -> bool:
     return False.
 
     Callers are web requests and sweeps whose work is already committed: a broker that is down
-    or slow must not fail them or hold them up. So: one connection attempt with short timeouts,
-    no publish retries. What was not enqueued is picked up by ``deliver_pending_notifications``.
-    The task is named, not imported: ``tasks`` uses this module, and this module must not use it.
+    or slow must not fail them or hold them up. So: short timeouts, no publish retries, and the
+    connection kept for the next send (``_kept_connection``); a send on a kept connection that
+    fails is tried once more on a new one (the broker may have closed it since). What was not
+    enqueued is picked up by ``deliver_pending_notifications``. The task is named, not imported:
+    ``tasks`` uses this module, and this module must not use it.
     """
     app = celery_app
     task = app.signature(task_name)
@@ -88,18 +92,54 @@ def enqueue_safely(task_name: str, **kwargs) -> bool:
         if app.conf.task_always_eager:
             task.apply_async(kwargs=kwargs)
             return True
-        with app.connection_for_write(
-            connect_timeout=BROKER_TIMEOUT,
-            transport_options={"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": BROKER_TIMEOUT},
-        ) as connection:
-            connection.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT)
-            task.apply_async(kwargs=kwargs, connection=connection, retry=False)
-        return True
+        for attempt in (1, 2):
+            connection, kept = _kept_connection(app)
+            try:
+                task.apply_async(kwargs=kwargs, connection=connection, retry=False)
+                return True
+            except Exception:
+                _forget_connection()
+                if not kept or attempt == 2:
+                    raise
     except Exception as error:  # noqa: BLE001 - whatever the broker does, the caller carries on
         logger.warning(
             "Could not enqueue %s (%s); the periodic delivery will pick the work up.", task_name, error
         )
-        return False
+    return False
+
+
+#: The broker connection of this process and thread, kept between sends: a new one for every
+#: message (a connect and a handshake) was a fifth of the time of a contact logged through the page
+#: (bench/README.md, "Logging a contact against a bare INSERT"). Keyed by the process (a forked
+#: worker never shares its parent's socket) and the broker's address.
+_held = threading.local()
+
+
+def _kept_connection(app) -> tuple:
+    """The kept connection for ``app``'s broker, or a new one (made and checked with the short
+    timeouts); and whether it was kept from before."""
+    key = (os.getpid(), app.conf.broker_write_url)
+    held = getattr(_held, "connection", None)
+    if held is not None and held[0] == key:
+        return held[1], True
+    _forget_connection()
+    connection = app.connection_for_write(
+        connect_timeout=BROKER_TIMEOUT,
+        transport_options={"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": BROKER_TIMEOUT},
+    )
+    connection.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT)
+    _held.connection = (key, connection)
+    return connection, False
+
+
+def _forget_connection() -> None:
+    held = getattr(_held, "connection", None)
+    _held.connection = None
+    if held is not None and held[0][0] == os.getpid():
+        try:
+            held[1].release()
+        except Exception:  # noqa: BLE001 - a connection already broken is dropped all the same
+            logger.debug("A broken broker connection could not be closed", exc_info=True)
 
 
 # --- e-mail delivery ---------------------------------------------------------------------------

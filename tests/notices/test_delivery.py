@@ -231,3 +231,44 @@ def test_with_the_broker_down_cadres_keep_working_and_the_email_goes_out_later(
     assert [m.to for m in mail.outbox] == [[cadre.user.email]]
     notification.refresh_from_db()
     assert notification.email_status == "sent"
+
+
+# --- the broker connection, kept ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def real_broker(monkeypatch):
+    """Sends go to the real broker (CI's Redis) rather than run eagerly; what they sent is purged
+    afterwards (the broker's tests run one at a time: ``tests/conftest.py``)."""
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("needs Redis: set CELERY_BROKER_URL=redis://... (CI does)")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    delivery._forget_connection()
+    yield
+    delivery._forget_connection()
+    celery_app.conf.task_always_eager = eager
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(celery_app.conf.task_default_queue)
+
+
+@pytest.mark.redis
+def test_sends_share_one_broker_connection_and_a_broken_one_is_replaced_once(real_broker, monkeypatch):
+    from kombu import Connection
+
+    made = []  # the connections made for sending (Celery also makes one, once, for its events)
+    connect = celery_app.connection_for_write
+    monkeypatch.setattr(celery_app, "connection_for_write",
+                        lambda **kw: ("connect_timeout" in kw and made.append(kw)) or connect(**kw))
+    assert delivery.enqueue_safely("notices.tasks.deliver_notifications", notification_ids=[1])
+    assert delivery.enqueue_safely("notices.tasks.deliver_notifications", notification_ids=[2])
+    assert len(made) == 1  # one connection for both sends
+
+    # The kept connection no longer reaches the broker (a restart, an idle timeout): the send is
+    # made again on a new one.
+    key, _kept = delivery._held.connection
+    broken = Connection(f"redis://127.0.0.1:{free_port()}/0", connect_timeout=1,
+                        transport_options={"socket_connect_timeout": 1, "socket_timeout": 1})
+    delivery._held.connection = (key, broken)
+    assert delivery.enqueue_safely("notices.tasks.deliver_notifications", notification_ids=[3])
+    assert len(made) == 2 and delivery._held.connection[1] is not broken
