@@ -91,7 +91,10 @@ def match_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
 
 def suggested_demands(*, achievement: Achievement, limit: int = matching.SUGGESTIONS) -> list[tuple[Demand, matching.Suggestion]]:
     """The demands not closed that fit ``achievement`` best, best first, with why; those already
-    matched with it are left out. Two queries whatever the number of demands."""
+    matched with it are left out. Two queries whatever the number of demands; none for an
+    achievement without words to match (nothing would fit)."""
+    if not achievement.match_terms.split():
+        return []
     candidates = (
         Demand.objects.exclude(status=DemandStatus.CLOSED)
         .exclude(matches__achievement=achievement)
@@ -109,7 +112,10 @@ def suggested_achievements(*, demand: Demand, limit: int = matching.SUGGESTIONS)
     """The achievements that can be matched (assessed, matched or negotiating) and fit ``demand``
     best, best first, with why; those already matched with it are left out. Every achievement is a
     candidate, whoever looks: the demand's unit must be able to find them (the page shows a title,
-    field and platform, and links only to what the reader may open)."""
+    field and platform, and links only to what the reader may open). None for a demand without
+    words to match: nothing would fit, and there is no need to read every candidate to find that."""
+    if not demand.match_terms.split():
+        return []
     candidates = (
         Achievement.objects.filter(stage__in=MATCHABLE_STAGES)
         .exclude(matches__demand=demand)

@@ -1,6 +1,8 @@
 """Suggested matches (``achievements.matching`` and the selectors that use it)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from achievements import matching, selectors, services
 from tests.liaison.factories import CadreFactory
@@ -69,3 +71,11 @@ def test_suggestions_for_an_achievement_rank_the_obvious_demand_first_with_its_r
     # And from the demand's side, the achievement comes first.
     found, why = selectors.suggested_achievements(demand=obvious)[0]
     assert found == achievement and "正极" in why.words
+
+    # A record without a word to match (its text all common words) fits nothing, and no candidate
+    # is read to find that.
+    wordless = raise_demand("技术需求", "new_materials")
+    assert wordless.match_terms == ""
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.suggested_achievements(demand=wordless) == []
+    assert len(queries) == 0
