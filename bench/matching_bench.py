@@ -46,7 +46,15 @@ class Rollback(Exception):
     pass
 
 
-def _texts(rng: random.Random, topics, extras) -> tuple[str, str, str, str]:
+#: Words that qualify a technique in the texts made up here (and by national_data.py).
+EXTRAS = ["低成本", "高效", "智能化", "绿色", "国产化", "高可靠", "轻量化", "数字化", "模块化", "柔性",
+          "高精度", "在线监测", "快速检测", "节能", "长寿命", "耐高温", "大规模", "精密"]
+
+
+def record_texts(rng: random.Random, topics, extras=EXTRAS) -> tuple[str, str, str, str]:
+    """A made-up achievement's or demand's field, title, sub-field and description, from
+    ``topics`` ((field, (technique, result, sub-field, kind)) pairs): texts that share words as
+    real ones do, some with many records, some with few."""
     field, (technique, result, sub_field, _kind) = rng.choice(topics)
     other = rng.choice(topics)[1]
     title = f"{technique}{result}" if rng.random() < 0.7 else f"{rng.choice(extras)}{technique}{result}"
@@ -72,8 +80,7 @@ def load_data() -> dict:
     topics = [(field, topic) for field, items in TOPICS.items() for topic in items]
     topics += [(field, topic) for items in DEMO_TOPICS.values() for field, topic in
                [("biomedicine", t) for t in items]]
-    extras = ["低成本", "高效", "智能化", "绿色", "国产化", "高可靠", "轻量化", "数字化", "模块化", "柔性",
-              "高精度", "在线监测", "快速检测", "节能", "长寿命", "耐高温", "大规模", "精密"]
+    extras = EXTRAS
 
     user = get_user_model().objects.create_user("bench", password="x", is_superuser=True)
     city = Unit.objects.create(name="市科技局", kind=Unit.Kind.CITY_DEPARTMENT)
@@ -90,7 +97,7 @@ def load_data() -> dict:
     assessed_at = timezone.now()
     achievements = []
     for i in range(N_ACHIEVEMENTS):
-        field, title, sub_field, description = _texts(rng, topics, extras)
+        field, title, sub_field, description = record_texts(rng, topics, extras)
         stage = rng.choices(stages, weights)[0]
         achievements.append(Achievement(
             platform=platforms[i % N_PLATFORMS], collected_by=cadre, collected_on=TODAY, title=title,
@@ -109,7 +116,7 @@ def load_data() -> dict:
     Achievement.objects.bulk_create(achievements, batch_size=2000)
     demands = []
     for i in range(N_DEMANDS):
-        field, title, sub_field, description = _texts(rng, topics, extras)
+        field, title, sub_field, description = record_texts(rng, topics, extras)
         status = rng.choices(["open", "matched", "closed"], [70, 13, 17])[0]
         demands.append(Demand(
             unit=places[i % N_PLACES], enterprise=f"企业{i}", title=f"寻求{title}", description=description,

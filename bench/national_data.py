@@ -778,6 +778,22 @@ class National:
         for model in (Achievement, AchievementEvent, Demand, Match):
             self.ids.start(model)
         fields = list(TechnologyField.values)
+        # Texts with words to match, as the services write them (``match_terms``), from a source of
+        # their own: the rest of the data is drawn as before.
+        from achievements.demo import TOPICS
+        from achievements.matching import terms_of
+        from matching_bench import record_texts
+
+        text_rng = random.Random(f"national-texts:{self.scale}")
+        every_topic = [(field, topic) for field, items in TOPICS.items() for topic in items]
+        topics_of = {field: [(f, t) for f, t in every_topic if f == field] or every_topic for field in fields}
+
+        def texts(field, *, demand=False):
+            _field, title, sub_field, description = record_texts(text_rng, topics_of[field])
+            title = f"寻求{title}" if demand else title
+            return {"title": title, "sub_field": sub_field, "description": description,
+                    "match_terms": terms_of(title, sub_field, description)}
+
         types = list(AchievementType.values)
         modes = list(TransformationMode.values)
         judgements = list(Judgement.values)
@@ -791,11 +807,10 @@ class National:
                 field = rng.choice(fields)
                 raised = self.day_in(self.start, end)
                 enterprise = rng.choice(["", f"长沙{rng.choice('华信远智科创新')}{rng.choice('达源泰成联')}科技有限公司"])
-                demands.append({"id": did, "unit_id": unit, "enterprise": enterprise,
-                                "title": f"{field}方向关键技术需求{did}", "description": "寻求具备中试条件的技术成果。",
-                                "technology_field": field, "sub_field": "",
+                demands.append({"id": did, "unit_id": unit, "enterprise": enterprise, **texts(field, demand=True),
+                                "technology_field": field,
                                 "budget": Decimal(rng.randint(20, 800)), "wanted_by": None, "contact_person": "",
-                                "status": "open", "close_reason": "", "match_terms": "",
+                                "status": "open", "close_reason": "",
                                 "raised_by_id": self.unit_leader[unit], "raised_on": raised,
                                 "created_at": at(raised, 10), "updated_at": at(raised, 10)})
                 demands_of[group, field].append(did)
@@ -840,9 +855,9 @@ class National:
                         dropped = None
                 row = {
                     "id": aid, "platform_id": pid, "collected_by_id": cadre_id, "collected_on": collected,
-                    "contact_id": None, "title": f"{field}关键技术成果{aid}", "description": "",
+                    "contact_id": None, **texts(field),
                     "achievement_type": rng.choice(types), "registration_numbers": "", "technology_field": field,
-                    "sub_field": "", "match_terms": "", "readiness_level": None, "ip_status": "",
+                    "readiness_level": None, "ip_status": "",
                     "market_prospects": "", "judgement": "", "recommended_mode": "", "assessed_by_id": None,
                     "assessed_at": None, "stage": stage, "stage_entered_on": day, "drop_reason": "",
                     "dropped_from": "", "transformation_mode": "", "counterpart_enterprise": "",
