@@ -15,10 +15,15 @@ The fit of an achievement and a demand is mostly their text and a little their f
 
 The reason shown with a suggestion is the shared words, rarest first, and the shared field.
 
-Cost: one query for the candidates' ids, fields and words, then one pass over them in Python;
-measured in ``bench/matching_bench.py`` (README, "Benchmarks").
+Cost: the pages rank against a ``Corpus``, the candidates' words with their frequencies and each
+candidate's norm worked out once and kept (``achievements.selectors``, until a candidate changes),
+so a request weighs only the candidates sharing a word with it. The rarity of a word is then its
+rarity among every candidate of the kind (the open demands, or the matchable achievements), those
+already matched with the record included: one pair matched does not reweigh every word. Measured
+in ``bench/matching_bench.py`` and ``bench/pages_bench.py`` (bench/README.md).
 """
 
+import heapq
 import logging
 import math
 import re
@@ -119,6 +124,71 @@ def rank(
                    words=tuple(sorted(shared, key=lambda word: (-query_squared[word], word))[:REASON_WORDS]))
         for fit, _n, pk, shared, same_field in ranked[:limit]
     ]
+
+
+def _squared_weight(total: int, count: int) -> float:
+    return (math.log((total + 1) / (count + 2)) + 1.0) ** 2
+
+
+class Corpus:
+    """Candidates ranked often: each one's words as a set, each word's frequency among them and
+    the candidates having it, and each candidate's norm, worked out once. ``rank`` gives what
+    ``rank(candidates=...)`` over the same candidates gives, leaving out ``leave_out`` after the
+    weighing (they still count in the words' rarity)."""
+
+    def __init__(self, candidates: Iterable[Candidate]):
+        words: dict[str, str] = {}  # one string object per word, shared by every candidate having it
+        self.pks, self.fields, self.terms = [], [], []
+        frequency = Counter()
+        for candidate in candidates:
+            terms = frozenset(words.setdefault(word, word) for word in candidate.match_terms.split())
+            self.pks.append(candidate.pk)
+            self.fields.append(candidate.technology_field)
+            self.terms.append(terms)
+            frequency.update(terms)
+        self.total = len(self.pks) + 1
+        self.squared = {word: _squared_weight(self.total, count) for word, count in frequency.items()}
+        self.having: dict[str, list[int]] = {}
+        for index, terms in enumerate(self.terms):
+            for word in terms:
+                self.having.setdefault(word, []).append(index)
+        squared = self.squared
+        self.norms = [math.sqrt(sum(map(squared.__getitem__, terms))) for terms in self.terms]
+
+    def rank(self, *, words: Iterable[str], technology_field: str, leave_out=frozenset(),
+             limit: int = SUGGESTIONS) -> list[Suggestion]:
+        query = set(words)
+        if not query:
+            return []
+        unseen = _squared_weight(self.total, 0)
+        query_squared = {word: self.squared.get(word, unseen) for word in query}
+        query_norm = math.sqrt(sum(query_squared.values()))
+        sharing = set()
+        for word in query:
+            sharing.update(self.having.get(word, ()))
+        # Only the best ``limit`` are kept as the loop goes (a heap: the worst of them first), so the
+        # tens of thousands weighed at national scale leave nothing behind to collect.
+        best: list[tuple] = []
+        pks, terms, norms, fields, weight = self.pks, self.terms, self.norms, self.fields, query_squared.__getitem__
+        for index in sharing:
+            pk = pks[index]
+            if pk in leave_out:
+                continue
+            shared = query.intersection(terms[index])
+            cosine = sum(map(weight, shared)) / (query_norm * norms[index])
+            fit = round(100 * min(1.0, TEXT_WEIGHT * cosine + (FIELD_WEIGHT if fields[index] == technology_field else 0.0)))
+            entry = (fit, len(shared), pk, index)
+            if len(best) < limit:
+                heapq.heappush(best, entry)
+            elif entry > best[0]:
+                heapq.heapreplace(best, entry)
+        suggestions = []
+        for fit, _n, pk, index in sorted(best, reverse=True):
+            shared = query.intersection(terms[index])
+            suggestions.append(Suggestion(
+                pk=pk, fit=fit, same_field=fields[index] == technology_field,
+                words=tuple(sorted(shared, key=lambda word: (-query_squared[word], word))[:REASON_WORDS])))
+        return suggestions
 
 
 def fit_of(*, words: Iterable[str], technology_field: str, candidate: Candidate, corpus: Iterable[Candidate]) -> Suggestion | None:

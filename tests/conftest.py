@@ -77,10 +77,20 @@ def kept_boards_of_this_test(settings):
 
 
 @pytest.fixture(autouse=True)
+def suggestion_corpora_of_this_test():
+    """The suggestions' corpora (achievements.selectors) are kept in the process by the table's
+    version, which a rolled-back test can leave as it found it (the same rows' number, ids reused
+    on SQLite, the clock frozen): each test starts without them."""
+    from achievements import selectors
+
+    selectors._CORPORA.clear()
+
+
+@pytest.fixture(autouse=True)
 def sessions_outlast_the_clock(settings):
     """Tests move the clock by days with one signed-in client, and count a page's queries: a session
     lasts for the test and is not re-saved on every request. The production values (a working day,
-    moved on by every request) are tested in tests/test_locked_doors.py."""
+    moved on as a twentieth of the age passes) are tested in tests/test_locked_doors.py."""
     settings.SESSION_COOKIE_AGE = 366 * 24 * 60 * 60
     settings.SESSION_SAVE_EVERY_REQUEST = False
 

@@ -79,3 +79,44 @@ def test_suggestions_for_an_achievement_rank_the_obvious_demand_first_with_its_r
     with CaptureQueriesContext(connection) as queries:
         assert selectors.suggested_achievements(demand=wordless) == []
     assert len(queries) == 0
+
+
+def test_a_corpus_ranks_as_rank_does_over_the_same_candidates_and_leaves_out_after_weighing():
+    import random
+
+    from achievements.demo import TOPICS
+
+    rng = random.Random(7)
+    topics = [(field, topic) for field, items in TOPICS.items() for topic in items]
+    texts = []
+    for pk in range(1, 301):
+        field, (technique, result, sub_field, _kind) = rng.choice(topics)
+        texts.append(matching.Candidate(pk, field, matching.terms_of(f"{technique}{result}", sub_field)))
+    corpus = matching.Corpus(texts)
+    for field, (technique, result, sub_field, _kind) in rng.sample(topics, 10):
+        words = matching.words_of(f"寻求{technique}", sub_field)
+        expected = matching.rank(words=words, technology_field=field, candidates=texts, limit=20)
+        assert corpus.rank(words=words, technology_field=field, limit=20) == expected
+        # Leaving a candidate out drops it from the list; the words weigh as before.
+        gone = {expected[0].pk}
+        assert corpus.rank(words=words, technology_field=field, limit=19, leave_out=gone) == expected[1:]
+
+
+def test_the_corpus_is_kept_until_a_candidate_changes(at_stage, park):
+    park_cadre = CadreFactory(unit=park)
+    demand = services.demand_raise(by=park_cadre.user, unit=park, title="寻求高镍正极材料低成本制备工艺",
+                                   technology_field="new_materials", enterprise="某新能源企业")
+    achievement = at_stage("assessed")
+    assert [a for a, _s in selectors.suggested_achievements(demand=demand)] == [achievement]
+    with CaptureQueriesContext(connection) as again:
+        selectors.suggested_achievements(demand=demand)
+    assert not any("match_terms\" FROM" in q["sql"] for q in again.captured_queries)  # kept: words not read
+
+    # A new candidate, a reworded one, one that leaves the matchable stages: each is seen at once.
+    other = at_stage("assessed")
+    assert {a for a, _s in selectors.suggested_achievements(demand=demand)} == {achievement, other}
+    services.achievement_update(achievement=other, by=other.collected_by.user, title="光伏组件清洗机器人",
+                                technology_field="new_energy", achievement_type=other.achievement_type)
+    assert [a for a, _s in selectors.suggested_achievements(demand=demand)] == [achievement]
+    services.achievement_drop(achievement=achievement, by=achievement.collected_by.user, reason="技术不成熟")
+    assert selectors.suggested_achievements(demand=demand) == []
