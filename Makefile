@@ -34,7 +34,7 @@ run: seed
 	@trap 'exit 0' INT; $(BIN)/honcho start -f Procfile -p $(PORT)
 
 # Two workers (this machine's two cores): the journey, by far the longest test, runs on one while
-# the rest share the other (tests/conftest.py puts it first and keeps the broker's tests together).
+# the rest share the other (tests/conftest.py puts it first; the broker's tests take turns on a lock).
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 

@@ -49,13 +49,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_postgres)
-        if "redis" in item.keywords:
-            # They share the one broker: on one worker of ``make test``'s two (--dist loadgroup).
-            item.add_marker(pytest.mark.xdist_group("redis"))
-            if not on_redis:
-                item.add_marker(skip_redis)
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(skip_redis)
     # The journey first: on two workers it then runs beside everything else instead of after it.
     items.sort(key=lambda item: "journey" not in item.keywords)
+
+
+@pytest.fixture(autouse=True)
+def one_test_on_the_broker_at_a_time(request):
+    """Tests marked ``redis`` share the one broker (its queues, and the workers they start): on
+    ``make test``'s two workers they take turns, through a lock on a file named after the broker.
+    (An ``xdist_group`` did not keep them on one worker: pytest-xdist 3.8 renames the tests of a
+    group by their ``_nodeid``, which pytest 9 no longer reads, so they ran side by side and each
+    test's worker took the other's tasks.)"""
+    if "redis" not in request.keywords:
+        yield
+        return
+    import fcntl
+    import hashlib
+    import tempfile
+
+    from django.conf import settings
+
+    name = hashlib.sha256(settings.CELERY_BROKER_URL.encode()).hexdigest()[:16]
+    with open(os.path.join(tempfile.gettempdir(), f"liaison-tests-broker-{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(autouse=True)
