@@ -60,7 +60,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from load_contacts import GUNICORN, KEY_FIELD, PASSWORD, REQUEST_TIMEOUT, Session, free_port, psql, stop
+from load_contacts import KEY_FIELD, PASSWORD, REQUEST_TIMEOUT, Session, free_port, psql, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -197,24 +197,8 @@ def prepare_database(args, side: Side) -> None:
 
 
 def start_web(side: Side, workers: int, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn as ``load_contacts.start_gunicorn`` starts it, from the side's tree."""
-    web_env = {**side.env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-               "GUNICORN_ACCESS_LOG": "", "GUNICORN_MAX_REQUESTS": "0"}
-    process = subprocess.Popen([str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"], cwd=side.root,
-                               env=web_env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn stopped while starting; its log: {log}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/login/")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.5)
-    stop(process)
-    raise SystemExit(f"gunicorn did not answer within 60 s; its log: {log}")
+    """gunicorn as ``load_contacts`` starts it, from the side's tree."""
+    return start_gunicorn(side.env, port, log, workers=workers, root=side.root)
 
 
 # --- what each path sends ----------------------------------------------------------------------------

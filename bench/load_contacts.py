@@ -125,10 +125,13 @@ def prepare_database(args, env: dict) -> None:
     print(f"database {args.database}: created, migrated and seeded in {time.monotonic() - started:.0f} s")
 
 
-def start_gunicorn(args, env: dict, port: int, log: Path) -> subprocess.Popen:
-    web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.web_workers),
+def start_gunicorn(env: dict, port: int, log: Path, *, workers: int, root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn (``config/gunicorn.py``, ``workers`` sync workers, DEBUG off) serving the tree at
+    ``root`` on ``port``, once it answers the sign-in page (``contact_bench.py`` starts its own the
+    same way)."""
+    web_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
                "GUNICORN_ACCESS_LOG": "", "GUNICORN_MAX_REQUESTS": "0", "DJANGO_DEBUG": "false"}
-    process = subprocess.Popen([str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"], cwd=ROOT, env=web_env,
+    process = subprocess.Popen([str(GUNICORN), "-c", "config/gunicorn.py", "config.wsgi"], cwd=root, env=web_env,
                                stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -141,6 +144,7 @@ def start_gunicorn(args, env: dict, port: int, log: Path) -> subprocess.Popen:
                 return process
         except OSError:
             time.sleep(0.5)
+    stop(process)
     raise SystemExit(f"gunicorn did not answer within 60 s; its log: {log}")
 
 
@@ -339,7 +343,7 @@ def main() -> int:
         return 2
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"load_contacts_gunicorn_{os.getpid()}.log"
-    web = start_gunicorn(args, env, port, log)
+    web = start_gunicorn(env, port, log, workers=args.web_workers)
     tag = f"load-{datetime.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     tally = Tally()
     try:

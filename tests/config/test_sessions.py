@@ -1,6 +1,7 @@
 """The sliding session (config.middleware.SlidingSessionMiddleware): a session ends after a working
 day without a request, give or take a twentieth of it, and is written only when its end moves on,
-not on every request."""
+not on every request. (That it ends after a working day without a request is
+tests/test_locked_doors.py's.)"""
 
 import datetime
 
@@ -38,19 +39,6 @@ def session_writes(browser, path="/my/platforms/"):
         response = browser.get(path)
     return response, [q["sql"] for q in captured.captured_queries
                       if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
-
-
-def test_a_session_ends_after_a_working_day_of_inactivity(cadre, portal_sessions):
-    with time_machine.travel(START, tick=False) as traveller:
-        browser = signed_in(traveller)
-        # A request moves the end on: eight hours, eight more, and the cadre is still signed in.
-        for _ in range(2):
-            traveller.shift(datetime.timedelta(hours=8))
-            assert browser.get("/my/platforms/").status_code == 200
-        # Nine hours and a minute without a request: signed out.
-        traveller.shift(datetime.timedelta(hours=9, minutes=1))
-        response = browser.get("/my/platforms/")
-        assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
 def test_the_session_is_written_only_once_a_twentieth_of_its_age_has_passed(cadre, portal_sessions):
