@@ -31,7 +31,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, periods, reports
 from .access import evaluation_scope, reports_visible_to, sees_reports
-from .figures import SHARES, RankedCadres, cadre_rows_of_units, kept_scoreboard
+from .figures import SHARES, RankedCadres, RowTable, cadre_rows_of_units, kept_scoreboard
 from .forms import PeriodForm
 from .serializers import (
     DispatchReportDetailSerializer,
@@ -131,7 +131,7 @@ class CadreEvaluationViewSet(_ScoreboardViewSet):
             # Rank order over every cadre: the page's rows alone are read.
             return self._respond(RankedCadres(board))
         rows = cadre_rows_of_units(board, scope.cadre_unit_ids(board.units.ids), sees=scope.sees_cadre)
-        return self._respond(sorted(rows, key=lambda row: (row.rank, row.name)))
+        return self._respond(RowTable(rows).ranked())
 
 
 @extend_schema(parameters=_PERIOD_PARAMETERS, responses={200: UnitFiguresSerializer(many=True),

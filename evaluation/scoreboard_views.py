@@ -23,7 +23,7 @@ from liaison.models import Cadre, Unit
 
 from . import attribution, exports, tables
 from .access import can_set_weights, evaluation_scope
-from .figures import RankedCadres, cadre_rows_of_units, kept_cadre_rows, kept_scoreboard, older
+from .figures import RankedCadres, RowTable, cadre_rows_of_units, kept_cadre_rows, kept_scoreboard, older
 from .forms import CadreUnitFilterForm, PeriodForm, WeightsForm
 from .models import ScoreWeights
 from .scoring import LABELS as WEIGHT_LABELS
@@ -45,22 +45,16 @@ def _period_form(request) -> PeriodForm:
     return form
 
 
-def _sorted(rows, sort: str):
-    """Rank order by default; ``?sort=contacts`` (highest first) or ``?sort=name``."""
+def _sorted(rows, sort: str, where=None):
+    """Rank order by default; ``?sort=contacts`` (highest first) or ``?sort=name`` (the board's own
+    order). ``rows``: a kept board's units (a ``RowTable``: only the rows a page takes are built) or a
+    list of rows; ``where``: the ids to keep."""
+    table = rows if isinstance(rows, RowTable) else RowTable(rows)
     if sort == "name":
-        return rows
+        return table.in_order(where)
     if sort in SORTABLE and sort != "score":
-        return sorted(rows, key=lambda row: (row.value(sort) is None, -(row.value(sort) or 0), row.rank))
-    return sorted(rows, key=lambda row: (row.rank, row.name))
-
-
-def _sorted_units(board, sort: str, where):
-    """``_sorted`` for the units' table of a kept board (``RowTable``): only the rows a page takes are built."""
-    if sort == "name":
-        return board.units.in_order(where)
-    if sort in SORTABLE and sort != "score":
-        return board.units.sorted_by(sort, where)
-    return board.units.ranked(where)
+        return table.sorted_by(sort, where)
+    return table.ranked(where)
 
 
 def _board(request, *, with_cadres: bool = True):
@@ -113,7 +107,7 @@ def unit_scoreboard(request):
         raise PermissionDenied
     scope, form, board = _board(request, with_cadres=False)
     period = board.period
-    rows = _sorted_units(board, request.GET.get("sort", ""), scope.sees_unit)
+    rows = _sorted(board.units, request.GET.get("sort", ""), scope.sees_unit)
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "evaluation/units.html", {
         "form": form, "board": board, "period": period, "columns": tables.COLUMNS, "sort": request.GET.get("sort", ""),
@@ -244,8 +238,7 @@ def unit_scoreboard_export(request):
     if not evaluation_scope(request.user).sees_units:
         raise PermissionDenied
     scope, form, board = _board(request, with_cadres=False)
-    rows = [row for row in board.units if scope.sees_unit(row.id)]
-    header, data, widths = exports.scoreboard_rows(_sorted(rows, ""), with_unit=False)
+    header, data, widths = exports.scoreboard_rows(_sorted(board.units, "", scope.sees_unit), with_unit=False)
     return xlsx_response([header, *data], title=_("Units") + " " + board.period.label, widths=widths,
                          name="evaluation-units")
 
