@@ -95,35 +95,11 @@ def rank(
     *, words: Iterable[str], technology_field: str, candidates: Iterable[Candidate], limit: int = SUGGESTIONS
 ) -> list[Suggestion]:
     """The ``limit`` candidates that fit ``words`` and ``technology_field`` best, best first
-    (ties: the newer candidate, i.e. the higher id)."""
-    query = set(words)
-    if not query:
+    (ties: the newer candidate, i.e. the higher id): ``Corpus(candidates).rank``, for candidates
+    ranked once."""
+    if not set(words):
         return []
-    documents = [(c.pk, c.technology_field, c.match_terms.split()) for c in candidates]
-    total = len(documents) + 1
-    frequency = Counter()
-    for _pk, _field, terms in documents:
-        frequency.update(terms)
-    # Squared weights, worked out once per word rather than once per word per candidate.
-    squared = {word: (math.log((total + 1) / (count + 2)) + 1.0) ** 2 for word, count in frequency.items()}
-    query_squared = {word: squared.get(word, (math.log((total + 1) / 2) + 1.0) ** 2) for word in query}
-    query_norm = math.sqrt(sum(query_squared.values()))
-    ranked = []
-    for pk, field, terms in documents:
-        shared = query.intersection(terms)
-        if not shared:
-            continue
-        norm = math.sqrt(sum(map(squared.__getitem__, terms)))
-        cosine = sum(query_squared[word] for word in shared) / (query_norm * norm)
-        same_field = field == technology_field
-        fit = round(100 * min(1.0, TEXT_WEIGHT * cosine + (FIELD_WEIGHT if same_field else 0.0)))
-        ranked.append((fit, len(shared), pk, shared, same_field))
-    ranked.sort(key=lambda row: (-row[0], -row[1], -row[2]))
-    return [
-        Suggestion(pk=pk, fit=fit, same_field=same_field,
-                   words=tuple(sorted(shared, key=lambda word: (-query_squared[word], word))[:REASON_WORDS]))
-        for fit, _n, pk, shared, same_field in ranked[:limit]
-    ]
+    return Corpus(candidates).rank(words=words, technology_field=technology_field, limit=limit)
 
 
 def _squared_weight(total: int, count: int) -> float:
@@ -132,9 +108,9 @@ def _squared_weight(total: int, count: int) -> float:
 
 class Corpus:
     """Candidates ranked often: each one's words, each word's frequency among them and
-    the candidates having it, and each candidate's norm, worked out once. ``rank`` gives what
-    ``rank(candidates=...)`` over the same candidates gives, leaving out ``leave_out`` after the
-    weighing (they still count in the words' rarity)."""
+    the candidates having it, and each candidate's norm, worked out once. ``rank`` weighs a query
+    against them (the fit, as the module says), leaving out ``leave_out`` after the weighing (they
+    still count in the words' rarity)."""
 
     def __init__(self, candidates: Iterable[Candidate]):
         words: dict[str, str] = {}  # one string object per word, shared by every candidate having it
