@@ -11,10 +11,12 @@ class AchievementsConfig(AppConfig):
         from issues.reports import register_section
         from platforms.sections import register_platform_section
 
-        from . import enforcement, platform_section, reports
+        from . import corpora, enforcement, platform_section, reports
 
         register_section(reports.SECTION)
         register_platform_section(platform_section.PLATFORM_SECTION)
         register_platform_section(platform_section.SERVICES_SECTION)
         # Its notices (stale-stage reminders), their topic and its daily sweep (``notices.registry``).
         enforcement.register()
+        # A write of a candidate tells every process to read the words it ranks against again.
+        corpora.connect()

@@ -5,20 +5,18 @@ related rows joined and the platform's current cadre annotated, so a page's quer
 grow with its rows.
 """
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Concat, Length
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from liaison.models import Assignment
 from platforms.models import Platform
 
-from . import matching
+from . import corpora, matching
 from .access import achievements_visible_to, demands_visible_to, matches_visible_to, service_records_visible_to
 from .models import (
-    MATCHABLE_STAGES,
     Achievement,
     AchievementEvent,
     Demand,
-    DemandStatus,
     Match,
     MatchStatus,
     ServiceRecord,
@@ -89,47 +87,13 @@ def match_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
-#: The corpora ranked against, kept in this process: {kind: (version, Corpus)}.
-_CORPORA: dict[str, tuple] = {}
-
-
-def _candidates(kind: str) -> tuple[type, Q]:
-    """The model of ``kind``'s candidates, and which of its rows are candidates."""
-    if kind == "demands":
-        return Demand, ~Q(status=DemandStatus.CLOSED)
-    return Achievement, Q(stage__in=MATCHABLE_STAGES)
-
-
-def _corpus(kind: str) -> matching.Corpus:
-    """The open demands' or the matchable achievements' ``Corpus``, kept in the process until their
-    table changes. The table's version is one aggregate: its rows' number and newest id (a row
-    added or deleted), the latest ``updated_at`` (every service that writes a demand or an
-    achievement stamps it), and the candidates' number and their words' length (a row that comes
-    or goes, or is reworded, in the same instant as the latest). A rewording to words of the same
-    length, stamped before the latest change (by a server whose clock lags), is seen at the next
-    change. The aggregate reads the table (25 ms for 43,000 achievements); reading every
-    candidate's words and weighing them took 700-900 ms for each suggestion at national scale
-    (bench/README.md, "Every page at national scale")."""
-    model, is_candidate = _candidates(kind)
-    version = tuple(model.objects.aggregate(
-        n=Count("pk"), newest=Max("pk"), changed=Max("updated_at"),
-        candidates=Count("pk", filter=is_candidate), words=Sum(Length("match_terms"), filter=is_candidate),
-    ).values())
-    kept = _CORPORA.get(kind)
-    if kept is None or kept[0] != version:
-        rows = model.objects.filter(is_candidate).order_by().values_list("pk", "technology_field", "match_terms")
-        corpus = matching.Corpus(matching.Candidate(*row) for row in rows.iterator(chunk_size=2000))
-        kept = _CORPORA[kind] = (version, corpus)
-    return kept[1]
-
-
 def suggested_demands(*, achievement: Achievement, limit: int = matching.SUGGESTIONS) -> list[tuple[Demand, matching.Suggestion]]:
     """The demands not closed that fit ``achievement`` best, best first, with why; those already
-    matched with it are left out. A few queries whatever the number of demands (``_corpus``); none
+    matched with it are left out. A few queries whatever the number of demands (``corpora``); none
     for an achievement without words to match (nothing would fit)."""
     if not achievement.match_terms.split():
         return []
-    ranked = _corpus("demands").rank(
+    ranked = corpora.corpus("demands").rank(
         words=achievement.match_terms.split(), technology_field=achievement.technology_field, limit=limit,
         leave_out=set(achievement.matches.values_list("demand_id", flat=True)),
     )
@@ -145,7 +109,7 @@ def suggested_achievements(*, demand: Demand, limit: int = matching.SUGGESTIONS)
     words to match: nothing would fit, and there is no need to weigh every candidate to find that."""
     if not demand.match_terms.split():
         return []
-    ranked = _corpus("achievements").rank(
+    ranked = corpora.corpus("achievements").rank(
         words=demand.match_terms.split(), technology_field=demand.technology_field, limit=limit,
         leave_out=set(demand.matches.values_list("achievement_id", flat=True)),
     )

@@ -97,12 +97,12 @@ def kept_boards_of_this_test(settings):
 
 @pytest.fixture(autouse=True)
 def suggestion_corpora_of_this_test():
-    """The suggestions' corpora (achievements.selectors) are kept in the process by the table's
-    version, which a rolled-back test can leave as it found it (the same rows' number, ids reused
-    on SQLite, the clock frozen): each test starts without them."""
-    from achievements import selectors
+    """The suggestions' corpora are kept in the process (``achievements.corpora``) under a token
+    that a rolled-back test puts back as it found it: each test starts without them, so that none
+    ranks against words another test wrote."""
+    from achievements import corpora
 
-    selectors._CORPORA.clear()
+    corpora._KEPT.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 - ``achievement``: the achievement, its stages, assessment and timeline.
 - ``demand``: technology demands of districts and parks, and matches of achievements to them.
 - ``service``: the services given to platforms (service records).
+- ``corpus``: the version of the words suggestions are ranked against.
 """
 
 from .achievement import (
@@ -22,6 +23,7 @@ from .achievement import (
     readiness_choices,
     readiness_meanings,
 )
+from .corpus import CorpusVersion
 from .demand import LIVE_MATCH_STATUSES, MATCH_STATUS_ORDER, Demand, DemandStatus, Match, MatchStatus
 from .service import ServiceKind, ServiceRecord
 
@@ -33,6 +35,7 @@ __all__ = [
     "READINESS_MIN",
     "STAGE_ORDER",
     "Achievement",
+    "CorpusVersion",
     "Demand",
     "DemandStatus",
     "LIVE_MATCH_STATUSES",
