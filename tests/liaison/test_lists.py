@@ -311,6 +311,18 @@ def test_the_board_pages_through_many_units_those_needing_attention_first(scheme
     assert scheme.west.pk in others and scheme.east.pk not in others
 
 
+def test_a_unit_whose_cadre_serves_no_platform_needs_attention_one_with_a_former_cadre_not(scheme, monkeypatch):
+    from liaison import lists
+
+    monkeypatch.setattr(lists, "BOARD_UNIT_ROWS", 2)
+    idle = UnitFactory(name="中区科技局")  # last by name: only its idle cadre brings it forward
+    CadreFactory(unit=idle)
+    former = UnitFactory(name="阿区科技局")
+    CadreFactory(unit=former, is_active=False)
+    admin = client_for(UserFactory(username="root", is_superuser=True, is_staff=True))
+    assert _board_ids(admin.get(reverse("assignment_board")), "board-unit") == {scheme.east.pk, idle.pk}
+
+
 # --- query counts ----------------------------------------------------------------------------------
 
 
