@@ -46,8 +46,7 @@ from rest_framework.authtoken.models import Token
 
 from achievements import services as achievement_services
 from achievements.access import can_change_demand, can_change_match, can_change_service_record
-from achievements.models import Achievement, Demand, Match, ServiceRecord
-from achievements.selectors import MATCHABLE_STAGES
+from achievements.models import MATCHABLE_STAGES, Achievement, Demand, Match, ServiceRecord
 from achievements.service_records import service_record_create
 from issues import enforcement
 from issues import services as issue_services
