@@ -138,8 +138,10 @@ class Corpus:
         self.field_codes = {name: code for code, name in enumerate(sorted(set(fields)))}
         self.fields = np.array([self.field_codes[name] for name in fields], dtype=np.int32)
 
-    def rank(self, *, words: Iterable[str], technology_field: str, leave_out=frozenset(),
+    def rank(self, *, words: Iterable[str], technology_field: str, leave_out=frozenset(), only: int | None = None,
              limit: int = SUGGESTIONS) -> list[Suggestion]:
+        """The best ``limit`` candidates for ``words`` and ``technology_field``, best first; with
+        ``only``, that candidate's fit alone (a list of it, or empty if it shares no word)."""
         query = set(words)
         if not query or limit <= 0:
             return []
@@ -155,6 +157,8 @@ class Corpus:
                 weight[indexes] += query_squared[word]
                 shared[indexes] += 1
         sharing = np.flatnonzero(shared)
+        if only is not None:
+            sharing = sharing[self.pks[sharing] == only]
         if leave_out:
             sharing = sharing[~np.isin(self.pks[sharing], np.fromiter(leave_out, dtype=np.int64))]
         if not sharing.size:
@@ -176,13 +180,3 @@ class Corpus:
                 pk=int(self.pks[index]), fit=int(fits[position]), same_field=bool(same_field[position]),
                 words=tuple(sorted(words_shared, key=lambda word: (-query_squared[word], word))[:REASON_WORDS])))
         return suggestions
-
-
-def fit_of(*, words: Iterable[str], technology_field: str, candidate: Candidate, corpus: Iterable[Candidate]) -> Suggestion | None:
-    """The fit of one pair, weighed against ``corpus`` (the candidates it would be ranked among)."""
-    others = [c for c in corpus if c.pk != candidate.pk]
-    for suggestion in rank(words=words, technology_field=technology_field, candidates=[candidate, *others],
-                           limit=len(others) + 1):
-        if suggestion.pk == candidate.pk:
-            return suggestion
-    return None

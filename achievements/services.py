@@ -41,7 +41,7 @@ from liaison.access import roles_of
 from liaison.models import Contact, Unit
 from platforms.models import Platform
 
-from . import access, matching
+from . import access, corpora, matching
 from .models import (
     READINESS_MAX,
     READINESS_MIN,
@@ -753,13 +753,12 @@ def _stage_to(achievement: Achievement, stage: str, on: datetime.date) -> dict:
 
 
 def suggestion_for(*, achievement: Achievement, demand: Demand) -> matching.Suggestion | None:
-    """How well ``demand`` fits ``achievement``, weighed among the demands open to matching."""
-    corpus = [matching.Candidate(*row) for row in
-              Demand.objects.exclude(status=DemandStatus.CLOSED).values_list("pk", "technology_field", "match_terms")]
-    return matching.fit_of(
-        words=achievement.match_terms.split(), technology_field=achievement.technology_field,
-        candidate=matching.Candidate(demand.pk, demand.technology_field, demand.match_terms), corpus=corpus,
+    """How well ``demand`` (not closed) fits ``achievement``, weighed among the demands open to
+    matching as the suggestions weigh it (``corpora``: kept in the process until a demand changes)."""
+    fits = corpora.corpus("demands").rank(
+        words=achievement.match_terms.split(), technology_field=achievement.technology_field, only=demand.pk, limit=1,
     )
+    return fits[0] if fits else None
 
 
 @transaction.atomic

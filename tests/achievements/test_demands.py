@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from achievements import services
+from achievements import selectors, services
 from achievements.models import Achievement, AchievementEvent, Demand, Match
 from liaison.models import Unit
 from tests.liaison.factories import CadreFactory, UnitFactory
@@ -103,9 +103,11 @@ def test_a_demand_is_updated_closed_with_a_reason_and_reopened(demand, park_cadr
 
 def test_confirming_a_match_moves_an_assessed_achievement_and_an_open_demand_to_matched(at_stage, demand, cadre):
     achievement = at_stage("assessed")
+    [(_demand, suggested)] = selectors.suggested_demands(achievement=achievement)
     match = services.match_confirm(achievement=achievement, demand=demand, by=cadre.user, note="企业有兴趣")
     assert (match.status, match.confirmed_by, match.confirmed_on) == ("proposed", cadre.user, TODAY)
-    assert match.fit > 0 and "正极" in match.reasons
+    # The match keeps the fit and the reason its suggestion showed.
+    assert (match.fit, match.reasons) == (suggested.fit, list(suggested.words)) and "正极" in match.reasons
     assert fresh(achievement).stage == "matched" and fresh(demand).status == "matched"
     event = AchievementEvent.objects.filter(achievement=achievement).last()
     assert event.kind == "match" and event.before["stage"] == "assessed" and event.after["stage"] == "matched"
