@@ -15,10 +15,10 @@ The fit of an achievement and a demand is mostly their text and a little their f
 
 The reason shown with a suggestion is the shared words, rarest first, and the shared field.
 
-Cost: the pages rank against a ``Corpus``, the candidates' words with their frequencies and each
-candidate's norm worked out once and kept (``achievements.selectors``, until a candidate changes),
-so a request only weighs them. The rarity of a word is then its
-rarity among every candidate of the kind (the open demands, or the matchable achievements), those
+Cost: the pages (and a match's confirmation) rank against a ``Corpus``, the candidates' words with
+their frequencies and each candidate's norm worked out once and kept (``achievements.corpora``,
+until a candidate changes), so a request only weighs them. The rarity of a word is then its rarity
+among every candidate of the kind (the open demands, or the matchable achievements), those
 already matched with the record included: one pair matched does not reweigh every word. Measured
 in ``bench/matching_bench.py`` and ``bench/pages_bench.py`` (bench/README.md).
 """

@@ -126,6 +126,8 @@ def test_a_corpus_ranks_by_the_fit_the_module_describes_and_leaves_out_after_wei
         # Leaving a candidate out drops it from the list; the words weigh as before.
         gone = {ranked[0].pk}
         assert corpus.rank(words=words, technology_field=field, limit=19, leave_out=gone) == ranked[1:]
+        # One candidate's fit alone (a match's confirmation) is the fit it is ranked by.
+        assert corpus.rank(words=words, technology_field=field, only=ranked[-1].pk, limit=1) == ranked[-1:]
 
 
 def test_the_corpus_is_kept_until_a_candidate_changes(at_stage, park):
