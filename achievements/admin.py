@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_filters import ManyRelatedFieldListFilter
 from liaison.admin import HistoryAdmin, ReadOnlyInline
 from liaison.admin_forms import _ServiceModelForm
 
@@ -51,8 +52,8 @@ class AchievementAdmin(HistoryAdmin):
                     "collected_by", "collected_on", "contract_amount")
     list_display_links = ("id", "title")
     list_filter = ("stage", "technology_field", "judgement", "readiness_level", "achievement_type",
-                   "transformation_mode", "landing_unit")
-    search_fields = ("title", "sub_field", "platform__name", "counterpart_enterprise")
+                   "transformation_mode", ("landing_unit", ManyRelatedFieldListFilter))
+    search_fields = ("title", "sub_field", "platform__name", "counterpart_enterprise", "landing_unit__name")
     date_hierarchy = "collected_on"
     list_select_related = ("platform", "collected_by__user")
     inlines = [AchievementEventInline]
@@ -145,8 +146,8 @@ class DemandAdmin(HistoryAdmin):
     list_display = ("id", "title", "unit", "enterprise", "technology_field", "status", "budget", "wanted_by",
                     "raised_on")
     list_display_links = ("id", "title")
-    list_filter = ("status", "technology_field", "unit")
-    search_fields = ("title", "enterprise", "sub_field")
+    list_filter = ("status", "technology_field", ("unit", ManyRelatedFieldListFilter))
+    search_fields = ("title", "enterprise", "sub_field", "unit__name")
     date_hierarchy = "raised_on"
     list_select_related = ("unit",)
     readonly_fields = ("status", "close_reason", "raised_by", "raised_on")
@@ -238,8 +239,8 @@ class ServiceRecordAdmin(HistoryAdmin):
 
     list_display = ("id", "given_on", "kind", "platform", "given_by", "achievement", "issue", "recorded_by")
     list_display_links = ("id", "given_on")
-    list_filter = ("kind", "given_on", "given_by__unit")
-    search_fields = ("description", "outcome", "platform__name")
+    list_filter = ("kind", "given_on", ("given_by__unit", ManyRelatedFieldListFilter))
+    search_fields = ("description", "outcome", "platform__name", "given_by__unit__name")
     date_hierarchy = "given_on"
     list_select_related = ("platform", "given_by__user", "achievement", "issue", "recorded_by")
     autocomplete_fields = ("platform", "achievement", "issue", "contact")

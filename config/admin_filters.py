@@ -13,15 +13,20 @@ from django.contrib import admin
 from .search_select import FULL_LIST_MAX
 
 
+def listed_or_chosen(records, chosen) -> list:
+    """``records`` (ordered) if there are at most ``FULL_LIST_MAX``; else those among them whose id
+    is in ``chosen`` (the filter's values, as given)."""
+    first = list(records[:FULL_LIST_MAX + 1])
+    if len(first) <= FULL_LIST_MAX:
+        return first
+    return list(records.filter(pk__in=[value for value in chosen if str(value).isdigit()]))
+
+
 class ManyRelatedFieldListFilter(admin.RelatedFieldListFilter):
     def field_choices(self, field, request, model_admin):
         ordering = self.field_admin_ordering(field, request, model_admin) or field.remote_field.model._meta.ordering
         records = field.remote_field.model._default_manager.order_by(*ordering)
-        first = list(records[:FULL_LIST_MAX + 1])
-        if len(first) <= FULL_LIST_MAX:
-            return [(record.pk, str(record)) for record in first]
-        chosen = [value for value in (self.lookup_val or []) if str(value).isdigit()]
-        return [(record.pk, str(record)) for record in records.filter(pk__in=chosen)]
+        return [(record.pk, str(record)) for record in listed_or_chosen(records, self.lookup_val or [])]
 
     def has_output(self):
         # One chosen unit among many is still worth showing, with "All" to go back.

@@ -567,3 +567,30 @@ def test_a_unit_filter_beyond_a_few_hundred_units_lists_only_the_chosen_one_and_
     monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
     page = admin_client.get(changelist).content.decode()
     assert all(f"cadre__unit__id__exact={unit.pk}" in page for unit in units)
+
+
+def test_the_issues_unit_filters_beyond_a_few_hundred_units_list_only_the_chosen_one(admin_client, monkeypatch):
+    from config import admin_filters
+    from tests.issues.factories import IssueFactory
+
+    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)
+    units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
+    issues = []
+    for unit in units:
+        assignment = AssignmentFactory(cadre=CadreFactory(unit=unit))
+        issues.append(IssueFactory(platform=assignment.platform, recorded_by=assignment.cadre, handed_to_unit=unit))
+    changelist = url("issues_issue_changelist")
+
+    page = admin_client.get(changelist).content.decode()
+    assert not any(f"unit={unit.pk}" in page or f"handed_to_unit__id__exact={unit.pk}" in page for unit in units)
+    by_responsible = admin_client.get(changelist, {"unit": units[1].pk})
+    assert f"unit={units[1].pk}" in by_responsible.content.decode()
+    assert list(by_responsible.context["cl"].result_list) == [issues[1]]
+    by_handed = admin_client.get(changelist, {"handed_to_unit__id__exact": units[2].pk})
+    assert f"handed_to_unit__id__exact={units[2].pk}" in by_handed.content.decode()
+    assert list(by_handed.context["cl"].result_list) == [issues[2]]
+    assert list(admin_client.get(changelist, {"q": units[0].name}).context["cl"].result_list) == [issues[0]]
+
+    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
+    page = admin_client.get(changelist).content.decode()
+    assert all(f"unit={unit.pk}" in page and f"handed_to_unit__id__exact={unit.pk}" in page for unit in units)

@@ -85,3 +85,22 @@ def test_the_admin_enters_a_demand_through_the_service_and_refuses_a_city_depart
     assert (demand.raised_by, demand.status, "正极" in demand.match_terms) == (admin_user, "open", True)
     assert client.get(f"/admin/achievements/demand/{demand.pk}/change/").status_code == 200
     assert client.get("/admin/achievements/match/").status_code == 200
+
+
+@pytest.mark.parametrize("changelist, parameter", [
+    ("admin:achievements_achievement_changelist", "landing_unit__id__exact"),
+    ("admin:achievements_demand_changelist", "unit__id__exact"),
+    ("admin:achievements_servicerecord_changelist", "given_by__unit__id__exact"),
+])
+def test_a_unit_filter_lists_every_unit_only_up_to_a_few_hundred(admin_client, monkeypatch, changelist, parameter):
+    from config import admin_filters
+    from tests.liaison.factories import UnitFactory
+
+    units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
+    page = admin_client.get(reverse(changelist)).content.decode()
+    assert all(f"{parameter}={unit.pk}" in page for unit in units)
+    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)  # 1,901 units at national scale: a search instead
+    page = admin_client.get(reverse(changelist)).content.decode()
+    assert not any(f"{parameter}={unit.pk}" in page for unit in units)
+    chosen = admin_client.get(reverse(changelist), {parameter: units[1].pk})
+    assert chosen.status_code == 200 and f"{parameter}={units[1].pk}" in chosen.content.decode()
