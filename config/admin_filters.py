@@ -10,16 +10,15 @@ search box finds a unit's records by its name (the list's ``search_fields``), an
 
 from django.contrib import admin
 
-from .search_select import FULL_LIST_MAX
+from .search_select import too_many_to_list
 
 
 def listed_or_chosen(records, chosen) -> list:
-    """``records`` (ordered) if there are at most ``FULL_LIST_MAX``; else those among them whose id
-    is in ``chosen`` (the filter's values, as given)."""
-    first = list(records[:FULL_LIST_MAX + 1])
-    if len(first) <= FULL_LIST_MAX:
-        return first
-    return list(records.filter(pk__in=[value for value in chosen if str(value).isdigit()]))
+    """``records`` if there are at most ``FULL_LIST_MAX``; else those among them whose id is in
+    ``chosen`` (the filter's values, as given)."""
+    if too_many_to_list(records):
+        return list(records.filter(pk__in=[value for value in chosen if str(value).isdigit()]))
+    return list(records)
 
 
 class ManyRelatedFieldListFilter(admin.RelatedFieldListFilter):

@@ -32,11 +32,7 @@ def _leaving_candidates(user):
 def _pick_context(cadres) -> dict:
     """The cadres to pick from, by unit; at national scale (an admin picks among thousands) none
     listed, and a search instead (``config.search_select``)."""
-    # Whether there are too many to list is asked first, without the order: reading the first
-    # FULL_LIST_MAX + 1 in order sorted all 8,900 cadres with their users and units (16 ms at
-    # national scale) only to list none of them.
-    beyond = cadres.order_by().values_list("pk", flat=True)[search_select.FULL_LIST_MAX:search_select.FULL_LIST_MAX + 1]
-    if list(beyond):
+    if search_select.too_many_to_list(cadres):
         return {"any_cadre": True, "cadres": [], "search_url": search_select.search_url(Cadre)}
     listed = list(cadres)
     return {"any_cadre": bool(listed), "cadres": listed}

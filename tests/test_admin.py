@@ -548,9 +548,9 @@ def test_an_admin_action_refuses_an_over_long_reason(admin_client, english_pages
 
 def test_a_unit_filter_beyond_a_few_hundred_units_lists_only_the_chosen_one_and_search_finds_the_rest(
         admin_client, monkeypatch):
-    from config import admin_filters
+    from config import search_select
 
-    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)
+    monkeypatch.setattr(search_select, "FULL_LIST_MAX", 2)
     units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
     contacts = [ContactFactory(cadre=CadreFactory(unit=unit)) for unit in units]
     changelist = url("liaison_contact_changelist")
@@ -564,16 +564,16 @@ def test_a_unit_filter_beyond_a_few_hundred_units_lists_only_the_chosen_one_and_
     found = admin_client.get(changelist, {"q": units[2].name})
     assert list(found.context["cl"].result_list) == [contacts[2]]
 
-    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
+    monkeypatch.setattr(search_select, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
     page = admin_client.get(changelist).content.decode()
     assert all(f"cadre__unit__id__exact={unit.pk}" in page for unit in units)
 
 
 def test_the_issues_unit_filters_beyond_a_few_hundred_units_list_only_the_chosen_one(admin_client, monkeypatch):
-    from config import admin_filters
+    from config import search_select
     from tests.issues.factories import IssueFactory
 
-    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)
+    monkeypatch.setattr(search_select, "FULL_LIST_MAX", 2)
     units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
     issues = []
     for unit in units:
@@ -591,6 +591,6 @@ def test_the_issues_unit_filters_beyond_a_few_hundred_units_list_only_the_chosen
     assert list(by_handed.context["cl"].result_list) == [issues[2]]
     assert list(admin_client.get(changelist, {"q": units[0].name}).context["cl"].result_list) == [issues[0]]
 
-    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
+    monkeypatch.setattr(search_select, "FULL_LIST_MAX", 500)  # the launch's 20 units: all listed
     page = admin_client.get(changelist).content.decode()
     assert all(f"unit={unit.pk}" in page and f"handed_to_unit__id__exact={unit.pk}" in page for unit in units)

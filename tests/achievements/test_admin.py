@@ -93,13 +93,13 @@ def test_the_admin_enters_a_demand_through_the_service_and_refuses_a_city_depart
     ("admin:achievements_servicerecord_changelist", "given_by__unit__id__exact"),
 ])
 def test_a_unit_filter_lists_every_unit_only_up_to_a_few_hundred(admin_client, monkeypatch, changelist, parameter):
-    from config import admin_filters
+    from config import search_select
     from tests.liaison.factories import UnitFactory
 
     units = [UnitFactory(name=f"滤单位{n}") for n in range(3)]
     page = admin_client.get(reverse(changelist)).content.decode()
     assert all(f"{parameter}={unit.pk}" in page for unit in units)
-    monkeypatch.setattr(admin_filters, "FULL_LIST_MAX", 2)  # 1,901 units at national scale: a search instead
+    monkeypatch.setattr(search_select, "FULL_LIST_MAX", 2)  # 1,901 units at national scale: a search instead
     page = admin_client.get(reverse(changelist)).content.decode()
     assert not any(f"{parameter}={unit.pk}" in page for unit in units)
     chosen = admin_client.get(reverse(changelist), {parameter: units[1].pk})
