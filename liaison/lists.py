@@ -320,7 +320,8 @@ def _has_cadres_below(minimum: int, unit_ids: list[int] | None) -> Expression:
     cadres, assignments = Cadre.objects.filter(is_active=True), Assignment.objects.active()
     if unit_ids is not None:
         cadres, assignments = cadres.filter(unit_id__in=unit_ids), assignments.filter(cadre__unit_id__in=unit_ids)
-    serving_enough = assignments.order_by().values("cadre_id").annotate(n=Count("pk")).filter(n__gte=minimum)
+    # COUNT(*), not of the ids: the cadres are counted from the index alone (assignment_active_cadre).
+    serving_enough = assignments.order_by().values("cadre_id").annotate(n=Count("*")).filter(n__gte=minimum)
     below = cadres.exclude(pk__in=serving_enough.values("cadre_id")).values("unit_id")
     return ExpressionWrapper(Q(pk__in=below), output_field=BooleanField())
 

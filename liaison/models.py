@@ -152,6 +152,10 @@ class Assignment(models.Model):
             # The lists' default order (the API's and the admin's): a page of the newest, read in
             # order from the index rather than 29,000 rows sorted at national scale.
             models.Index(fields=["-start_date", "id"], name="assignment_newest"),
+            # The platforms each cadre serves now, counted per cadre (the assignment board's order,
+            # the cadres' "platforms served"): from this index alone, not from all 29,000 rows (the
+            # board's set of units needing attention, 13-17 ms to 5-6 ms at national scale).
+            models.Index(fields=["cadre"], condition=Q(end_date__isnull=True), name="assignment_active_cadre"),
         ]
         constraints = [
             # First-inquiry responsibility: one responsible cadre per platform at a time.
