@@ -314,7 +314,7 @@ def _has_cadres_below(minimum: int, unit_ids: list[int] | None) -> Expression:
     """Whether a unit (of ``unit_ids``, or any) has an active cadre serving fewer than ``minimum``
     platforms. Every unit of the board is ordered by it: one set of units, read once (the cadres
     outside those that serve enough, counted in one pass over the active assignments), not a count
-    per cadre of every unit (28 ms to 20 ms at national scale)."""
+    per cadre of every unit (28 ms to 12 ms at national scale, with the index assignment_active_cadre)."""
     if minimum <= 0:
         return Value(False)
     cadres, assignments = Cadre.objects.filter(is_active=True), Assignment.objects.active()
