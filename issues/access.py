@@ -73,7 +73,16 @@ def _is_steward(user, issue: Issue) -> bool:
 
 
 def can_view_issue(user, issue: Issue) -> bool:
+    if getattr(issue, "_visible_to_user_id", None) == user.pk:
+        return True
     return issues_visible_to(user).filter(pk=issue.pk).exists()
+
+
+def seen_through_visibility(issue: Issue, user) -> Issue:
+    """Mark ``issue`` as read through ``issues_visible_to(user)`` in this request: ``can_view_issue``
+    need not ask the database again about the object it was just given."""
+    issue._visible_to_user_id = user.pk
+    return issue
 
 
 def can_create_issue(user, *, platform: Platform, on: datetime.date) -> bool:
@@ -160,6 +169,15 @@ def live_supervision(issue: Issue) -> Supervision | None:
             live.issue = issue  # the same object: its responsible cadre is read once
         issue._live_supervision = live
     return issue._live_supervision
+
+
+def remember_live_supervision(issue: Issue, supervisions: list[Supervision]) -> None:
+    """``live_supervision`` from the issue's supervisions already read (its page lists them all):
+    the one that is live, without a second query."""
+    live = next((s for s in supervisions if s.is_live), None)
+    if live is not None:
+        live.issue = issue
+    issue._live_supervision = live
 
 
 def can_supervise(user, issue: Issue | None = None) -> bool:

@@ -26,6 +26,7 @@ __all__ = [
     "deadline_end",
     "extensions_pending",
     "is_overdue",
+    "issue_for_page",
     "issue_list",
     "issue_timeline",
     "issues_open",
@@ -33,6 +34,7 @@ __all__ = [
     "projected_due_date",
     "responsible_cadre",
     "with_deadline_status",
+    "with_responsible_cadre",
     "working_days_left",
 ]
 
@@ -60,6 +62,25 @@ def issue_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
         .annotate(responsible_cadre_name=Coalesce(Subquery(active.annotate(n=name).values("n")[:1]), Value("")))
         .select_related("platform", "recorded_by__user", "recorded_by__unit", "handed_to_unit")
     )
+
+
+def issue_for_page(*, user) -> QuerySet:
+    """The issues ``user`` may see, to read one for its page: related rows joined; then
+    ``with_responsible_cadre`` gives the one issue read what ``issue_list`` annotates, from the
+    one query the page's access checks make anyway (``responsible_cadre``)."""
+    return issues_visible_to(user).select_related(
+        "platform", "recorded_by__user", "recorded_by__unit", "handed_to_unit", "contact"
+    )
+
+
+def with_responsible_cadre(issue: Issue) -> Issue:
+    """Set ``responsible_cadre_id``, ``responsible_unit_id`` and ``responsible_cadre_name`` on one
+    issue as ``issue_list`` annotates them (the platform's current cadre; empty when it has none)."""
+    cadre = responsible_cadre(issue)
+    issue.responsible_cadre_id = cadre.pk if cadre else None
+    issue.responsible_unit_id = cadre.unit_id if cadre else None
+    issue.responsible_cadre_name = f"{cadre.user.last_name}{cadre.user.first_name}" if cadre else ""
+    return issue
 
 
 def issue_timeline(issue: Issue) -> QuerySet:
@@ -126,10 +147,12 @@ def is_overdue(issue: Issue, *, now: datetime.datetime | None = None) -> bool:
 def with_deadline_status(
     issues: Iterable[Issue], *, today: datetime.date | None = None, calendar: WorkdayCalendar | None = None
 ) -> list[Issue]:
-    """Attach ``working_days_left`` and ``is_overdue`` to each issue, from one calendar, no queries."""
+    """Attach ``working_days_left`` and ``is_overdue`` to each issue, from one calendar (read when
+    an issue's clock is running and none is given), no other queries."""
     today = today or timezone.localdate()
-    calendar = calendar or load_calendar()
     rows = list(issues)
+    if calendar is None and any(issue.is_open and issue.due_date is not None for issue in rows):
+        calendar = load_calendar()  # only a running clock is counted: closed issues need none
     for issue in rows:
         issue.working_days_left = working_days_left(issue, today=today, calendar=calendar)
         issue.is_overdue = issue.is_open and issue.due_date is not None and today > issue.due_date

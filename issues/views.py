@@ -1,8 +1,8 @@
 """The issue pages: the list, one issue with its timeline and actions, the form to record one.
 (The inbox is the notification machinery's: ``notices.views``.)
 
-Every view reads issues through ``issue_list(user=...)`` (scoped by ``issues_visible_to``): an
-issue the user may not see is a 404, never a 403. Each action posts to its own URL, is checked
+Every view reads issues scoped by ``issues_visible_to``, the list through ``issue_list(user=...)``
+and one issue through ``issue_for_page``: an issue the user may not see is a 404, never a 403. Each action posts to its own URL, is checked
 with its ``issues.access`` predicate (403 when refused) and calls its one service; a service's
 ``ValidationError`` re-renders the issue page with the messages on the fields, as typed.
 """
@@ -51,7 +51,14 @@ from .forms import (
     add_service_errors,
 )
 from .models import WORKING_DAYS_BY_CLASS, ExtensionRequest, Issue, IssueClass, Supervision
-from .selectors import issue_list, issue_timeline, projected_due_date, with_deadline_status
+from .selectors import (
+    issue_for_page,
+    issue_list,
+    issue_timeline,
+    projected_due_date,
+    with_deadline_status,
+    with_responsible_cadre,
+)
 
 #: Issues per page of the list: a phone screen or two.
 PAGE_SIZE = 20
@@ -239,7 +246,8 @@ ACTIONS: dict[str, IssueAction] = {
 
 
 def _visible_issue(request, pk: int) -> Issue:
-    return get_visible_or_404(issue_list(user=request.user).select_related("contact"), pk=pk)
+    issue = get_visible_or_404(issue_for_page(user=request.user), pk=pk)
+    return access.seen_through_visibility(with_responsible_cadre(issue), request.user)
 
 
 def _action_form(name: str, issue: Issue, data=None, *, pending=None, cooperating_units=()):
@@ -375,6 +383,8 @@ def _detail(request, issue: Issue, *, bound=None, status: int = 200):
         extension.requested_by_name = _person(extension.requested_by)
         extension.decided_by_name = _person(extension.decided_by) if extension.decided_by_id else ""
     cooperating_units = list(issue.cooperating_units.all())
+    supervisions = supervision.issue_supervisions(issue)
+    access.remember_live_supervision(issue, supervisions)
     forms = {}
     for name, action in ACTIONS.items():
         if bound is not None and bound.prefix == name:
@@ -392,7 +402,7 @@ def _detail(request, issue: Issue, *, bound=None, status: int = 200):
         "handover_target": _handover_target(issue) if "hand_over" in forms else None,
         "working_day_limit": issue.working_day_limit,
         "live_supervision": access.live_supervision(issue),
-        "earlier_supervisions": [s for s in supervision.issue_supervisions(issue) if not s.is_live],
+        "earlier_supervisions": [s for s in supervisions if not s.is_live],
         **sections_context(request, issue),
     }
     return render(request, "issues/detail.html", context, status=status)

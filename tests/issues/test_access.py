@@ -4,7 +4,7 @@ import datetime
 
 from issues import services
 from notices.models import Notification
-from issues.access import issues_visible_to
+from issues.access import can_view_issue, issues_visible_to, seen_through_visibility
 
 D = datetime.date
 
@@ -24,6 +24,13 @@ def test_visibility_by_role(make_issue, cadre, colleague, unit_leader, other_cad
     assert list(issues_visible_to(other_leader)) == [issue]
     assert list(issues_visible_to(third_unit.leader)) == [issue]
     assert not issues_visible_to(other_cadre.user).exists()
+
+
+def test_an_issue_read_through_one_users_visibility_is_asked_about_again_for_another(make_issue, cadre, other_cadre):
+    """``seen_through_visibility`` spares the reader's own check a query; it opens nothing to others."""
+    issue = seen_through_visibility(issues_visible_to(cadre.user).get(pk=make_issue("B").pk), cadre.user)
+    assert can_view_issue(cadre.user, issue)
+    assert not can_view_issue(other_cadre.user, issue)
 
 
 def test_a_cadre_keeps_seeing_what_they_recorded_after_a_transfer(make_issue, cadre, colleague, platform, on):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from issues import enforcement, services
+from issues import enforcement, services, supervision
 from issues.models import ExtensionRequest, Issue, IssueEvent
 from liaison.services import assignment_transfer
 from tests.issues.factories import IssueFactory
@@ -632,6 +632,31 @@ def test_issue_page_query_count_does_not_grow_with_the_timeline(client, cadre, m
     for user in (cadre.user, bureau_user):
         client.force_login(user)
         assert count_queries(client, detail_url(long)) == count_queries(client, detail_url(short))
+
+
+@pytest.mark.parametrize("who", ["cadre", "unit_leader", "bureau_user"])
+def test_the_issue_page_asks_each_question_once(request, client, cadre, make_issue, bureau_user, on, who):
+    """The issue read through the reader's visibility is not asked about again (``can_view_issue``),
+    its supervisions are read once (the live one among them), the platform's cadre once, and a
+    closed issue needs no calendar."""
+    issue, closed = make_issue("B"), make_issue("B")
+    on(TODAY)
+    supervision.supervision_open(issue=issue, by=bureau_user, instruction="请加快办理。", reply_working_days=3)
+    closed = services.issue_resolve(issue=closed, by=bureau_user, resolution="已解决。")
+    client.force_login(cadre.user if who == "cadre" else request.getfixturevalue(who))
+
+    def tables_read(url) -> list[str]:
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [re.search(r'FROM "(\w+)"', q["sql"]).group(1) for q in queries if q["sql"].startswith("SELECT")]
+
+    read = tables_read(detail_url(issue))
+    assert read.count("issues_issue") == 1, read
+    assert read.count("issues_supervision") == 1, read
+    assert read.count("liaison_assignment") == 1, read
+    assert "issues_calendarday" in read
+    assert "issues_calendarday" not in tables_read(detail_url(closed))
 
 
 def test_an_issue_reminded_and_escalated_by_the_sweep_opens_for_every_role_who_may_see_it(
