@@ -41,10 +41,12 @@ def issues_visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def responsible_cadre(issue: Issue) -> Cadre | None:
-    """The platform's current responsible cadre (one query, cached on the issue object)."""
+    """The platform's current responsible cadre, with their user and unit (one query, cached on
+    the issue object)."""
     if not hasattr(issue, "_responsible_cadre"):
         assignment = (
-            Assignment.objects.active().filter(platform_id=issue.platform_id).select_related("cadre__user").first()
+            Assignment.objects.active().filter(platform_id=issue.platform_id)
+            .select_related("cadre__user", "cadre__unit").first()
         )
         issue._responsible_cadre = assignment.cadre if assignment else None
     return issue._responsible_cadre

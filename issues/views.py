@@ -265,7 +265,7 @@ def _handover_target(issue: Issue) -> Unit | None:
     """Where a class B or D issue will go (the service decides; this only tells the user)."""
     if issue.issue_class == IssueClass.B:
         cadre = access.responsible_cadre(issue)
-        return Unit.objects.get(pk=cadre.unit_id) if cadre else issue.recorded_by.unit
+        return cadre.unit if cadre else issue.recorded_by.unit
     if issue.issue_class == IssueClass.D:
         return Unit.objects.filter(is_office=True).first()
     return None
