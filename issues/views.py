@@ -2,9 +2,10 @@
 (The inbox is the notification machinery's: ``notices.views``.)
 
 Every view reads issues scoped by ``issues_visible_to``, the list through ``issue_list(user=...)``
-and one issue through ``issue_for_page``: an issue the user may not see is a 404, never a 403. Each action posts to its own URL, is checked
-with its ``issues.access`` predicate (403 when refused) and calls its one service; a service's
-``ValidationError`` re-renders the issue page with the messages on the fields, as typed.
+and one issue through ``issue_for_page``: an issue the user may not see is a 404, never a 403.
+Each action posts to its own URL, is checked with its ``issues.access`` predicate (403 when
+refused) and calls its one service; a service's ``ValidationError`` re-renders the issue page with
+the messages on the fields, as typed.
 """
 
 import datetime
