@@ -8,7 +8,7 @@ their unit); contacts are logged by cadres.
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -29,6 +29,7 @@ from .access import (
     units_visible_to,
 )
 from .filters import AssignmentFilter, CadreFilter, ContactFilter, UnitFilter
+from .lists import with_active_platform_count
 from .models import Assignment, Cadre, Contact, Unit, user_full_name
 from .serializers import (
     AssignmentCreateSerializer,
@@ -133,8 +134,9 @@ class UnitViewSet(
 def cadres_with_platforms(user):
     """The cadres ``user`` may see, with their active platforms and their count (from the database)."""
     queryset = (
-        Cadre.objects.select_related("user", "unit")
-        .annotate(active_platform_count=Count("assignments", filter=Q(assignments__end_date__isnull=True)))
+        # A count per row, not an aggregate over every cadre's assignments: a page of 50 rows
+        # counts 50 cadres' (and the pagination's count reads the cadres alone).
+        with_active_platform_count(Cadre.objects.select_related("user", "unit"))
         .prefetch_related(
             Prefetch(
                 "assignments",
@@ -142,7 +144,7 @@ def cadres_with_platforms(user):
                 to_attr="active_assignments",
             )
         )
-        # An aggregate drops Meta.ordering; pages need a stable order.
+        # Pages need a stable order.
         .order_by(*Cadre._meta.ordering, "pk")
     )
     return cadres_visible_to(user, queryset)
