@@ -6,21 +6,26 @@ the same messages in one batch over one SMTP connection (the floor).
 
 DATABASE_URL names the PostgreSQL server; the bench creates the database ``liaison_delivery_bench``
 (``--db``), migrates it and writes ``--messages`` pending notifications (deadline reminders with
-their parameters, so each e-mail is rendered as the sweep's are) to 200 users, a fifth of whom read
-their e-mail in English. An SMTP server (aiosmtpd, accepting and counting every message by its
-Message-ID) runs in a process of its own, so that it does not share this one's interpreter lock.
-Three sides, alternating, ``--runs`` times each, every notification set back to pending before
-each run (outside the timing):
+their parameters, so each e-mail is rendered as the sweep's are) to 200 users, ten each, written
+interleaved as a sweep writes them, a fifth of the users reading their e-mail in English. An SMTP
+server (aiosmtpd, accepting every message and counting it by its Message-ID, and the notices it
+carries by the keys in its ``X-Liaison-Notification`` header) runs in a process of its own, so
+that it does not share this one's interpreter lock. Delivery sends a user's notices of one batch
+as one e-mail (``notices.delivery``). Four sides, alternating, ``--runs`` times each, every
+notification set back to pending before each run (outside the timing):
 
-1. *floor*: the same messages, built by the same code (``notices.delivery._message``, in each
-   recipient's language) from rows already read, sent with one ``send_messages`` call over one
-   SMTP connection: no database at all;
-2. *pending*: ``notices.delivery.deliver_pending()``, as beat's every-minute job runs it;
-3. *after a sweep*: ``deliver_pending(notification_ids=...)`` over chunks of the ids, as the
-   delivery tasks the sweep enqueues after its commit run it (``ENQUEUE_CHUNK`` ids each).
+1. *floor, an e-mail a notice*: one e-mail for each notification, built by the same code
+   (``notices.delivery._message``, in each recipient's language) from rows already read, sent with
+   one ``send_messages`` call over one SMTP connection: no database at all;
+2. *floor, the same e-mails*: the e-mails delivery sends (each batch's notices to one user in
+   one), built and sent the same way, in one batch, no database;
+3. *pending*: ``notices.delivery.deliver_pending()``, as beat's every-minute job runs it;
+4. *after a sweep*: ``deliver_pending(notification_ids=...)`` over the tasks' chunks of ids
+   (``delivery_chunks``), as the delivery tasks the sweep enqueues after its commit run it.
 
-It prints each side's median messages per second and its ratio to the floor, and checks that the
-server received every message exactly once per run (exit status 1 if not).
+It prints each side's median notices delivered per second (and e-mails per second) and its ratio
+to each floor, and checks that the server received every notice exactly once per run and no
+Message-ID twice (exit status 1 if not).
 """
 
 import argparse
@@ -46,8 +51,8 @@ N_USERS = 200
 
 
 def smtp_server(port: int) -> None:
-    """Accept every message, counting them by Message-ID; on each stdin line answer the counts
-    since the last answer as one JSON line."""
+    """Accept every message, counting them by Message-ID and the notices they carry by key; on each
+    stdin line answer the counts since the last answer as one JSON line."""
     import email
     import threading
     from collections import Counter
@@ -57,12 +62,14 @@ def smtp_server(port: int) -> None:
 
     class Counting:
         def __init__(self):
-            self.lock, self.seen = threading.Lock(), Counter()
+            self.lock, self.seen, self.notices = threading.Lock(), Counter(), Counter()
 
         async def handle_DATA(self, server, session, envelope):
-            message_id = email.message_from_bytes(envelope.content, policy=policy.default)["Message-ID"]
+            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            keys = str(message["X-Liaison-Notification"] or "").split()  # notices.delivery.carried_keys
             with self.lock:
-                self.seen[str(message_id)] += 1
+                self.seen[str(message["Message-ID"])] += 1
+                self.notices.update(keys)
             return "250 Message accepted for delivery"
 
     handler = Counting()
@@ -72,9 +79,17 @@ def smtp_server(port: int) -> None:
     for _line in sys.stdin:
         with handler.lock:
             seen, handler.seen = handler.seen, Counter()
+            notices, handler.notices = handler.notices, Counter()
         print(json.dumps({"messages": sum(seen.values()), "distinct": len(seen),
-                          "twice": sum(1 for n in seen.values() if n > 1)}), flush=True)
+                          "twice": sum(1 for n in seen.values() if n > 1),
+                          "notices": sum(notices.values()), "distinct_notices": len(notices)}), flush=True)
     controller.stop()
+
+
+def received_once(received: dict, notices: int) -> bool:
+    """Whether the server received each of ``notices`` notices once, and no e-mail twice."""
+    return (received["notices"] == received["distinct_notices"] == notices
+            and received["messages"] == received["distinct"])
 
 
 class SMTPServerProcess:
@@ -131,43 +146,62 @@ def set_pending() -> None:
 # --- the sides ----------------------------------------------------------------------------------------------
 
 
-def run_floor() -> tuple[int, float]:
+def _floor(letters) -> tuple[int, int, float]:
+    """Build the e-mails of ``letters`` (each a list of rows to one user) and send them in one batch."""
     from django.core.mail import get_connection
 
     from notices import delivery
-    from notices.models import Notification
     from notices.selectors import recipient_languages
 
-    rows = list(Notification.objects.select_related("recipient").order_by("pk"))
-    languages = recipient_languages({row.recipient_id for row in rows})
+    languages = recipient_languages({rows[0].recipient_id for rows in letters})
     started = time.perf_counter()
     connection = get_connection()
-    messages = [delivery._message(row, row.recipient.email, connection, languages) for row in rows]
+    messages = [delivery._message(rows, rows[0].recipient.email, connection, languages) for rows in letters]
     sent = connection.send_messages(messages)
-    return sent, time.perf_counter() - started
+    return sum(len(rows) for rows in letters), sent, time.perf_counter() - started
 
 
-def run_pending() -> tuple[int, float]:
+def run_floor_each() -> tuple[int, int, float]:
+    from notices.models import Notification
+
+    return _floor([[row] for row in Notification.objects.select_related("recipient").order_by("pk")])
+
+
+def run_floor_letters() -> tuple[int, int, float]:
+    from notices import delivery
+    from notices.models import Notification
+
+    rows = list(Notification.objects.select_related("recipient").order_by("recipient_id", "pk"))
+    letters = []
+    for start in range(0, len(rows), delivery.DELIVERY_BATCH):
+        batch_letters, _no_address = delivery._letters(rows[start:start + delivery.DELIVERY_BATCH])
+        letters += [notices for _address, notices in batch_letters]
+    return _floor(letters)
+
+
+def run_pending() -> tuple[int, int, float]:
     from notices import delivery
 
     started = time.perf_counter()
     result = delivery.deliver_pending(limit=10**9)
-    return len(result.sent), time.perf_counter() - started
+    return len(result.sent), 0, time.perf_counter() - started
 
 
-def run_after_sweep() -> tuple[int, float]:
+def run_after_sweep() -> tuple[int, int, float]:
     from notices import delivery
     from notices.models import Notification
 
-    ids = list(Notification.objects.order_by("pk").values_list("pk", flat=True))
+    chunks = delivery.delivery_chunks(list(Notification.objects.only("pk", "recipient_id")))
     started = time.perf_counter()
     sent = 0
-    for start in range(0, len(ids), delivery.ENQUEUE_CHUNK):
-        sent += len(delivery.deliver_pending(notification_ids=ids[start:start + delivery.ENQUEUE_CHUNK]).sent)
-    return sent, time.perf_counter() - started
+    for ids in chunks:
+        sent += len(delivery.deliver_pending(notification_ids=ids).sent)
+    return sent, 0, time.perf_counter() - started
 
 
-SIDES = {"floor": run_floor, "pending": run_pending, "after a sweep": run_after_sweep}
+#: Each side returns (notices delivered, e-mails sent or 0 when the server's count tells, seconds).
+SIDES = {"floor, each": run_floor_each, "floor, same": run_floor_letters, "pending": run_pending,
+         "after a sweep": run_after_sweep}
 
 
 def main() -> int:
@@ -204,22 +238,27 @@ def main() -> int:
         print(f"{args.messages:,} notifications to {N_USERS} users; SMTP server (aiosmtpd) on 127.0.0.1:{smtp.port}; "
               f"{args.runs} runs of each side, alternating", flush=True)
         rates = {side: [] for side in SIDES}
+        emails = {side: [] for side in SIDES}
         for _ in range(args.runs + 1):  # the first round warms up and is not counted
             for side, run in SIDES.items():
                 set_pending()
                 smtp.counts()  # start counting afresh
-                sent, seconds = run()
+                sent, _messages, seconds = run()
                 received = smtp.counts()
-                if not (sent == received["messages"] == received["distinct"] == args.messages):
+                if not (sent == args.messages and received_once(received, args.messages)):
                     print(f"  {side}: sent {sent}, the server received {received}: NOT EXACTLY ONCE")
                     status = 1
                 rates[side].append(args.messages / seconds)
-        floor = statistics.median(rates["floor"][1:])
-        print(f"\n{'side':<16} {'messages/s (median)':>20} {'min':>8} {'max':>8} {'of the floor':>13}")
+                emails[side].append((received["messages"], received["messages"] / seconds))
+        floors = {name: statistics.median(rates[name][1:]) for name in ("floor, each", "floor, same")}
+        print(f"\n{'side':<16} {'notices/s (median)':>19} {'min':>8} {'max':>8} {'e-mails':>8} {'e-mails/s':>10} "
+              f"{'of floor, each':>15} {'of floor, same':>15}")
         for side, values in rates.items():
             counted = values[1:]
-            print(f"{side:<16} {statistics.median(counted):>20,.0f} {min(counted):>8,.0f} {max(counted):>8,.0f} "
-                  f"{statistics.median(counted) / floor:>12.2f}x")
+            median = statistics.median(counted)
+            print(f"{side:<16} {median:>19,.0f} {min(counted):>8,.0f} {max(counted):>8,.0f} "
+                  f"{emails[side][-1][0]:>8,} {statistics.median(r for _n, r in emails[side][1:]):>10,.0f} "
+                  f"{median / floors['floor, each']:>14.2f}x {median / floors['floor, same']:>14.2f}x")
     finally:
         from django.db import connections
 

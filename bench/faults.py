@@ -8,11 +8,12 @@ Everything is real and on loopback (bench/README.md, "Faults"): a PostgreSQL dat
 (created, migrated, dropped at the end unless ``--keep``), a redis-server of its own on
 ``--redis-port`` with no persistence (so a restart empties the queue: the hardest case; the
 machine's shared Redis is never touched), Celery workers (prefork) and one beat as
-Procfile.production runs them, and an SMTP server (aiosmtpd) in this process that counts what it
-is sent by Message-ID. Each fault sweeps one day (2026-05-15, -18, -19, -20) with issues due or
-overdue that day; what the sweep should send is read from a dry run first, and the verdict is:
-every one of those notifications written once, e-mailed once (its Message-ID seen once at the SMTP
-server), none left pending, no Message-ID seen twice.
+Procfile.production runs them, and an SMTP server (aiosmtpd) in this process that counts the
+notices it is sent by key (an e-mail carries one recipient's notices of a delivery batch and names
+their keys). Each fault sweeps one day (2026-05-15, -18, -19, -20) with issues due or overdue that
+day; what the sweep should send is read from a dry run first, and the verdict is: every one of
+those notifications written once, e-mailed once (its key seen once at the SMTP server), none left
+pending, none seen twice.
 
 - broker: with the worker and beat running, the broker is stopped; the day's sweep runs (as
   ``manage.py enforce`` does: its rows are committed, the enqueue that follows fails fast); the
@@ -105,21 +106,24 @@ class RedisServer:
 
 
 class SMTPInbox:
-    """An aiosmtpd handler that counts the messages it accepts by Message-ID."""
+    """An aiosmtpd handler that counts the notices it receives by key (an e-mail names the keys of
+    the notices it carries in its ``X-Liaison-Notification`` header), and the e-mails."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.message_ids: Counter = Counter()
+        self.keys: Counter = Counter()
+        self.emails = 0
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
-            self.message_ids[str(message["Message-ID"])] += 1
+            self.keys.update(str(message["X-Liaison-Notification"] or "").split())  # delivery.carried_keys
+            self.emails += 1
         return "250 Message accepted for delivery"
 
     def seen(self) -> Counter:
         with self.lock:
-            return Counter(self.message_ids)
+            return Counter(self.keys)
 
 
 class SMTPServer:
@@ -283,13 +287,12 @@ class Bench:
                 and not Notification.objects.filter(key__in=keys, email_status="pending").exists())
 
     def verdict(self, name: str, keys: set[str], seen_before: Counter) -> bool:
-        from notices.delivery import message_id
         from notices.models import Notification
 
         rows = list(Notification.objects.filter(key__in=keys))
         seen = self.smtp.inbox.seen() - seen_before
         by_status = Counter(row.email_status for row in rows)
-        wanted = {message_id(row) for row in rows if row.email_status == "sent"}
+        wanted = {row.key for row in rows if row.email_status == "sent"}
         problems = []
         if len(rows) != len(keys):
             problems.append(f"{len(keys) - len(rows)} of {len(keys)} notifications never written")
@@ -298,15 +301,15 @@ class Bench:
         missing = wanted - set(seen)
         if missing:
             problems.append(f"{len(missing)} marked sent but never received")
-        twice = {mid: count for mid, count in seen.items() if count > 1}
+        twice = {key: count for key, count in seen.items() if count > 1}
         if twice:
-            problems.append(f"{len(twice)} Message-IDs received more than once")
+            problems.append(f"{len(twice)} notifications received more than once")
         strangers = set(seen) - wanted
         if strangers:
-            problems.append(f"{len(strangers)} messages received that are none of this fault's notifications")
+            problems.append(f"{len(strangers)} notifications received that are none of this fault's")
         print(f"  {name}: {len(keys)} notifications due; {len(rows)} written, {by_status['sent']} e-mailed, "
-              f"{by_status['skipped']} without an address; {sum(seen.values())} messages received, "
-              f"{len(seen)} distinct Message-IDs")
+              f"{by_status['skipped']} without an address; {sum(seen.values())} notifications received, "
+              f"{len(seen)} distinct")
         print(f"  verdict: {'OK' if not problems else 'FAIL: ' + '; '.join(problems)}", flush=True)
         return not problems
 

@@ -22,9 +22,11 @@ Three sides, alternating, ``--runs`` times each after one warm-up round:
 2. *sweep*: ``issues.enforcement.sweep_deadlines`` as the Celery task runs it (rolled back);
 3. *sweep + delivery*: the sweep committed, and every notification it wrote e-mailed to a real SMTP
    server on loopback (aiosmtpd in its own process, ``delivery_bench.SMTPServerProcess``) by the
-   delivery tasks the commit enqueues (``deliver_notifications``, 500 ids each, run one after the
-   other in this process as one worker would; the broker is in memory), timed until the last
-   message is accepted; the server must receive each message exactly once.
+   delivery tasks the commit enqueues (``deliver_notifications``, 500 ids each, recipient by
+   recipient, run one after the other in this process as one worker would; the broker is in
+   memory), timed until the last message is accepted; the server must receive each notification
+   exactly once (each e-mail carries one recipient's notices of a delivery batch, and names their
+   keys), and no e-mail twice.
    Then the database is put back as it was (outside the timing).
 
 Exit status 1 if a side did not do what it should (the peer's 3,000 escalations and 6,000 e-mails,
@@ -134,16 +136,15 @@ def run_end_to_end(smtp, processes: int) -> tuple[float, dict]:
     from django.db import connections
 
     from issues.enforcement import sweep_deadlines
-    from notices.delivery import ENQUEUE_CHUNK
+    from notices.delivery import delivery_chunks
     from notices.models import Notification
 
     smtp.counts()  # count afresh
     started = time.perf_counter()
     sweep_deadlines(now=sweep_bench.NOW)
-    # What its commit enqueued: one delivery task per ENQUEUE_CHUNK new notifications, taken by
-    # ``processes`` worker processes as a prefork worker's children take them.
-    ids = list(Notification.objects.filter(email_status="pending").order_by("pk").values_list("pk", flat=True))
-    chunks = [ids[start:start + ENQUEUE_CHUNK] for start in range(0, len(ids), ENQUEUE_CHUNK)]
+    # What its commit enqueued: one delivery task per ENQUEUE_CHUNK new notifications, recipient by
+    # recipient, taken by ``processes`` worker processes as a prefork worker's children take them.
+    chunks = delivery_chunks(list(Notification.objects.filter(email_status="pending").only("pk", "recipient_id")))
     if processes == 1:
         sent = sum(map(deliver_chunk, chunks))
     else:
@@ -210,6 +211,7 @@ def main() -> int:
             print(f"the peer: {loaded['open']:,} open tickets loaded in {loaded['seconds']:.1f}s", flush=True)
 
             times = {side: [] for side in sides}
+            emails = {}
             for round_ in range(args.runs + 1):  # the first round warms up and is not counted
                 for side in sides:
                     if side.startswith("peer"):
@@ -222,8 +224,9 @@ def main() -> int:
                     else:
                         seconds, outcome = run_end_to_end(smtp, end_to_end[side])
                         received = outcome["received"]
-                        ok = (received["messages"] == received["distinct"] == outcome["sent"]
+                        ok = (delivery_bench.received_once(received, N_NOTICES) and outcome["sent"]
                               == outcome["sent by the tasks"] == outcome["notifications"] == N_NOTICES)
+                        emails[side] = received["messages"]
                     if not ok:
                         print(f"  {side}: NOT AS EXPECTED: {outcome}")
                         status = 1
@@ -232,6 +235,9 @@ def main() -> int:
                     print(f"  {'warm-up' if not round_ else f'run {round_}'}: {side} {seconds * 1000:,.0f} ms",
                           flush=True)
             summary.append((n_open, {side: statistics.median(t) for side, t in times.items()}))
+            for side, count in emails.items():
+                print(f"  {side}: the {N_NOTICES:,} notifications went out in {count:,} e-mails "
+                      f"(each recipient's notices of a delivery batch in one)")
     finally:
         connections.close_all()
         peer.close()

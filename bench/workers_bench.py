@@ -5,8 +5,9 @@ workers on Redis and PostgreSQL, to a real SMTP server: 4 worker processes again
         [--open 10000] [--runs 3] [--processes 1,4] [--redis redis://127.0.0.1:6379] [--redis-dbs 14,15]
 
 The data of ``sweep_bench.py`` (``--open`` issues, 3,000 due: 6,000 notifications) in its own
-database (``liaison_workers_bench``, ``--db``), and an SMTP server (aiosmtpd, counting messages by
-Message-ID) in a process of its own, as ``delivery_bench.py`` runs it. For each ``--processes``, a
+database (``liaison_workers_bench``, ``--db``), and an SMTP server (aiosmtpd, counting e-mails by
+Message-ID and the notices they carry by key) in a process of its own, as ``delivery_bench.py``
+runs it. For each ``--processes``, a
 Celery worker (``celery -A config worker --pool=prefork --concurrency=N``, as Procfile.production
 runs it) on a Redis database of its own (``--redis-dbs``: they must be empty, and are emptied at the
 end), all started before the first run and idle between their runs.
@@ -14,8 +15,9 @@ end), all started before the first run and idle between their runs.
 A run sends the sweep's task (``issues.tasks.sweep_deadlines`` as of 2026-05-15 09:00) to the
 worker's broker and waits until all 6,000 notifications are marked sent: the sweep runs in one
 worker process, its commit enqueues a delivery task per 500 notifications, and the worker's
-processes take them (each claims 50 rows at a time with ``SELECT ... FOR UPDATE SKIP LOCKED``).
-The SMTP server must have received 6,000 messages, 6,000 distinct: each exactly once. Then the
+processes take them (each claims 50 rows at a time with ``SELECT ... FOR UPDATE SKIP LOCKED``, and
+sends each recipient's rows of the batch as one e-mail). The SMTP server must have received the
+6,000 notices, 6,000 distinct, and no e-mail twice: each exactly once. Then the
 database is put back as it was (outside the timing). Sides alternate, ``--runs`` times each after
 a warm-up round; the medians and their ratio are printed. Exit status 1 if a run was not exactly once.
 """
@@ -150,15 +152,15 @@ def main() -> int:
             for workers in sides:
                 seconds, outcome = run(workers, smtp)
                 received = outcome["received"]
-                once = (received["messages"] == received["distinct"] == outcome["sent"] == outcome["notifications"]
-                        == N_NOTICES)
+                once = (delivery_bench.received_once(received, N_NOTICES)
+                        and outcome["sent"] == outcome["notifications"] == N_NOTICES)
                 if not once:
                     status = 1
                 if round_:
                     times[workers.processes].append(seconds)
                 print(f"  {'warm-up' if not round_ else f'run {round_}'}: {workers.processes} process(es) "
-                      f"{seconds:,.2f} s, {received['messages']:,} messages received, {received['distinct']:,} "
-                      f"distinct{'' if once else ': NOT EXACTLY ONCE ' + str(outcome)}", flush=True)
+                      f"{seconds:,.2f} s, {received['distinct_notices']:,} notices received in {received['messages']:,} "
+                      f"e-mails{'' if once else ': NOT EXACTLY ONCE ' + str(outcome)}", flush=True)
     finally:
         for workers in sides:
             workers.stop()
@@ -167,12 +169,12 @@ def main() -> int:
         smtp.stop()
         sweep_bench.drop_database(server_url, args.db)
 
-    print(f"\nthe sweep and the delivery of its {N_NOTICES:,} e-mails, {args.runs} runs each, alternating, medians:")
+    print(f"\nthe sweep and the delivery of its {N_NOTICES:,} notices, {args.runs} runs each, alternating, medians:")
     base = statistics.median(times[processes[0]])
     for n, values in times.items():
         median = statistics.median(values)
         print(f"  {n} worker process(es): {median:6.2f} s (min {min(values):.2f}, max {max(values):.2f}), "
-              f"{N_NOTICES / median:5.0f} messages/s, {base / median:.2f}x the speed of {processes[0]}")
+              f"{N_NOTICES / median:5.0f} notices/s, {base / median:.2f}x the speed of {processes[0]}")
     return status
 
 

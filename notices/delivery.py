@@ -1,5 +1,6 @@
 """E-mail delivery of notifications, never waiting on the broker: each row is marked sent once; the
-e-mail itself is at least once (a resend after a crash carries the same Message-ID, ``message_id``).
+e-mail itself is at least once (a resend after a crash carries the same Message-ID, ``message_id``,
+when it carries the same notices, as it does unless new ones for its recipient came in between).
 
 - After the transaction that writes notifications commits, a ``deliver_notifications`` task is
   enqueued for the new rows. The enqueue never raises and never waits long: with the broker down
@@ -10,9 +11,16 @@ e-mail itself is at least once (a resend after a crash carries the same Message-
   (concurrent workers never take the same row), sends them through Django's e-mail backend over
   one connection and stamps ``emailed_at`` in the same transaction. Failures back off 1, 2, 4 ...
   minutes.
+- A user's notices of one batch go out as one e-mail (a *letter*) that lists each of them: a
+  leader whose morning sweep escalates a dozen issues gets one e-mail of twelve items, not twelve
+  e-mails. The claim takes the rows recipient by recipient, and the tasks a commit enqueues carry
+  each recipient's rows together, so that a batch holds whole recipients where it can. A notice
+  alone in its batch, one to an address outside the portal (a platform's rating link) and one
+  that carries files (a dispatch report) go as an e-mail of their own, as before.
 
 An e-mail is rendered at delivery in its recipient's language (``NotificationPreference``, else
-the portal's default), and links to the page of what it is about (its topic), else the inbox.
+the portal's default), and links to the page of what it is about (its topic), else the inbox. Its
+``X-Liaison-Notification`` header names the keys of the notices it carries (``carried_keys``).
 """
 
 import hashlib
@@ -31,6 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _, ngettext
 
 from config.celery import app as celery_app
 
@@ -62,17 +71,27 @@ def one_line(text: str) -> str:
 # --- enqueueing, never blocking on the broker -----------------------------------------------------
 
 
-def enqueue_delivery(notification_ids: Sequence[int]) -> None:
-    """After the commit, ask a worker to e-mail these notifications (best effort, see the module)."""
-    if not notification_ids:
+def enqueue_delivery(notifications: Sequence[Notification]) -> None:
+    """After the commit, ask a worker to e-mail these notifications (best effort, see the module).
+
+    The ids go recipient by recipient, so that a recipient's notices fall in one task (and so in
+    one letter) rather than one in each of a sweep's tasks."""
+    if not notifications:
         return
-    ids = list(notification_ids)
+    chunks = delivery_chunks(notifications)
 
     def send():
-        for start in range(0, len(ids), ENQUEUE_CHUNK):
-            enqueue_safely(DELIVER_TASK, notification_ids=ids[start:start + ENQUEUE_CHUNK])
+        for ids in chunks:
+            enqueue_safely(DELIVER_TASK, notification_ids=ids)
 
     transaction.on_commit(send)
+
+
+def delivery_chunks(notifications: Sequence[Notification]) -> list[list[int]]:
+    """The ids of ``notifications`` in tasks of ``ENQUEUE_CHUNK``, recipient by recipient (as the
+    claim takes them: ``_claim_batch``)."""
+    ids = [n.pk for n in sorted(notifications, key=lambda n: (n.recipient_id is None, n.recipient_id or 0, n.pk))]
+    return [ids[start:start + ENQUEUE_CHUNK] for start in range(0, len(ids), ENQUEUE_CHUNK)]
 
 
 def enqueue_safely(task_name: str, **kwargs) -> bool:
@@ -167,9 +186,10 @@ def deliver_pending(*, notification_ids: Sequence[int] | None = None, limit: int
     concurrent workers share the queue without taking the same row), send each over one SMTP
     connection, mark the sent and the skipped ones in one update each, commit. Each row is marked
     sent once. SMTP is at-least-once: a crash after the server accepted messages and before the
-    commit sends those messages again on the next run, with the same Message-ID (``message_id``),
-    so the receiving side can tell they are the same; ``DELIVERY_BATCH`` bounds how many. Users
-    without an e-mail address are marked skipped (the inbox still has it).
+    commit sends those messages again on the next run, with the same Message-ID (``message_id``)
+    when the batch holds the same notices again, so the receiving side can tell they are the same;
+    ``DELIVERY_BATCH`` bounds how many notices. A recipient's notices in a batch go as one e-mail
+    (``_letters``). Users without an e-mail address are marked skipped (the inbox still has it).
     """
     result = DeliveryResult()
     connection = None
@@ -197,23 +217,22 @@ def _send_batch(batch: list[Notification], connection, result: DeliveryResult):
     now = timezone.now()
     languages = recipient_languages({n.recipient_id for n in batch if n.recipient_id is not None})
     sent, skipped = [], []
-    for notification in batch:
-        address = (notification.address if notification.recipient is None else notification.recipient.email or "").strip()
-        if not address:
-            skipped.append(notification.pk)
-            continue
+    letters, no_address = _letters(batch)
+    skipped += [n.pk for n in no_address]
+    for address, notices in letters:
         try:
-            connection = _send_one(notification, address, connection, languages)
-        except Exception as error:  # noqa: BLE001 - recorded on the row, retried with backoff
-            _record_failure(notification, error, now)
-            result.failed.append(notification.pk)
+            connection = _send_one(notices, address, connection, languages)
+        except Exception as error:  # noqa: BLE001 - recorded on the rows, retried with backoff
+            for notification in notices:
+                _record_failure(notification, error, now)
+                result.failed.append(notification.pk)
             _close_quietly(connection)
             connection = None
             if _is_server_error(error):
                 result.server_down = True  # the rest of the batch stays pending, for the next run
                 break
             continue
-        sent.append(notification.pk)
+        sent += [n.pk for n in notices]
     if sent:
         Notification.objects.filter(pk__in=sent).update(
             email_status=EmailStatus.SENT, emailed_at=now, attempts=F("attempts") + 1, last_error="")
@@ -225,6 +244,29 @@ def _send_batch(batch: list[Notification], connection, result: DeliveryResult):
     return connection
 
 
+def _letters(batch: list[Notification]) -> tuple[list[tuple[str, list[Notification]]], list[Notification]]:
+    """The e-mails ``batch`` makes, as ``(address, notices)`` in the order of their first notice,
+    and the notices with no address to send to. A portal user's notices share one e-mail; a
+    notice to an outside address, or one that carries files, goes alone."""
+    letters: dict[object, tuple[str, list[Notification]]] = {}
+    no_address = []
+    for notification in batch:
+        address = (notification.address if notification.recipient is None else notification.recipient.email or "").strip()
+        if not address:
+            no_address.append(notification)
+            continue
+        alone = notification.recipient_id is None or _carries_files(notification)
+        together = ("notice", notification.pk) if alone else ("user", notification.recipient_id)
+        letters.setdefault(together, (address, []))[1].append(notification)
+    return list(letters.values()), no_address
+
+
+def _carries_files(notification: Notification) -> bool:
+    name, record_id = registry.topic_parts(notification.topic)
+    topic = registry.topics().get(name)
+    return topic is not None and topic.attachments is not None and record_id is not None
+
+
 def _open_connection():
     # Opened here, it stays open for the whole run: a connection that send() finds closed is opened
     # and closed again for that one message (connect, EHLO and QUIT for every message).
@@ -233,8 +275,9 @@ def _open_connection():
     return connection
 
 
-def _send_one(notification: Notification, address: str, connection, languages: dict[int, str]):
-    """E-mail ``notification`` over ``connection`` (a new one if None); the connection to go on with.
+def _send_one(notices: list[Notification], address: str, connection, languages: dict[int, str]):
+    """E-mail ``notices`` (one e-mail) over ``connection`` (a new one if None); the connection to go
+    on with.
 
     A connection that has sent before and is found closed by the server (an idle timeout, a limit
     of messages per connection: "421") is replaced once, and the message sent over the new one.
@@ -243,7 +286,7 @@ def _send_one(notification: Notification, address: str, connection, languages: d
         connection = _open_connection()
     else:
         try:
-            _message(notification, address, connection, languages).send()
+            _message(notices, address, connection, languages).send()
             return connection
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as error:
             if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code != 421:
@@ -251,7 +294,7 @@ def _send_one(notification: Notification, address: str, connection, languages: d
             _close_quietly(connection)
             connection = _open_connection()
     try:
-        _message(notification, address, connection, languages).send()
+        _message(notices, address, connection, languages).send()
     except Exception:
         _close_quietly(connection)
         raise
@@ -268,7 +311,8 @@ def _claim_batch(notification_ids, size: int) -> list[Notification]:
     )
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=list(notification_ids))
-    return list(queryset.order_by("pk")[:size])
+    # Recipient by recipient: a batch holds each recipient's notices together, for one letter.
+    return list(queryset.order_by(F("recipient_id").asc(nulls_last=True), "pk")[:size])
 
 
 def _link(notification: Notification) -> str:
@@ -291,37 +335,65 @@ def _attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
     return topic.attachments(record_id)
 
 
-def message_id(notification: Notification) -> str:
-    """The e-mail's Message-ID, derived from the notification's unique key: a resend after an
-    interruption between the mail server's acceptance and the "sent" mark carries the same one, so
-    mail clients and servers see the same message again (SMTP itself is at least once)."""
-    digest = hashlib.sha256(notification.key.encode()).hexdigest()[:40]
-    domain = urlsplit(settings.PORTAL_SITE_URL).hostname or "liaison.invalid"
-    return f"<notification.{digest}@{domain}>"
-
-
-def _message(notification: Notification, address: str, connection, languages: dict[int, str]) -> EmailMessage:
-    if notification.recipient_id is None:
-        # Someone outside the portal: the portal's language, and no link to pages they cannot open
-        # (the text carries what they need, e.g. a platform's rating link).
-        with translation.override(settings.LANGUAGE_CODE):
-            text = notification_text(notification)
-        body = text.body
+def message_id(notices: Sequence[Notification]) -> str:
+    """The e-mail's Message-ID, derived from the unique keys of the notices it carries: a resend
+    after an interruption between the mail server's acceptance and the "sent" mark carries the same
+    one, so mail clients and servers see the same message again (SMTP itself is at least once)."""
+    if len(notices) == 1:
+        kind, text = "notification", notices[0].key
     else:
-        with translation.override(languages[notification.recipient_id]):
-            text = notification_text(notification)
-        body = f"{text.body}\n\n{_link(notification)}"
+        kind, text = "notifications", "\n".join(sorted(n.key for n in notices))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:40]
+    domain = urlsplit(settings.PORTAL_SITE_URL).hostname or "liaison.invalid"
+    return f"<{kind}.{digest}@{domain}>"
+
+
+def carried_keys(header: str) -> list[str]:
+    """The keys of the notices an e-mail carries, from its ``X-Liaison-Notification`` header (keys
+    hold no spaces; a long header is folded at the spaces between them)."""
+    return header.split()
+
+
+def _message(notices: list[Notification], address: str, connection, languages: dict[int, str]) -> EmailMessage:
+    first = notices[0]
+    if first.recipient_id is None:
+        # Someone outside the portal (always alone): the portal's language, and no link to pages
+        # they cannot open (the text carries what they need, e.g. a platform's rating link).
+        with translation.override(settings.LANGUAGE_CODE):
+            text = notification_text(first)
+        subject, body = text.subject, text.body
+    else:
+        with translation.override(languages[first.recipient_id]):
+            subject, body = _letter(notices)
     message = EmailMessage(
-        subject=one_line(text.subject),
+        subject=one_line(subject),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[address],
         connection=connection,
-        headers={"X-Liaison-Notification": notification.key, "Message-ID": message_id(notification)},
+        headers={"X-Liaison-Notification": " ".join(n.key for n in notices), "Message-ID": message_id(notices)},
     )
-    for filename, content, mimetype in _attachments(notification):
-        message.attach(filename, content, mimetype)
+    if len(notices) == 1:
+        for filename, content, mimetype in _attachments(first):
+            message.attach(filename, content, mimetype)
     return message
+
+
+def _letter(notices: list[Notification]) -> tuple[str, str]:
+    """A portal user's e-mail, in the active language: one notice as it is, with its link; several
+    numbered, each with its link, and the inbox's address at the end."""
+    texts = [notification_text(n) for n in notices]
+    if len(notices) == 1:
+        return texts[0].subject, f"{texts[0].body}\n\n{_link(notices[0])}"
+    count = len(notices)
+    subject = ngettext("Liaison portal: %(count)d notice", "Liaison portal: %(count)d notices", count) % {
+        "count": count}
+    opening = ngettext("You have %(count)d new notice:", "You have %(count)d new notices:", count) % {"count": count}
+    items = [f"{number}. {one_line(text.subject)}\n{text.body}\n{_link(notice)}"
+             for number, (notice, text) in enumerate(zip(notices, texts, strict=True), start=1)]
+    inbox = settings.PORTAL_SITE_URL.rstrip("/") + reverse("notices:inbox")
+    closing = _("All your notices: %(inbox)s") % {"inbox": inbox}
+    return subject, "\n\n".join([opening, *items, closing])
 
 
 def _record_failure(notification: Notification, error: Exception, now) -> None:

@@ -28,6 +28,9 @@ class Notice(NamedTuple):
     of which registered ``kind`` and made of which ``params``, and what it is about (``topic``, e.g.
     ``registry.topic("issue", 42)``; "" for nothing in particular).
 
+    ``key`` holds no whitespace: an e-mail that carries several notices names their keys in one
+    header, separated by spaces (``delivery.carried_keys``).
+
     ``subject`` and ``body`` are its text in the portal's default language, stored with the row for
     the admin and searches; left empty, ``notices_send`` renders them. (A sweep making thousands
     renders them itself, under one ``translation.override``.) A named tuple: a sweep makes thousands.
@@ -63,6 +66,8 @@ def notices_send(notices: Iterable[Notice], *, now=None, dry_run: bool = False) 
     for notice in notices:
         if notice.key in seen:
             continue
+        if not notice.key or len(notice.key.split()) != 1:
+            raise ValueError(f"A notice's key must be one word: {notice.key!r}")
         seen.add(notice.key)
         subject, body = notice.subject, notice.body
         if not subject:
@@ -92,7 +97,7 @@ def notices_send(notices: Iterable[Notice], *, now=None, dry_run: bool = False) 
     else:
         ids = {key: pk for pk, key in written}
         inserted = _saved_notifications([row for row in rows if row[0] in ids], ids, now)
-    enqueue_delivery([row.pk for row in inserted])
+    enqueue_delivery(inserted)
     return inserted
 
 

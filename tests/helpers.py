@@ -32,3 +32,17 @@ def race(calls):
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
     return outcomes
+
+
+def carried(message) -> list[str]:
+    """The keys of the notices an e-mail of Django's test outbox carries (one recipient's notices
+    of one delivery batch)."""
+    from notices.delivery import carried_keys
+
+    return carried_keys(message.extra_headers["X-Liaison-Notification"])
+
+
+def emailed_keys(outbox) -> list[str]:
+    """The keys of the notices that the e-mails in ``outbox`` carry, in order."""
+    return [key for message in outbox for key in carried(message)]
+

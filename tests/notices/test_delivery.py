@@ -21,6 +21,7 @@ from issues import enforcement, services
 from notices import delivery, tasks
 from issues.models import Issue
 from notices.models import Notification
+from notices.services import Notice, notices_send
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 
@@ -94,6 +95,19 @@ def test_a_reminder_reaches_a_real_smtp_server_once(smtp_server, make_issue, cad
     assert notification.email_status == "sent" and notification.emailed_at == shanghai(2026, 5, 15, 9)
 
 
+def test_a_letter_of_many_notices_names_each_key_through_a_real_smtp_server(smtp_server, cadre):
+    # Fifty long keys: the header is longer than a mail line, so it is folded on the way.
+    keys = [f"reminder:3:issue:{1_000_000 + i}:due:2026-05-15:user:{cadre.user.pk}" for i in range(50)]
+    notices_send([Notice(key=key, kind="issue_reminder", recipient_id=cadre.user.pk, params={}, subject="提醒",
+                         body="正文") for key in keys])
+
+    assert len(delivery.deliver_pending().sent) == 50
+
+    [message] = smtp_server.messages
+    assert delivery.carried_keys(message["X-Liaison-Notification"]) == keys
+    assert message["Message-ID"] == delivery.message_id(list(Notification.objects.all()))
+
+
 def test_a_refused_address_fails_alone_and_is_retried_later(smtp_server, make_issue, cadre, unit, office, bureau_user,
                                                              on):
     make_issue("B", D(2026, 4, 20))  # due 05-07: office escalation on 05-14
@@ -143,7 +157,9 @@ def test_one_connection_carries_the_run_and_a_server_that_closes_it_gets_a_new_o
     smtp_server.__class__ = ConnectionsSeen
 
     assert len(delivery.deliver_pending().sent) == 9
-    assert len(smtp_server.messages) == 9 and len(set(smtp_server.connections)) == 1
+    # One e-mail to each of the three, carrying their three notices, over one connection.
+    assert len(smtp_server.messages) == 3 and len(set(smtp_server.connections)) == 1
+    assert sorted(len(delivery.carried_keys(m["X-Liaison-Notification"])) for m in smtp_server.messages) == [3, 3, 3]
 
     Notification.objects.update(email_status="pending", emailed_at=None)
     smtp_server.messages.clear()
@@ -152,9 +168,9 @@ def test_one_connection_carries_the_run_and_a_server_that_closes_it_gets_a_new_o
     result = delivery.deliver_pending()
 
     assert len(result.sent) == 9 and result.failed == [] and not result.server_down
-    assert len(set(smtp_server.connections)) == 5  # a new connection for every two messages
-    assert sorted(m["X-Liaison-Notification"] for m in smtp_server.messages) == sorted(
-        Notification.objects.values_list("key", flat=True))
+    assert len(set(smtp_server.connections)) == 2  # a new connection after two messages
+    assert sorted(key for m in smtp_server.messages for key in delivery.carried_keys(m["X-Liaison-Notification"])) == (
+        sorted(Notification.objects.values_list("key", flat=True)))
 
 
 # --- a real worker on the real Redis broker ------------------------------------------------------

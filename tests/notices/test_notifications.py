@@ -20,6 +20,7 @@ from notices import services as notice_services
 from notices.models import Notification, NotificationPreference
 from notices.delivery import MAX_EMAIL_ATTEMPTS
 from notices.services import Notice, notices_send
+from tests.helpers import carried, emailed_keys
 from tests.issues.conftest import shanghai
 from tests.issues.factories import IssueFactory
 from tests.liaison.factories import UserFactory
@@ -134,12 +135,92 @@ def test_the_delivery_task_emails_each_pending_notification_once(cadre, other_ca
 
     assert result == {"sent": 3, "skipped": 0, "failed": 0}
     assert again == {"sent": 0, "skipped": 0, "failed": 0}
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([cadre.user.email] * 2 + [other_cadre.user.email])
-    assert {m.subject for m in mail.outbox} == {n.subject for n in written}
-    assert all(m.extra_headers["X-Liaison-Notification"] for m in mail.outbox)
+    # One e-mail for each recipient: the cadre's two notices share one, the other's goes as it is.
+    letters = {m.to[0]: m for m in mail.outbox}
+    assert len(mail.outbox) == 2 and set(letters) == {cadre.user.email, other_cadre.user.email}
+    assert carried(letters[cadre.user.email]) == [written[0].key, written[1].key]
+    assert carried(letters[other_cadre.user.email]) == [written[2].key]
+    assert letters[other_cadre.user.email].subject == written[2].subject
     for notification in Notification.objects.all():
         assert notification.email_status == "sent" and notification.emailed_at is not None
         assert notification.attempts == 1
+
+
+def test_a_users_notices_of_one_delivery_share_one_email_that_lists_each_with_its_link(cadre, platform, settings):
+    settings.PORTAL_SITE_URL = "https://portal.example.gov.cn"
+    issue = IssueFactory(platform=platform, recorded_by=cadre)
+    about_the_issue = notify(cadre.user, 2, topic=f"issue:{issue.pk}")
+    about_nothing = notify(cadre.user, key="plain")
+
+    assert len(delivery.deliver_pending().sent) == 3
+
+    (letter,) = mail.outbox
+    assert letter.to == [cadre.user.email]
+    assert letter.subject == "联点服务系统：3条通知"
+    assert carried(letter) == [n.key for n in about_the_issue + about_nothing]
+    body = letter.body
+    assert body.startswith("您有3条新通知：")
+    # Numbered, each with its subject, its text and its link; the inbox's address at the end.
+    positions = [body.index(f"{number}. 提醒 {i}\n正文 {i}\n") for number, i in ((1, 0), (2, 1), (3, 0))]
+    assert positions == sorted(positions)
+    assert body.count(f"https://portal.example.gov.cn/issues/{issue.pk}/") == 2
+    assert body.rstrip().endswith("https://portal.example.gov.cn/issues/inbox/")
+    # The Message-ID is the letter's, made of the keys it carries: a resend carries the same one.
+    assert letter.extra_headers["Message-ID"] == delivery.message_id(about_the_issue + about_nothing)
+    assert delivery.message_id(about_the_issue + about_nothing) == delivery.message_id(
+        list(reversed(about_the_issue + about_nothing)))
+    assert delivery.message_id(about_the_issue) != delivery.message_id(about_the_issue[:1])
+
+
+def test_a_letter_is_in_its_recipients_language(other_cadre):
+    NotificationPreference.objects.create(user=other_cadre.user, language="en")
+    notify(other_cadre.user, 2)
+
+    delivery.deliver_pending()
+
+    (letter,) = mail.outbox
+    assert letter.subject == "Liaison portal: 2 notices"
+    assert letter.body.startswith("You have 2 new notices:")
+    assert "All your notices:" in letter.body
+
+
+def test_notices_to_an_outside_address_or_with_files_go_each_alone(cadre, monkeypatch):
+    outside = notices_send([
+        Notice(key=f"outside:{i}", kind="issue_reminder", recipient_id=None, address="contact@platform.example.cn",
+               params={}, subject=f"评价 {i}", body=f"链接 {i}")
+        for i in range(2)
+    ])
+    with_files = notify(cadre.user, 2, key="report", topic="report:1")
+    plain = notify(cadre.user, 2, key="plain")
+    monkeypatch.setattr(delivery, "_carries_files", lambda n: n.topic.startswith("report:"))
+
+    assert len(delivery.deliver_pending().sent) == 6
+
+    assert sorted(carried(m) for m in mail.outbox) == sorted(
+        [[n.key] for n in outside + with_files] + [[n.key for n in plain]])
+    assert {m.subject for m in mail.outbox if m.to == ["contact@platform.example.cn"]} == {"评价 0", "评价 1"}
+
+
+def test_a_key_with_a_space_is_refused_before_anything_is_written(cadre):
+    with pytest.raises(ValueError, match="one word"):
+        notices_send([Notice(key="two words", kind="issue_reminder", recipient_id=cadre.user.pk, params={})])
+    assert not Notification.objects.exists()
+
+
+def test_the_tasks_a_commit_enqueues_carry_each_recipients_notices_together(cadre, other_cadre, monkeypatch,
+                                                                             django_capture_on_commit_callbacks):
+    monkeypatch.setattr(delivery, "ENQUEUE_CHUNK", 4)
+    sent_ids = []
+    monkeypatch.setattr(delivery, "enqueue_safely", lambda task, notification_ids: sent_ids.append(notification_ids))
+    # Written interleaved, as a sweep writes them issue by issue: the cadre's, the other's, ...
+    outgoing = [Notice(key=f"sweep:{i}:user:{user.pk}", kind="issue_reminder", recipient_id=user.pk, params={},
+                       subject="提醒", body="正文")
+                for i in range(4) for user in (cadre.user, other_cadre.user)]
+    with django_capture_on_commit_callbacks(execute=True):
+        written = notices_send(outgoing)
+
+    by_id = {n.pk: n.recipient_id for n in written}
+    assert [{by_id[pk] for pk in chunk} for chunk in sent_ids] == [{cadre.user.pk}, {other_cadre.user.pk}]
 
 
 def test_the_task_for_given_ids_sends_only_those(cadre):
@@ -162,11 +243,12 @@ def test_a_user_without_an_email_address_is_skipped_and_it_is_recorded(cadre):
     assert delivery.deliver_pending().skipped == []
 
 
-def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(cadre, settings, on):
+def test_a_mail_server_that_is_down_is_retried_with_backoff_and_then_given_up(cadre, other_cadre, settings, on):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
     on(D(2026, 5, 15), 9)
-    first, second = notify(cadre.user, 2)
+    # Two recipients, so two e-mails (one recipient's notices would share one).
+    (first,), (second,) = notify(cadre.user), notify(other_cadre.user)
 
     result = delivery.deliver_pending()
 
@@ -219,12 +301,16 @@ def test_delivery_goes_in_batches_in_each_recipients_language_in_queries_that_do
         result = delivery.deliver_pending()
 
     assert len(result.sent) == 2 * rows and len(result.skipped) == rows and not result.failed
-    assert len(mail.outbox) == 2 * rows
-    assert len({m.extra_headers["X-Liaison-Notification"] for m in mail.outbox}) == 2 * rows
+    # Claimed recipient by recipient: each batch's notices to one user went as one e-mail, so a
+    # recipient's 107 notices took three (50, 50 and 7, or the batch shared with the next one).
+    keys = emailed_keys(mail.outbox)
+    assert len(keys) == len(set(keys)) == 2 * rows
+    assert len(mail.outbox) == 6 and all(len(carried(m)) <= delivery.DELIVERY_BATCH for m in mail.outbox)
     chinese = [m for m in mail.outbox if m.to == [cadre.user.email]]
     english = [m for m in mail.outbox if m.to == [other_cadre.user.email]]
-    assert len(chinese) == len(english) == rows
-    assert all("Due in" in m.subject for m in english) and not any("Due in" in m.subject for m in chinese)
+    assert all(key.endswith(f":user:{cadre.user.pk}") for m in chinese for key in carried(m))
+    assert sum(len(carried(m)) for m in chinese) == sum(len(carried(m)) for m in english) == rows
+    assert all("Due in" in m.body for m in english) and not any("Due in" in m.body for m in chinese)
     assert Notification.objects.filter(email_status="sent", attempts=1, emailed_at__isnull=False).count() == 2 * rows
     assert Notification.objects.filter(recipient=nobody, email_status="skipped").count() == rows
     assert delivery.deliver_pending().sent == []
@@ -268,9 +354,8 @@ def test_concurrent_deliveries_send_each_email_once(cadre, other_cadre):
         thread.join(timeout=60)
 
     assert sum(len(r.sent) for r in results) == ROWS_IN_RACE
-    assert len(mail.outbox) == ROWS_IN_RACE
-    headers = [m.extra_headers["X-Liaison-Notification"] for m in mail.outbox]
-    assert len(set(headers)) == ROWS_IN_RACE
+    keys = emailed_keys(mail.outbox)
+    assert len(keys) == len(set(keys)) == ROWS_IN_RACE
     assert Notification.objects.filter(email_status="sent", attempts=1).count() == ROWS_IN_RACE
 
 
