@@ -27,7 +27,12 @@ What it does (bench/README.md, "Logging a contact against a bare INSERT"):
    and ``--issues`` issues (classes A, B, C, D in turn), each with the idempotency key of a form
    opened with ``GET /contacts/new/?platform=...`` just before the timed window (those GETs are
    timed apart and reported as the form's rate; the ratio counts the POSTs alone); (c) the API,
-   ``POST /api/v1/contacts/`` with a JSON contact and an ``Idempotency-Key`` header.
+   ``POST /api/v1/contacts/`` with a JSON contact and an ``Idempotency-Key`` header; and two more
+   floors, served by this tree alone: (d) ``POST /bench/signed-in-insert/``, the least a signed-in
+   page's POST does (the session's user, the CSRF check, a one-field form, one INSERT, a redirect),
+   through the same signed-in session as the page; (e) ``POST /bench/api-insert/``, the least a POST
+   to the API does (DRF with the portal's token authentication and permissions, a one-field
+   serializer, one INSERT, a 201 in JSON), with the same token as the API.
 5. Prints each path's requests per second (median of the rounds, and the range), its ratio to the
    bare view (the median of each round's ratio), its statements, and any answer that was not the
    expected one (then exits 1). Drops the database unless ``--keep`` (or ``--reuse``).
@@ -69,8 +74,9 @@ REDIS = "redis://127.0.0.1:6379/10"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ISSUE_CLASSES = ["A", "B", "C", "D"]
 SERVICE_AREAS = ["condition_building", "technology_innovation", "achievement_transformation", "talent_cultivation"]
-PATHS = ("bare", "page", "api")
-LABELS = {"bare": "(a) bare view, one INSERT", "page": "(b) contact page POST", "api": "(c) API POST /api/v1/contacts/"}
+PATHS = ("bare", "page", "api", "page_floor", "api_floor")
+LABELS = {"bare": "(a) bare view, one INSERT", "page": "(b) contact page POST", "api": "(c) API POST /api/v1/contacts/",
+          "page_floor": "(d) signed-in form view, one INSERT", "api_floor": "(e) DRF view, token, one INSERT"}
 
 
 # --- setting up ---------------------------------------------------------------------------------------
@@ -131,11 +137,15 @@ def count(name, send, expected):
     assert response.status_code == expected, (name, response.status_code, response.content[:500])
     counted[name] = [query["sql"] for query in captured.captured_queries]
 
-if {with_bare}:
-    count("bare", lambda: Client().post("/bench/bare-insert/", {{"note": "count"}}), 201)
-
 page = Client()
 page.force_login(user)
+api = Client(HTTP_AUTHORIZATION="Token " + plan["token"])
+if {with_bare}:
+    count("bare", lambda: Client().post("/bench/bare-insert/", {{"note": "count"}}), 201)
+    count("page_floor", lambda: page.post("/bench/signed-in-insert/", {{"note": "count"}}), 302)
+    count("api_floor", lambda: api.post("/bench/api-insert/", {{"note": "count"}}, content_type="application/json"),
+          201)
+
 bodies = []
 for _ in range(2):
     form = page.get("/contacts/new/?platform=%d" % plan["platform"])
@@ -144,7 +154,6 @@ for _ in range(2):
                        summary="count " + uuid.uuid4().hex))
 count("page", lambda: page.post("/contacts/new/?platform=%d" % plan["platform"], bodies.pop()), 302)
 
-api = Client(HTTP_AUTHORIZATION="Token " + plan["token"])
 count("api", lambda: api.post("/api/v1/contacts/", plan["api_body"], content_type="application/json",
                               HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())), 201)
 print(json.dumps(counted))
@@ -268,6 +277,17 @@ class Client:
             status, _h, _t = raw_request(self.port, "POST", "/bench/bare-insert/",
                                          urlencode({"note": self.note(tag)}).encode(),
                                          {"Content-Type": "application/x-www-form-urlencoded"})
+            return status == 201, str(status)
+        if path == "page_floor":
+            status, _h, _t = self.session.request("POST", "/bench/signed-in-insert/", {
+                "csrfmiddlewaretoken": self.session.cookies.get("csrftoken", ""), "note": self.note(tag)})
+            self.session.cookies.pop("messages", None)
+            return status == 302, str(status)
+        if path == "api_floor":
+            status, _h, _t = raw_request(
+                self.port, "POST", "/bench/api-insert/", json.dumps({"note": self.note(tag)}).encode(),
+                {"Content-Type": "application/json", "Authorization": f"Token {self.cadre['token']}",
+                 "Accept-Language": "zh-hans"})
             return status == 201, str(status)
         if path == "api":
             platform = next(self.platforms)
@@ -492,7 +512,11 @@ def bench(args, sides: list[Side]) -> int:
     if failed:
         print("answers other than the expected:", json.dumps(failed))
         return 1
-    print("every request answered as expected (201, 302 to the platform's page, 201)")
+    print("every request answered as expected (201, 302 to the platform's page, 201, 302, 201)")
+    for floor, path in (("page_floor", "page"), ("api_floor", "api")):
+        if floor in ratios and path in ratios:
+            shares = [p / f for p, f in zip(ratios[path], ratios[floor], strict=True)]
+            print(f"{LABELS[path]} against {LABELS[floor]}: {statistics.median(shares):.2f}x (median of the rounds)")
     return 0
 
 
