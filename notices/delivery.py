@@ -262,9 +262,14 @@ def _letters(batch: list[Notification]) -> tuple[list[tuple[str, list[Notificati
 
 
 def _carries_files(notification: Notification) -> bool:
-    name, record_id = registry.topic_parts(notification.topic)
-    topic = registry.topics().get(name)
+    topic, record_id = _topic_of(notification)
     return topic is not None and topic.attachments is not None and record_id is not None
+
+
+def _topic_of(notification: Notification) -> tuple[registry.Topic | None, int | None]:
+    """The registered topic the notification is about (None if none) and its record's id."""
+    name, record_id = registry.topic_parts(notification.topic)
+    return registry.topics().get(name), record_id
 
 
 def _open_connection():
@@ -318,8 +323,7 @@ def _claim_batch(notification_ids, size: int) -> list[Notification]:
 def _link(notification: Notification) -> str:
     """Where in the portal the recipient acts on the notification (an e-mail has no page around it):
     the page of what it is about, else the inbox."""
-    name, record_id = registry.topic_parts(notification.topic)
-    topic = registry.topics().get(name)
+    topic, record_id = _topic_of(notification)
     if topic is not None and topic.url is not None and record_id is not None:
         path = topic.url(record_id)
     else:
@@ -328,10 +332,9 @@ def _link(notification: Notification) -> str:
 
 
 def _attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
-    name, record_id = registry.topic_parts(notification.topic)
-    topic = registry.topics().get(name)
-    if topic is None or topic.attachments is None or record_id is None:
+    if not _carries_files(notification):
         return []
+    topic, record_id = _topic_of(notification)
     return topic.attachments(record_id)
 
 

@@ -9,6 +9,7 @@ import itertools
 import threading
 
 import pytest
+from celery.signals import task_prerun
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -206,20 +207,33 @@ def test_a_key_with_a_space_is_refused_before_anything_is_written(cadre):
     assert not Notification.objects.exists()
 
 
-def test_the_tasks_a_commit_enqueues_carry_each_recipients_notices_together(cadre, other_cadre, monkeypatch,
+def test_the_tasks_a_commit_enqueues_carry_each_recipients_notices_together(cadre, other_cadre,
                                                                              django_capture_on_commit_callbacks):
-    monkeypatch.setattr(delivery, "ENQUEUE_CHUNK", 4)
-    sent_ids = []
-    monkeypatch.setattr(delivery, "enqueue_safely", lambda task, notification_ids: sent_ids.append(notification_ids))
+    tasks_run = []
+
+    def record(sender=None, kwargs=None, **_):
+        if sender.name == delivery.DELIVER_TASK:
+            tasks_run.append(kwargs["notification_ids"])
+
     # Written interleaved, as a sweep writes them issue by issue: the cadre's, the other's, ...
+    # More than one task's worth, so that the commit enqueues two.
+    per_user = delivery.ENQUEUE_CHUNK * 3 // 5
     outgoing = [Notice(key=f"sweep:{i}:user:{user.pk}", kind="issue_reminder", recipient_id=user.pk, params={},
                        subject="提醒", body="正文")
-                for i in range(4) for user in (cadre.user, other_cadre.user)]
-    with django_capture_on_commit_callbacks(execute=True):
-        written = notices_send(outgoing)
+                for i in range(per_user) for user in (cadre.user, other_cadre.user)]
+    task_prerun.connect(record, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            written = notices_send(outgoing)
+    finally:
+        task_prerun.disconnect(record)
 
-    by_id = {n.pk: n.recipient_id for n in written}
-    assert [{by_id[pk] for pk in chunk} for chunk in sent_ids] == [{cadre.user.pk}, {other_cadre.user.pk}]
+    # The tasks carry the cadre's notices, then the other's, each in the order written.
+    mine = [n.pk for n in written if n.recipient_id == cadre.user.pk]
+    theirs = [n.pk for n in written if n.recipient_id == other_cadre.user.pk]
+    assert [len(ids) for ids in tasks_run] == [delivery.ENQUEUE_CHUNK, 2 * per_user - delivery.ENQUEUE_CHUNK]
+    assert [pk for ids in tasks_run for pk in ids] == sorted(mine) + sorted(theirs)
+    assert sorted(emailed_keys(mail.outbox)) == sorted(n.key for n in written)
 
 
 def test_the_task_for_given_ids_sends_only_those(cadre):
